@@ -1,0 +1,1563 @@
+//! The queue engine: a pure, deterministic state machine (sans-IO).
+//!
+//! # Contract
+//! - Time is always an argument. The engine never reads a clock, a file or
+//!   a socket, so the server, the simulator and the tests drive the same code
+//!   and a test can run a whole day in microseconds.
+//! - [`Engine::handle`] decides: it checks a [`Command`] against the state
+//!   and the rules and either refuses it with a [`Rejection`] (changing
+//!   nothing) or records one or more [`Event`]s. Recording an event applies
+//!   it at once; callers then drain [`Engine::poll_event`] *after every
+//!   mutation* and persist the events in order before acknowledging.
+//! - Applying an event never decides anything: every choice (which ticket a
+//!   counter gets, where a transfer is inserted, the round-robin weights) is
+//!   in the event. [`Engine::replay`] applies journaled events to rebuild the
+//!   state after a restart, producing no output.
+//! - [`Engine::poll_timeout`] says when [`Engine::handle_timeout`] must be
+//!   called next (the business-day roll-over). Every command also rolls the
+//!   day first if it is due, so a server that slept through the roll-over
+//!   cannot issue numbers on the wrong day.
+//!
+//! # Layout
+//! - [`command`]: [`Command`] in, [`Outcome`] back.
+//! - [`event`]: [`Event`], the journal's unit.
+//! - [`rejection`]: [`Rejection`], why a command was refused.
+//! - [`ticket`]: [`TicketRecord`] and its status and class.
+//! - [`queue`]: a service's two lanes and a counter's runtime state.
+//! - This file: [`Engine`], the decisions, the application of events, and
+//!   the views the API serves.
+
+pub mod command;
+pub mod event;
+pub mod queue;
+pub mod rejection;
+pub mod ticket;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+pub use command::{Command, Outcome};
+pub use event::{Appointment, Event};
+pub use queue::{CounterState, CounterStatus, ServiceQueue};
+pub use rejection::Rejection;
+pub use ticket::{TicketClass, TicketRecord, TicketStatus};
+
+use crate::config::{ClockTime, Counter, HallConfig, Hours, Policy, Service, TransferPosition};
+use crate::ids::{CounterId, ServiceId, TicketId};
+use crate::wire::{
+    CallView, ClosedReason, CounterView, HallEvent, HallSnapshot, ServiceView, TicketView,
+    WaitingCount,
+};
+
+/// How many recent calls a snapshot carries for the boards.
+const RECENT_CALLS: usize = 20;
+/// Weight of the newest handle time in the rolling average.
+const HANDLE_EWMA_ALPHA: f64 = 0.2;
+/// Handle times outside this range (seconds) are clamped before averaging,
+/// so a ticket left open over lunch does not wreck the estimates.
+const HANDLE_CLAMP_SECS: (f64, f64) = (30.0, 2.0 * 3600.0);
+
+/// Everything the engine knows; what a snapshot stores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineState {
+    /// The hall configuration in force.
+    pub config: HallConfig,
+    /// The current business day; none before the first command.
+    pub day: Option<Date>,
+    /// The id the next ticket gets. Never reset.
+    pub next_ticket_id: u64,
+    /// Today's tickets. Earlier days' tickets leave memory at the
+    /// roll-over; the server's read model keeps them.
+    pub tickets: HashMap<TicketId, TicketRecord>,
+    /// One queue per configured service.
+    pub queues: BTreeMap<ServiceId, ServiceQueue>,
+    /// One runtime state per configured counter.
+    pub counters: BTreeMap<CounterId, CounterState>,
+    /// `actor \u{1f} key` to the ticket it issued, for today.
+    pub idempotency: HashMap<String, TicketId>,
+    /// Booked appointments by code.
+    pub appointments: HashMap<String, Appointment>,
+    /// The latest calls, newest first.
+    pub recent_calls: VecDeque<TicketId>,
+}
+
+/// The queue engine. See the [module documentation](self) for the contract.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    state: EngineState,
+    /// The hall's time zone, resolved from `config.hall.timezone`.
+    tz: TimeZone,
+    /// Events recorded and not yet drained by [`Engine::poll_event`].
+    out: VecDeque<Event>,
+}
+
+fn tz_of(config: &HallConfig) -> TimeZone {
+    // Configurations are validated before they are accepted, so the zone
+    // resolves; UTC is only a fallback for a journal written by a build
+    // whose time zone database knew a zone this one does not.
+    TimeZone::get(&config.hall.timezone).unwrap_or(TimeZone::UTC)
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self::genesis()
+    }
+}
+
+impl Engine {
+    /// An engine for a hall with no services and no counters yet, as the
+    /// journal starts. Configure it with a [`Command::ReplaceConfig`].
+    pub fn genesis() -> Self {
+        Self::from_state(EngineState {
+            config: HallConfig::empty("政务服务中心"),
+            day: None,
+            next_ticket_id: 1,
+            tickets: HashMap::new(),
+            queues: BTreeMap::new(),
+            counters: BTreeMap::new(),
+            idempotency: HashMap::new(),
+            appointments: HashMap::new(),
+            recent_calls: VecDeque::new(),
+        })
+    }
+
+    /// An engine resumed from a snapshot.
+    pub fn from_state(state: EngineState) -> Self {
+        let tz = tz_of(&state.config);
+        Self {
+            state,
+            tz,
+            out: VecDeque::new(),
+        }
+    }
+
+    /// The whole state, for snapshots.
+    pub fn state(&self) -> &EngineState {
+        &self.state
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &HallConfig {
+        &self.state.config
+    }
+
+    /// The current business day.
+    pub fn day(&self) -> Option<Date> {
+        self.state.day
+    }
+
+    /// A ticket of today.
+    pub fn ticket(&self, id: TicketId) -> Option<&TicketRecord> {
+        self.state.tickets.get(&id)
+    }
+
+    /// A service's queue.
+    pub fn queue(&self, id: &ServiceId) -> Option<&ServiceQueue> {
+        self.state.queues.get(id)
+    }
+
+    /// A counter's runtime state.
+    pub fn counter_state(&self, id: CounterId) -> Option<&CounterState> {
+        self.state.counters.get(&id)
+    }
+
+    /// Tickets in the engine's memory (today's).
+    pub fn tickets(&self) -> impl Iterator<Item = &TicketRecord> {
+        self.state.tickets.values()
+    }
+
+    // ----- Inputs -----------------------------------------------------------
+
+    /// Decides a command at time `now`.
+    ///
+    /// # Errors
+    /// A [`Rejection`] when the command is not allowed; nothing changed then
+    /// (except that a due day roll-over happened first).
+    pub fn handle(&mut self, now: Timestamp, cmd: Command) -> Result<Outcome, Rejection> {
+        self.roll_if_due(now);
+        match cmd {
+            Command::IssueTicket {
+                service_id,
+                priority,
+                appointment_code,
+                idempotency_key,
+                query_code,
+                actor,
+            } => self.issue(
+                now,
+                service_id,
+                priority,
+                appointment_code,
+                idempotency_key,
+                query_code,
+                actor,
+            ),
+            Command::CallNext { counter_id, actor } => self.call_next(now, counter_id, actor),
+            Command::Recall {
+                counter_id,
+                ticket_id,
+                actor: _,
+            } => {
+                let id = self.current_ticket(counter_id, ticket_id)?;
+                let t = &self.state.tickets[&id];
+                let max = self.state.config.rules.max_recalls;
+                if t.recalls >= max {
+                    return Err(Rejection::RecallLimit(t.recalls));
+                }
+                let recalls = t.recalls + 1;
+                self.emit(Event::TicketRecalled {
+                    at: now,
+                    ticket_id: id,
+                    counter_id,
+                    recalls,
+                });
+                Ok(Outcome::Ticket {
+                    ticket_id: id,
+                    next: None,
+                })
+            }
+            Command::NoShow {
+                counter_id,
+                ticket_id,
+                actor,
+            } => {
+                let id = self.current_ticket(counter_id, ticket_id)?;
+                self.emit(Event::TicketNoShow {
+                    at: now,
+                    ticket_id: id,
+                    counter_id,
+                });
+                let next = self.auto_call(now, counter_id, actor);
+                Ok(Outcome::Ticket {
+                    ticket_id: id,
+                    next,
+                })
+            }
+            Command::Finish {
+                counter_id,
+                ticket_id,
+                actor,
+            } => {
+                let id = self.current_ticket(counter_id, ticket_id)?;
+                self.emit(Event::TicketFinished {
+                    at: now,
+                    ticket_id: id,
+                    counter_id,
+                });
+                let next = self.auto_call(now, counter_id, actor);
+                Ok(Outcome::Ticket {
+                    ticket_id: id,
+                    next,
+                })
+            }
+            Command::Transfer {
+                counter_id,
+                ticket_id,
+                to_service,
+                position,
+                actor,
+            } => self.transfer(now, counter_id, ticket_id, to_service, position, actor),
+            Command::Pause {
+                counter_id,
+                reason,
+                actor,
+            } => {
+                let cs = self.counter(counter_id)?;
+                if cs.status == CounterStatus::Closed {
+                    return Err(Rejection::CounterClosed(counter_id));
+                }
+                let status = CounterStatus::Paused { reason };
+                if cs.status != status {
+                    self.emit(Event::CounterStatusChanged {
+                        at: now,
+                        counter_id,
+                        status,
+                        staff: Some(actor),
+                    });
+                }
+                Ok(Outcome::Done)
+            }
+            Command::Resume { counter_id, actor } => {
+                let cs = self.counter(counter_id)?;
+                if cs.status != CounterStatus::Open || cs.staff.as_deref() != Some(actor.as_str()) {
+                    self.emit(Event::CounterStatusChanged {
+                        at: now,
+                        counter_id,
+                        status: CounterStatus::Open,
+                        staff: Some(actor),
+                    });
+                }
+                Ok(Outcome::Done)
+            }
+            Command::Close {
+                counter_id,
+                actor: _,
+            } => {
+                let cs = self.counter(counter_id)?;
+                if cs.current.is_some() {
+                    return Err(Rejection::CounterBusy(counter_id));
+                }
+                if cs.status != CounterStatus::Closed {
+                    self.emit(Event::CounterStatusChanged {
+                        at: now,
+                        counter_id,
+                        status: CounterStatus::Closed,
+                        staff: None,
+                    });
+                }
+                Ok(Outcome::Done)
+            }
+            Command::Requeue { ticket_id, actor } => self.requeue(now, ticket_id, actor),
+            Command::Cancel { ticket_id, actor } => {
+                let t = self
+                    .state
+                    .tickets
+                    .get(&ticket_id)
+                    .ok_or(Rejection::UnknownTicket(ticket_id))?;
+                if t.status != TicketStatus::Waiting {
+                    return Err(Rejection::WrongState { status: t.status });
+                }
+                self.emit(Event::TicketCancelled {
+                    at: now,
+                    ticket_id,
+                    actor,
+                });
+                Ok(Outcome::Ticket {
+                    ticket_id,
+                    next: None,
+                })
+            }
+            Command::BookAppointment {
+                code,
+                service_id,
+                slot,
+                actor,
+            } => {
+                let code = code.trim().to_owned();
+                if code.is_empty() || self.state.appointments.contains_key(&code) {
+                    return Err(Rejection::DuplicateAppointment);
+                }
+                let svc = self.service(&service_id)?;
+                if !svc.appointments {
+                    return Err(Rejection::AppointmentMismatch);
+                }
+                let appointment = Appointment {
+                    code,
+                    service_id,
+                    slot,
+                    ticket_id: None,
+                };
+                self.emit(Event::AppointmentBooked {
+                    at: now,
+                    appointment,
+                    actor,
+                });
+                Ok(Outcome::Done)
+            }
+            Command::CancelAppointment { code, actor } => {
+                let a = self
+                    .state
+                    .appointments
+                    .get(&code)
+                    .ok_or(Rejection::UnknownAppointment)?;
+                if a.ticket_id.is_some() {
+                    return Err(Rejection::AppointmentUsed);
+                }
+                self.emit(Event::AppointmentCancelled {
+                    at: now,
+                    code,
+                    actor,
+                });
+                Ok(Outcome::Done)
+            }
+            Command::UpsertService { service, actor } => {
+                let mut c = self.state.config.clone();
+                let summary = match c.services.iter_mut().find(|s| s.id == service.id) {
+                    Some(s) => {
+                        *s = service.clone();
+                        format!("updated service {}", service.id)
+                    }
+                    None => {
+                        c.services.push(service.clone());
+                        format!("added service {}", service.id)
+                    }
+                };
+                self.change_config(now, c, actor, summary)
+            }
+            Command::RemoveService { service_id, actor } => {
+                let mut c = self.state.config.clone();
+                self.service(&service_id)?;
+                c.services.retain(|s| s.id != service_id);
+                self.change_config(now, c, actor, format!("removed service {service_id}"))
+            }
+            Command::UpsertCounter { counter, actor } => {
+                let mut c = self.state.config.clone();
+                let summary = match c.counters.iter_mut().find(|x| x.id == counter.id) {
+                    Some(x) => {
+                        *x = counter.clone();
+                        format!("updated counter {}", counter.id)
+                    }
+                    None => {
+                        c.counters.push(counter.clone());
+                        c.counters.sort_by_key(|x| x.id);
+                        format!("added counter {}", counter.id)
+                    }
+                };
+                self.change_config(now, c, actor, summary)
+            }
+            Command::RemoveCounter { counter_id, actor } => {
+                self.counter(counter_id)?;
+                let mut c = self.state.config.clone();
+                c.counters.retain(|x| x.id != counter_id);
+                self.change_config(now, c, actor, format!("removed counter {counter_id}"))
+            }
+            Command::UpsertDepartment { department, actor } => {
+                let mut c = self.state.config.clone();
+                let summary = match c.departments.iter_mut().find(|d| d.id == department.id) {
+                    Some(d) => {
+                        *d = department.clone();
+                        format!("updated department {}", department.id)
+                    }
+                    None => {
+                        c.departments.push(department.clone());
+                        format!("added department {}", department.id)
+                    }
+                };
+                self.change_config(now, c, actor, summary)
+            }
+            Command::RemoveDepartment {
+                department_id,
+                actor,
+            } => {
+                let c = &self.state.config;
+                if c.services.iter().any(|s| s.department == department_id)
+                    || c.counters.iter().any(|x| x.department == department_id)
+                {
+                    return Err(Rejection::DepartmentInUse(department_id));
+                }
+                let mut c = c.clone();
+                c.departments.retain(|d| d.id != department_id);
+                self.change_config(now, c, actor, format!("removed department {department_id}"))
+            }
+            Command::SetRules { rules, actor } => {
+                let mut c = self.state.config.clone();
+                c.rules = rules;
+                self.change_config(now, c, actor, "changed queue rules".into())
+            }
+            Command::SetHallInfo { hall, actor } => {
+                let mut c = self.state.config.clone();
+                c.hall = hall;
+                self.change_config(now, c, actor, "changed hall information".into())
+            }
+            Command::ReplaceConfig { config, actor } => self.change_config(
+                now,
+                *config,
+                actor,
+                "replaced the hall configuration".into(),
+            ),
+        }
+    }
+
+    /// Does what is due at `now`: the business-day roll-over.
+    pub fn handle_timeout(&mut self, now: Timestamp) {
+        self.roll_if_due(now);
+    }
+
+    /// When [`Engine::handle_timeout`] must next be called.
+    pub fn poll_timeout(&self) -> Option<Timestamp> {
+        let day = self.state.day?;
+        Some(self.rollover_instant(day.tomorrow().ok()?))
+    }
+
+    /// The next recorded event, oldest first.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.out.pop_front()
+    }
+
+    /// Applies a journaled event while rebuilding the state; produces no output.
+    ///
+    /// # Errors
+    /// When the event does not fit the state (a journal from another hall,
+    /// or events out of order).
+    pub fn replay(&mut self, event: &Event) -> Result<(), String> {
+        self.apply(event)
+    }
+
+    // ----- Decisions --------------------------------------------------------
+
+    fn emit(&mut self, event: Event) {
+        // The event was just decided against this very state, so it applies;
+        // a failure here is a bug in the engine, not bad input.
+        #[allow(clippy::expect_used)]
+        self.apply(&event)
+            .expect("a freshly decided event applies to the state it was decided on");
+        self.out.push_back(event);
+    }
+
+    fn service(&self, id: &ServiceId) -> Result<&Service, Rejection> {
+        self.state
+            .config
+            .service(id)
+            .ok_or_else(|| Rejection::UnknownService(id.clone()))
+    }
+
+    fn counter(&self, id: CounterId) -> Result<&CounterState, Rejection> {
+        self.state
+            .counters
+            .get(&id)
+            .ok_or(Rejection::UnknownCounter(id))
+    }
+
+    fn business_day(&self, now: Timestamp) -> Date {
+        let rollover = i64::from(self.state.config.hall.day_rollover.minutes());
+        let local = now.to_zoned_datetime(self.tz.clone()).datetime();
+        local
+            .checked_sub(SignedDuration::from_mins(rollover))
+            .map_or(local.date(), |dt| dt.date())
+    }
+
+    fn rollover_instant(&self, day: Date) -> Timestamp {
+        let r = self.state.config.hall.day_rollover;
+        let dt = day.at(r.hour() as i8, r.minute() as i8, 0, 0);
+        dt.to_zoned_datetime(self.tz.clone())
+            .map_or(Timestamp::MAX, |z| z.timestamp())
+    }
+
+    fn roll_if_due(&mut self, now: Timestamp) {
+        let today = self.business_day(now);
+        if self.state.day.is_some_and(|d| d >= today) {
+            return;
+        }
+        let mut expired: Vec<TicketId> = self
+            .state
+            .tickets
+            .values()
+            .filter(|t| !t.status.is_final())
+            .map(|t| t.id)
+            .collect();
+        expired.sort();
+        self.emit(Event::DayRolled {
+            at: now,
+            day: today,
+            expired,
+        });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn issue(
+        &mut self,
+        now: Timestamp,
+        service_id: ServiceId,
+        priority: Option<crate::config::PriorityClass>,
+        appointment_code: Option<String>,
+        idempotency_key: Option<String>,
+        query_code: String,
+        actor: String,
+    ) -> Result<Outcome, Rejection> {
+        if let Some(key) = &idempotency_key
+            && let Some(&id) = self.state.idempotency.get(&idem_key(&actor, key))
+        {
+            let t = &self.state.tickets[&id];
+            if t.issued_service_id != service_id {
+                return Err(Rejection::IdempotencyConflict);
+            }
+            return Ok(Outcome::Issued {
+                ticket_id: id,
+                replayed: true,
+            });
+        }
+        let svc = self.service(&service_id)?;
+        let rules = &self.state.config.rules;
+        let mut class = TicketClass::Normal;
+        if let Some(code) = &appointment_code {
+            let a = self
+                .state
+                .appointments
+                .get(code)
+                .ok_or(Rejection::UnknownAppointment)?;
+            if a.ticket_id.is_some() {
+                return Err(Rejection::AppointmentUsed);
+            }
+            if a.service_id != service_id
+                || !svc.appointments
+                || self.business_day(a.slot) != self.business_day(now)
+            {
+                return Err(Rejection::AppointmentMismatch);
+            }
+            let early =
+                a.slot - SignedDuration::from_mins(i64::from(rules.appointment_early_minutes));
+            let late =
+                a.slot + SignedDuration::from_mins(i64::from(rules.appointment_late_minutes));
+            if early <= now && now <= late {
+                class = TicketClass::Appointment;
+            }
+        } else if let Some(p) = priority {
+            if !svc.priority_classes.contains(&p) {
+                return Err(Rejection::PriorityNotAllowed);
+            }
+            class = p.into();
+        }
+        if let Some(reason) = self.closed_reason(svc, now) {
+            return Err(Rejection::ServiceClosed { service_id, reason });
+        }
+        let q = &self.state.queues[&service_id];
+        let n = svc.first_number + q.issued;
+        let number = format!(
+            "{}{:0width$}",
+            svc.prefix,
+            n,
+            width = usize::from(svc.number_width)
+        );
+        let ahead = if class.is_priority() {
+            q.priority.len()
+        } else {
+            q.waiting()
+        };
+        let estimated_wait_secs = self.estimate_secs(svc, ahead);
+        let id = TicketId(self.state.next_ticket_id);
+        let ticket = TicketRecord {
+            id,
+            number,
+            service_id: service_id.clone(),
+            issued_service_id: service_id,
+            business_day: self.state.day.unwrap_or_else(|| self.business_day(now)),
+            class,
+            appointment_code,
+            issued_at: now,
+            query_code,
+            issued_by: actor,
+            idempotency_key,
+            estimated_wait_secs,
+            status: TicketStatus::Waiting,
+            counter_id: None,
+            staff: None,
+            called_at: None,
+            recalls: 0,
+            closed_at: None,
+            requeued: false,
+            transfers: 0,
+        };
+        self.emit(Event::TicketIssued {
+            at: now,
+            ticket: Box::new(ticket),
+        });
+        Ok(Outcome::Issued {
+            ticket_id: id,
+            replayed: false,
+        })
+    }
+
+    /// The counter's current ticket, checked against the one the request names.
+    fn current_ticket(
+        &self,
+        counter_id: CounterId,
+        named: Option<TicketId>,
+    ) -> Result<TicketId, Rejection> {
+        let current = self
+            .counter(counter_id)?
+            .current
+            .ok_or(Rejection::NoCurrentTicket(counter_id))?;
+        match named {
+            Some(requested) if requested != current => Err(Rejection::TicketMismatch {
+                counter_id,
+                current,
+                requested,
+            }),
+            _ => Ok(current),
+        }
+    }
+
+    fn call_next(
+        &mut self,
+        now: Timestamp,
+        counter_id: CounterId,
+        actor: String,
+    ) -> Result<Outcome, Rejection> {
+        let cs = self.counter(counter_id)?;
+        if cs.status != CounterStatus::Open || cs.staff.as_deref() != Some(actor.as_str()) {
+            self.emit(Event::CounterStatusChanged {
+                at: now,
+                counter_id,
+                status: CounterStatus::Open,
+                staff: Some(actor.clone()),
+            });
+        }
+        if let Some(current) = self.state.counters[&counter_id].current {
+            // Calling the next citizen means the current one is done.
+            self.emit(Event::TicketFinished {
+                at: now,
+                ticket_id: current,
+                counter_id,
+            });
+        }
+        Ok(Outcome::Called {
+            ticket_id: self.call_pick(now, counter_id, actor),
+        })
+    }
+
+    /// After finishing, a no-show or a transfer: call the next ticket if the
+    /// counter is set to and is open.
+    fn auto_call(
+        &mut self,
+        now: Timestamp,
+        counter_id: CounterId,
+        actor: String,
+    ) -> Option<TicketId> {
+        let auto = self
+            .state
+            .config
+            .counter(counter_id)
+            .is_some_and(|c| c.auto_call);
+        let open = self
+            .state
+            .counters
+            .get(&counter_id)
+            .is_some_and(|c| c.status == CounterStatus::Open);
+        if auto && open {
+            self.call_pick(now, counter_id, actor)
+        } else {
+            None
+        }
+    }
+
+    fn call_pick(
+        &mut self,
+        now: Timestamp,
+        counter_id: CounterId,
+        actor: String,
+    ) -> Option<TicketId> {
+        let (ticket_id, wrr) = self.pick(counter_id)?;
+        self.emit(Event::TicketCalled {
+            at: now,
+            ticket_id,
+            counter_id,
+            actor,
+            wrr,
+        });
+        Some(ticket_id)
+    }
+
+    /// Which ticket the counter gets now under its policy, and its new
+    /// round-robin weights when the policy is weighted.
+    pub fn pick(&self, counter_id: CounterId) -> Option<(TicketId, Option<Vec<i64>>)> {
+        let counter = self.state.config.counter(counter_id)?;
+        let cs = self.state.counters.get(&counter_id)?;
+        let burst = self.state.config.rules.priority_burst;
+        let head = |i: usize| -> Option<TicketId> {
+            let s = &counter.services[i].service;
+            self.state.queues.get(s).and_then(|q| q.head(burst))
+        };
+        match counter.policy {
+            Policy::Ordered => (0..counter.services.len())
+                .find_map(head)
+                .map(|t| (t, None)),
+            Policy::OldestFirst => (0..counter.services.len())
+                .filter_map(head)
+                .min_by_key(|t| (self.state.tickets[t].issued_at, *t))
+                .map(|t| (t, None)),
+            Policy::Weighted => {
+                let heads: Vec<(usize, TicketId)> = (0..counter.services.len())
+                    .filter_map(|i| head(i).map(|t| (i, t)))
+                    .collect();
+                if heads.is_empty() {
+                    return None;
+                }
+                let mut wrr = cs.wrr.clone();
+                wrr.resize(counter.services.len(), 0);
+                let mut total = 0i64;
+                for &(i, _) in &heads {
+                    let w = i64::from(counter.services[i].weight);
+                    wrr[i] += w;
+                    total += w;
+                }
+                let mut best = heads[0];
+                for &(i, t) in &heads[1..] {
+                    if wrr[i] > wrr[best.0] {
+                        best = (i, t);
+                    }
+                }
+                wrr[best.0] -= total;
+                Some((best.1, Some(wrr)))
+            }
+        }
+    }
+
+    fn transfer(
+        &mut self,
+        now: Timestamp,
+        counter_id: CounterId,
+        named: Option<TicketId>,
+        to_service: ServiceId,
+        position: Option<TransferPosition>,
+        actor: String,
+    ) -> Result<Outcome, Rejection> {
+        let id = self.current_ticket(counter_id, named)?;
+        let to = self.service(&to_service)?;
+        if !to.enabled {
+            return Err(Rejection::ServiceClosed {
+                service_id: to_service,
+                reason: ClosedReason::Disabled,
+            });
+        }
+        let t = &self.state.tickets[&id];
+        if t.service_id == to_service {
+            return Err(Rejection::SameService);
+        }
+        let q = &self.state.queues[&to_service];
+        let lane = if t.class.is_priority() {
+            &q.priority
+        } else {
+            &q.normal
+        };
+        let index = match position.unwrap_or(self.state.config.rules.transfer_position) {
+            TransferPosition::Front => 0,
+            TransferPosition::Back => lane.len(),
+            TransferPosition::ByIssueTime => lane
+                .iter()
+                .position(|o| self.state.tickets[o].issued_at > t.issued_at)
+                .unwrap_or(lane.len()),
+        };
+        let index = u32::try_from(index).unwrap_or(u32::MAX);
+        self.emit(Event::TicketTransferred {
+            at: now,
+            ticket_id: id,
+            counter_id,
+            to_service,
+            index,
+        });
+        let next = self.auto_call(now, counter_id, actor);
+        Ok(Outcome::Ticket {
+            ticket_id: id,
+            next,
+        })
+    }
+
+    fn requeue(
+        &mut self,
+        now: Timestamp,
+        ticket_id: TicketId,
+        actor: String,
+    ) -> Result<Outcome, Rejection> {
+        let t = self
+            .state
+            .tickets
+            .get(&ticket_id)
+            .ok_or(Rejection::UnknownTicket(ticket_id))?;
+        if t.status != TicketStatus::NoShow {
+            return Err(Rejection::WrongState { status: t.status });
+        }
+        if t.requeued {
+            return Err(Rejection::AlreadyRequeued);
+        }
+        let rules = &self.state.config.rules;
+        let window = SignedDuration::from_mins(i64::from(rules.requeue_window_minutes));
+        if t.closed_at.is_some_and(|c| now.duration_since(c) > window) {
+            return Err(Rejection::RequeueWindowPassed(rules.requeue_window_minutes));
+        }
+        let q = &self.state.queues[&t.service_id];
+        let lane = if t.class.is_priority() {
+            &q.priority
+        } else {
+            &q.normal
+        };
+        let index = (rules.requeue_after as usize).min(lane.len());
+        let index = u32::try_from(index).unwrap_or(u32::MAX);
+        self.emit(Event::TicketRequeued {
+            at: now,
+            ticket_id,
+            actor,
+            index,
+        });
+        Ok(Outcome::Ticket {
+            ticket_id,
+            next: None,
+        })
+    }
+
+    fn change_config(
+        &mut self,
+        now: Timestamp,
+        config: HallConfig,
+        actor: String,
+        summary: String,
+    ) -> Result<Outcome, Rejection> {
+        let old = &self.state.config;
+        for s in &old.services {
+            let q = &self.state.queues[&s.id];
+            match config.service(&s.id) {
+                None => {
+                    let serving = self
+                        .state
+                        .tickets
+                        .values()
+                        .any(|t| t.service_id == s.id && t.status == TicketStatus::Called);
+                    if q.waiting() > 0 || serving {
+                        return Err(Rejection::ServiceInUse(s.id.clone()));
+                    }
+                }
+                Some(new) if new.prefix != s.prefix && q.issued > 0 => {
+                    return Err(Rejection::PrefixInUse(s.id.clone()));
+                }
+                Some(_) => {}
+            }
+        }
+        for c in &old.counters {
+            if config.counter(c.id).is_none() && self.state.counters[&c.id].current.is_some() {
+                return Err(Rejection::CounterBusy(c.id));
+            }
+        }
+        config.validate().map_err(Rejection::InvalidConfig)?;
+        self.emit(Event::ConfigChanged {
+            at: now,
+            actor,
+            summary,
+            config: Box::new(config),
+        });
+        Ok(Outcome::Done)
+    }
+
+    // ----- Application of events --------------------------------------------
+
+    fn apply(&mut self, event: &Event) -> Result<(), String> {
+        let st = &mut self.state;
+        match event {
+            Event::ConfigChanged { config, .. } => {
+                let config = (**config).clone();
+                st.queues.retain(|id, _| config.service(id).is_some());
+                for s in &config.services {
+                    st.queues.entry(s.id.clone()).or_default();
+                }
+                st.counters.retain(|id, _| config.counter(*id).is_some());
+                for c in &config.counters {
+                    let changed = st
+                        .config
+                        .counter(c.id)
+                        .is_none_or(|old| old.services != c.services);
+                    let cs = st
+                        .counters
+                        .entry(c.id)
+                        .or_insert_with(|| CounterState::new(c.services.len()));
+                    if changed {
+                        cs.wrr = vec![0; c.services.len()];
+                    }
+                }
+                self.tz = tz_of(&config);
+                st.config = config;
+            }
+            Event::TicketIssued { ticket, .. } => {
+                let q = st
+                    .queues
+                    .get_mut(&ticket.service_id)
+                    .ok_or("ticket for an unknown service")?;
+                q.issued += 1;
+                q.lane_mut(ticket.class.is_priority()).push_back(ticket.id);
+                if let Some(key) = &ticket.idempotency_key {
+                    st.idempotency
+                        .insert(idem_key(&ticket.issued_by, key), ticket.id);
+                }
+                if let Some(code) = &ticket.appointment_code
+                    && let Some(a) = st.appointments.get_mut(code)
+                {
+                    a.ticket_id = Some(ticket.id);
+                }
+                st.next_ticket_id = st.next_ticket_id.max(ticket.id.0 + 1);
+                st.tickets.insert(ticket.id, (**ticket).clone());
+            }
+            Event::TicketCalled {
+                at,
+                ticket_id,
+                counter_id,
+                actor,
+                wrr,
+            } => {
+                let t = st
+                    .tickets
+                    .get_mut(ticket_id)
+                    .ok_or("call of an unknown ticket")?;
+                let q = st
+                    .queues
+                    .get_mut(&t.service_id)
+                    .ok_or("ticket of an unknown service")?;
+                q.remove(*ticket_id);
+                if t.class.is_priority() && !q.normal.is_empty() {
+                    q.priority_streak += 1;
+                } else {
+                    q.priority_streak = 0;
+                }
+                t.status = TicketStatus::Called;
+                t.counter_id = Some(*counter_id);
+                t.staff = Some(actor.clone());
+                t.called_at = Some(*at);
+                t.recalls = 0;
+                let cs = st
+                    .counters
+                    .get_mut(counter_id)
+                    .ok_or("call at an unknown counter")?;
+                cs.current = Some(*ticket_id);
+                cs.staff = Some(actor.clone());
+                if let Some(w) = wrr {
+                    cs.wrr.clone_from(w);
+                }
+                st.recent_calls.retain(|x| x != ticket_id);
+                st.recent_calls.push_front(*ticket_id);
+                st.recent_calls.truncate(RECENT_CALLS);
+            }
+            Event::TicketRecalled {
+                ticket_id, recalls, ..
+            } => {
+                let t = st
+                    .tickets
+                    .get_mut(ticket_id)
+                    .ok_or("recall of an unknown ticket")?;
+                t.recalls = *recalls;
+                st.recent_calls.retain(|x| x != ticket_id);
+                st.recent_calls.push_front(*ticket_id);
+            }
+            Event::TicketNoShow {
+                at,
+                ticket_id,
+                counter_id,
+            } => {
+                let t = st
+                    .tickets
+                    .get_mut(ticket_id)
+                    .ok_or("no-show of an unknown ticket")?;
+                t.status = TicketStatus::NoShow;
+                t.closed_at = Some(*at);
+                let cs = st
+                    .counters
+                    .get_mut(counter_id)
+                    .ok_or("no-show at an unknown counter")?;
+                cs.current = None;
+            }
+            Event::TicketFinished {
+                at,
+                ticket_id,
+                counter_id,
+            } => {
+                let t = st
+                    .tickets
+                    .get_mut(ticket_id)
+                    .ok_or("finish of an unknown ticket")?;
+                t.status = TicketStatus::Finished;
+                t.closed_at = Some(*at);
+                if let Some(called) = t.called_at {
+                    let secs = at
+                        .duration_since(called)
+                        .as_secs_f64()
+                        .clamp(HANDLE_CLAMP_SECS.0, HANDLE_CLAMP_SECS.1);
+                    if let Some(q) = st.queues.get_mut(&t.service_id) {
+                        q.avg_handle_secs = Some(match q.avg_handle_secs {
+                            Some(avg) => avg + HANDLE_EWMA_ALPHA * (secs - avg),
+                            None => secs,
+                        });
+                    }
+                }
+                let cs = st
+                    .counters
+                    .get_mut(counter_id)
+                    .ok_or("finish at an unknown counter")?;
+                cs.current = None;
+                cs.served_today += 1;
+            }
+            Event::TicketTransferred {
+                ticket_id,
+                counter_id,
+                to_service,
+                index,
+                ..
+            } => {
+                let t = st
+                    .tickets
+                    .get_mut(ticket_id)
+                    .ok_or("transfer of an unknown ticket")?;
+                t.service_id = to_service.clone();
+                t.status = TicketStatus::Waiting;
+                t.transfers += 1;
+                t.recalls = 0;
+                let q = st
+                    .queues
+                    .get_mut(to_service)
+                    .ok_or("transfer to an unknown service")?;
+                let lane = q.lane_mut(t.class.is_priority());
+                lane.insert((*index as usize).min(lane.len()), *ticket_id);
+                let cs = st
+                    .counters
+                    .get_mut(counter_id)
+                    .ok_or("transfer at an unknown counter")?;
+                cs.current = None;
+                cs.served_today += 1;
+            }
+            Event::TicketRequeued {
+                ticket_id, index, ..
+            } => {
+                let t = st
+                    .tickets
+                    .get_mut(ticket_id)
+                    .ok_or("re-queue of an unknown ticket")?;
+                t.status = TicketStatus::Waiting;
+                t.requeued = true;
+                t.closed_at = None;
+                t.recalls = 0;
+                let q = st
+                    .queues
+                    .get_mut(&t.service_id)
+                    .ok_or("re-queue in an unknown service")?;
+                let lane = q.lane_mut(t.class.is_priority());
+                lane.insert((*index as usize).min(lane.len()), *ticket_id);
+            }
+            Event::TicketCancelled { at, ticket_id, .. } => {
+                let t = st
+                    .tickets
+                    .get_mut(ticket_id)
+                    .ok_or("cancel of an unknown ticket")?;
+                t.status = TicketStatus::Cancelled;
+                t.closed_at = Some(*at);
+                if let Some(q) = st.queues.get_mut(&t.service_id) {
+                    q.remove(*ticket_id);
+                }
+            }
+            Event::CounterStatusChanged {
+                counter_id,
+                status,
+                staff,
+                ..
+            } => {
+                let cs = st
+                    .counters
+                    .get_mut(counter_id)
+                    .ok_or("status of an unknown counter")?;
+                cs.status = status.clone();
+                cs.staff.clone_from(staff);
+            }
+            Event::AppointmentBooked { appointment, .. } => {
+                st.appointments
+                    .insert(appointment.code.clone(), appointment.clone());
+            }
+            Event::AppointmentCancelled { code, .. } => {
+                st.appointments.remove(code);
+            }
+            Event::DayRolled { at, day, .. } => {
+                // Open tickets expire; all of the old day's tickets leave
+                // memory (the server's read model keeps them).
+                st.tickets.clear();
+                for q in st.queues.values_mut() {
+                    q.priority.clear();
+                    q.normal.clear();
+                    q.issued = 0;
+                    q.priority_streak = 0;
+                }
+                for (id, cs) in &mut st.counters {
+                    let n = st.config.counter(*id).map_or(0, |c| c.services.len());
+                    *cs = CounterState::new(n);
+                }
+                st.idempotency.clear();
+                st.recent_calls.clear();
+                let stale = *at - SignedDuration::from_hours(24);
+                st.appointments
+                    .retain(|_, a| a.ticket_id.is_none() && a.slot > stale);
+                st.day = Some(*day);
+            }
+        }
+        Ok(())
+    }
+
+    // ----- Views ------------------------------------------------------------
+
+    /// Why the service cannot issue a ticket at `now`, if it cannot.
+    pub fn closed_reason(&self, svc: &Service, now: Timestamp) -> Option<ClosedReason> {
+        if !svc.enabled {
+            return Some(ClosedReason::Disabled);
+        }
+        let q = self.state.queues.get(&svc.id)?;
+        if svc.daily_quota.is_some_and(|quota| q.issued >= quota) {
+            return Some(ClosedReason::QuotaReached);
+        }
+        if svc.first_number.saturating_add(q.issued) > svc.last_number {
+            return Some(ClosedReason::NumbersExhausted);
+        }
+        let rules = &self.state.config.rules;
+        let hours = svc.hours.as_ref().unwrap_or(&rules.default_hours);
+        let stop = svc
+            .stop_issuing_minutes
+            .unwrap_or(rules.stop_issuing_minutes);
+        let z = now.to_zoned_datetime(self.tz.clone());
+        let weekday = z.weekday().to_monday_one_offset() as u8;
+        if !hours.weekdays.contains(&weekday) {
+            return Some(ClosedReason::ClosedToday);
+        }
+        let t = u32::from(ClockTime::new(z.hour() as u8, z.minute() as u8).minutes());
+        for p in &hours.periods {
+            let (open, close) = (u32::from(p.open.minutes()), u32::from(p.close.minutes()));
+            if open <= t && t < close {
+                return if t + stop >= close {
+                    Some(ClosedReason::IssuingStopped)
+                } else {
+                    None
+                };
+            }
+        }
+        Some(ClosedReason::OutsideHours)
+    }
+
+    /// When issuing next opens after `now` by the opening hours, within a week.
+    fn opens_at(&self, hours: &Hours, now: Timestamp) -> Option<Timestamp> {
+        let z = now.to_zoned_datetime(self.tz.clone());
+        let mut date = z.date();
+        for _ in 0..8 {
+            let weekday = date.weekday().to_monday_one_offset() as u8;
+            if hours.weekdays.contains(&weekday) {
+                for p in &hours.periods {
+                    let at = date.at(p.open.hour() as i8, p.open.minute() as i8, 0, 0);
+                    if let Ok(zt) = at.to_zoned_datetime(self.tz.clone())
+                        && zt.timestamp() > now
+                    {
+                        return Some(zt.timestamp());
+                    }
+                }
+            }
+            date = date.tomorrow().ok()?;
+        }
+        None
+    }
+
+    fn avg_handle_secs(&self, svc: &Service) -> f64 {
+        let fallback = svc
+            .expected_handle_minutes
+            .unwrap_or(self.state.config.rules.default_handle_minutes);
+        self.state
+            .queues
+            .get(&svc.id)
+            .and_then(|q| q.avg_handle_secs)
+            .unwrap_or(f64::from(fallback) * 60.0)
+    }
+
+    /// Counters that will call this service: the open or paused ones, or if
+    /// none is, all that are configured for it. At least one.
+    fn serving_counters(&self, id: &ServiceId) -> usize {
+        let configured = self
+            .state
+            .config
+            .counters
+            .iter()
+            .filter(|c| c.services.iter().any(|s| &s.service == id));
+        let staffed = configured
+            .clone()
+            .filter(|c| {
+                self.state
+                    .counters
+                    .get(&c.id)
+                    .is_some_and(|cs| cs.status != CounterStatus::Closed)
+            })
+            .count();
+        if staffed > 0 {
+            staffed
+        } else {
+            configured.count().max(1)
+        }
+    }
+
+    /// Estimated seconds until a ticket with `ahead` people ahead is called:
+    /// the people ahead share the counters serving the service, each taking
+    /// the rolling average handle time.
+    fn estimate_secs(&self, svc: &Service, ahead: usize) -> u32 {
+        let secs = ahead as f64 * self.avg_handle_secs(svc) / self.serving_counters(&svc.id) as f64;
+        secs.round().min(f64::from(u32::MAX)) as u32
+    }
+
+    /// People ahead of a waiting ticket: its place in its lane, plus the
+    /// whole priority lane for a normal ticket.
+    fn ahead(&self, t: &TicketRecord) -> usize {
+        let Some(q) = self.state.queues.get(&t.service_id) else {
+            return 0;
+        };
+        if t.status != TicketStatus::Waiting {
+            return 0;
+        }
+        if t.class.is_priority() {
+            q.priority.iter().position(|&x| x == t.id).unwrap_or(0)
+        } else {
+            q.priority.len() + q.normal.iter().position(|&x| x == t.id).unwrap_or(0)
+        }
+    }
+
+    /// Waiting figures of a service.
+    pub fn waiting_count(&self, id: &ServiceId) -> Option<WaitingCount> {
+        let svc = self.state.config.service(id)?;
+        let waiting = self.state.queues.get(id).map_or(0, ServiceQueue::waiting);
+        Some(WaitingCount {
+            service_id: id.clone(),
+            waiting: u32::try_from(waiting).unwrap_or(u32::MAX),
+            estimated_wait_minutes: minutes(self.estimate_secs(svc, waiting)),
+        })
+    }
+
+    /// A service as kiosks show it.
+    pub fn service_view(&self, svc: &Service, now: Timestamp) -> ServiceView {
+        let q = self.state.queues.get(&svc.id);
+        let waiting = q.map_or(0, ServiceQueue::waiting);
+        let closed_reason = self.closed_reason(svc, now);
+        let opens_at = match closed_reason {
+            Some(
+                ClosedReason::ClosedToday
+                | ClosedReason::OutsideHours
+                | ClosedReason::IssuingStopped,
+            ) => {
+                let hours = svc
+                    .hours
+                    .as_ref()
+                    .unwrap_or(&self.state.config.rules.default_hours);
+                self.opens_at(hours, now)
+            }
+            _ => None,
+        };
+        ServiceView {
+            id: svc.id.clone(),
+            name_zh: svc.name_zh.clone(),
+            name_en: svc.name_en.clone(),
+            prefix: svc.prefix.clone(),
+            department: svc.department.clone(),
+            waiting: u32::try_from(waiting).unwrap_or(u32::MAX),
+            priority_waiting: q.map_or(0, |q| u32::try_from(q.priority.len()).unwrap_or(u32::MAX)),
+            estimated_wait_minutes: minutes(self.estimate_secs(svc, waiting)),
+            is_open: closed_reason.is_none(),
+            closed_reason,
+            opens_at,
+            issued_today: q.map_or(0, |q| q.issued),
+            priority_classes: svc.priority_classes.clone(),
+            appointments: svc.appointments,
+        }
+    }
+
+    /// All services as kiosks show them.
+    pub fn services_view(&self, now: Timestamp) -> Vec<ServiceView> {
+        self.state
+            .config
+            .services
+            .iter()
+            .map(|s| self.service_view(s, now))
+            .collect()
+    }
+
+    /// A call as boards show it.
+    pub fn call_view(&self, ticket_id: TicketId) -> Option<CallView> {
+        let t = self.state.tickets.get(&ticket_id)?;
+        let counter_id = t.counter_id?;
+        let c = self.state.config.counter(counter_id);
+        Some(CallView {
+            ticket_id,
+            number: t.number.clone(),
+            service_id: t.service_id.clone(),
+            counter_id,
+            counter_name_zh: c.map(|c| c.name_zh.clone()).unwrap_or_default(),
+            counter_name_en: c.map(|c| c.name_en.clone()).unwrap_or_default(),
+            zone: c.map(|c| c.zone.clone()).unwrap_or_default(),
+            called_at: t.called_at?,
+            recalls: t.recalls,
+            class: t.class,
+        })
+    }
+
+    /// A counter as boards and consoles show it.
+    pub fn counter_view(&self, counter: &Counter) -> CounterView {
+        let cs = self.state.counters.get(&counter.id);
+        CounterView {
+            id: counter.id,
+            name_zh: counter.name_zh.clone(),
+            name_en: counter.name_en.clone(),
+            zone: counter.zone.clone(),
+            department: counter.department.clone(),
+            services: counter.services.iter().map(|s| s.service.clone()).collect(),
+            policy: counter.policy,
+            status: cs.map_or(CounterStatus::Closed, |c| c.status.clone()),
+            staff: cs.and_then(|c| c.staff.clone()),
+            current: cs.and_then(|c| c.current).and_then(|t| self.call_view(t)),
+            served_today: cs.map_or(0, |c| c.served_today),
+        }
+    }
+
+    /// A ticket's progress.
+    pub fn ticket_view(&self, id: TicketId, now: Timestamp) -> Option<TicketView> {
+        let t = self.state.tickets.get(&id)?;
+        let svc = self.state.config.service(&t.service_id);
+        let ahead = self.ahead(t);
+        let called = t.status == TicketStatus::Called;
+        let counter = if called {
+            t.counter_id.and_then(|c| self.state.config.counter(c))
+        } else {
+            None
+        };
+        let window =
+            SignedDuration::from_mins(i64::from(self.state.config.rules.requeue_window_minutes));
+        Some(TicketView {
+            id,
+            number: t.number.clone(),
+            service_id: t.service_id.clone(),
+            service_name_zh: svc.map(|s| s.name_zh.clone()).unwrap_or_default(),
+            service_name_en: svc.map(|s| s.name_en.clone()).unwrap_or_default(),
+            class: t.class,
+            status: t.status,
+            business_day: t.business_day,
+            issued_at: t.issued_at,
+            ahead: u32::try_from(ahead).unwrap_or(u32::MAX),
+            estimated_wait_minutes: match (svc, t.status) {
+                (Some(s), TicketStatus::Waiting) => minutes(self.estimate_secs(s, ahead)),
+                _ => 0,
+            },
+            counter_id: counter.map(|c| c.id),
+            counter_name_zh: counter.map(|c| c.name_zh.clone()),
+            called_at: t.called_at,
+            can_requeue: t.status == TicketStatus::NoShow
+                && !t.requeued
+                && t.closed_at.is_some_and(|c| now.duration_since(c) <= window),
+        })
+    }
+
+    /// The next `limit` tickets a counter would see across its services, in
+    /// each service's lane order (priority lane first).
+    pub fn waiting_for_counter(
+        &self,
+        counter_id: CounterId,
+        limit: usize,
+        now: Timestamp,
+    ) -> Vec<TicketView> {
+        let Some(counter) = self.state.config.counter(counter_id) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for cs in &counter.services {
+            if let Some(q) = self.state.queues.get(&cs.service) {
+                out.extend(
+                    q.priority
+                        .iter()
+                        .chain(q.normal.iter())
+                        .take(limit)
+                        .filter_map(|&t| self.ticket_view(t, now)),
+                );
+            }
+        }
+        out.sort_by_key(|t| (!t.class.is_priority(), t.issued_at));
+        out.truncate(limit);
+        out
+    }
+
+    /// The whole hall, for a subscriber's first message.
+    pub fn snapshot(&self, seq: u64, now: Timestamp) -> HallSnapshot {
+        let c = &self.state.config;
+        HallSnapshot {
+            seq,
+            at: now,
+            business_day: self.state.day.unwrap_or_else(|| self.business_day(now)),
+            hall_name_zh: c.hall.name_zh.clone(),
+            hall_name_en: c.hall.name_en.clone(),
+            services: self.services_view(now),
+            counters: c.counters.iter().map(|x| self.counter_view(x)).collect(),
+            recent_calls: self
+                .state
+                .recent_calls
+                .iter()
+                .filter_map(|&t| self.call_view(t))
+                .collect(),
+        }
+    }
+
+    /// What subscribers see of an event, given the state right after it.
+    /// Appointment bookings are not public and give `None`.
+    pub fn public_event(&self, event: &Event) -> Option<HallEvent> {
+        let waiting = |ids: &[&ServiceId]| {
+            ids.iter()
+                .filter_map(|id| self.waiting_count(id))
+                .collect::<Vec<_>>()
+        };
+        let changed = |at: Timestamp,
+                       ticket_id: TicketId,
+                       counter_id: Option<CounterId>,
+                       extra: Option<&ServiceId>| {
+            let t = self.state.tickets.get(&ticket_id)?;
+            let mut ids = vec![&t.service_id];
+            if let Some(e) = extra {
+                ids.push(e);
+            }
+            Some(HallEvent::TicketChanged {
+                at,
+                ticket_id,
+                number: t.number.clone(),
+                status: t.status,
+                service_id: t.service_id.clone(),
+                counter_id,
+                waiting: waiting(&ids),
+            })
+        };
+        match event {
+            Event::ConfigChanged { at, .. } => Some(HallEvent::ConfigChanged { at: *at }),
+            Event::TicketIssued { at, ticket } => Some(HallEvent::TicketIssued {
+                at: *at,
+                ticket_id: ticket.id,
+                number: ticket.number.clone(),
+                service_id: ticket.service_id.clone(),
+                class: ticket.class,
+                waiting: waiting(&[&ticket.service_id]),
+            }),
+            Event::TicketCalled { at, ticket_id, .. } => {
+                let call = self.call_view(*ticket_id)?;
+                let waiting = waiting(&[&call.service_id]);
+                Some(HallEvent::TicketCalled {
+                    at: *at,
+                    call,
+                    waiting,
+                })
+            }
+            Event::TicketRecalled { at, ticket_id, .. } => Some(HallEvent::TicketRecalled {
+                at: *at,
+                call: self.call_view(*ticket_id)?,
+            }),
+            Event::TicketNoShow {
+                at,
+                ticket_id,
+                counter_id,
+            }
+            | Event::TicketFinished {
+                at,
+                ticket_id,
+                counter_id,
+            } => changed(*at, *ticket_id, Some(*counter_id), None),
+            Event::TicketTransferred {
+                at,
+                ticket_id,
+                counter_id,
+                ..
+            } => {
+                // The ticket's service is already the new one; the old one's
+                // waiting count did not change (the ticket was being served).
+                changed(*at, *ticket_id, Some(*counter_id), None)
+            }
+            Event::TicketRequeued { at, ticket_id, .. }
+            | Event::TicketCancelled { at, ticket_id, .. } => changed(*at, *ticket_id, None, None),
+            Event::CounterStatusChanged { at, counter_id, .. } => {
+                let c = self.state.config.counter(*counter_id)?;
+                Some(HallEvent::CounterChanged {
+                    at: *at,
+                    counter: self.counter_view(c),
+                })
+            }
+            Event::AppointmentBooked { .. } | Event::AppointmentCancelled { .. } => None,
+            Event::DayRolled { at, day, expired } => Some(HallEvent::DayRolled {
+                at: *at,
+                business_day: *day,
+                expired: u32::try_from(expired.len()).unwrap_or(u32::MAX),
+            }),
+        }
+    }
+}
+
+fn idem_key(actor: &str, key: &str) -> String {
+    format!("{actor}\u{1f}{key}")
+}
+
+fn minutes(secs: u32) -> u32 {
+    secs.div_ceil(60)
+}

@@ -1,0 +1,22 @@
+//! Banli core: the domain types, the wire types and the pure queue engine
+//! of a government service hall's queue system (办理).
+//!
+//! This crate has no runtime, no clock and no I/O; its dependency list is
+//! what keeps it so. The server, the simulator and the tests all drive the
+//! one [`engine::Engine`].
+//!
+//! # Layout
+//! - [`ids`]: id newtypes ([`ids::ServiceId`], [`ids::CounterId`], [`ids::TicketId`]).
+//! - [`config`]: the hall configuration administrators set ([`config::HallConfig`]),
+//!   with validation that names every bad field.
+//! - [`engine`]: the queue engine ([`engine::Engine`]): commands in, events out,
+//!   time always an argument.
+//! - [`wire`]: what travels as JSON: views, the event stream, request bodies
+//!   and [`wire::ApiError`].
+
+pub mod config;
+pub mod engine;
+pub mod ids;
+pub mod wire;
+
+pub use jiff;

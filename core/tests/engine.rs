@@ -1,0 +1,713 @@
+//! Engine stories: a hall's day told step by step with a simulated clock.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
+
+mod util;
+
+use banli_core::config::{Policy, PriorityClass, TransferPosition};
+use banli_core::engine::{Command, Engine, Event, Outcome, Rejection, TicketClass, TicketStatus};
+use banli_core::ids::{CounterId, TicketId};
+use banli_core::jiff::{SignedDuration, Timestamp};
+use banli_core::wire::ClosedReason;
+use util::{Sim, hall, tuesday_9am};
+
+fn calls(sim: &mut Sim, counter: u32, n: usize) -> Vec<String> {
+    (0..n).filter_map(|_| sim.call(counter)).collect()
+}
+
+#[test]
+fn lifecycle_issue_call_recall_finish() {
+    let mut sim = Sim::new(hall());
+    let a1 = sim.issue("biz");
+    let a2 = sim.issue("biz");
+    let b1 = sim.issue("tax");
+    assert_eq!(sim.number(a1), "A001");
+    assert_eq!(sim.number(a2), "A002");
+    assert_eq!(sim.number(b1), "B001");
+
+    // Ticket view: A002 has one person ahead.
+    let v = sim.engine.ticket_view(a2, sim.now).expect("view");
+    assert_eq!(v.ahead, 1);
+    assert_eq!(v.status, TicketStatus::Waiting);
+
+    sim.mins(2);
+    assert_eq!(sim.call(1).as_deref(), Some("A001"));
+    let v = sim.engine.ticket_view(a1, sim.now).expect("view");
+    assert_eq!(v.status, TicketStatus::Called);
+    assert_eq!(v.counter_id, Some(CounterId(1)));
+    assert_eq!(sim.engine.ticket_view(a2, sim.now).expect("view").ahead, 0);
+
+    // Recall twice (the limit), then a third is refused.
+    for n in 1..=2 {
+        sim.cmd(Command::Recall {
+            counter_id: CounterId(1),
+            ticket_id: Some(a1),
+            actor: "s".into(),
+        })
+        .expect("recall");
+        assert!(
+            matches!(sim.events.last(), Some(Event::TicketRecalled { recalls, .. }) if *recalls == n)
+        );
+    }
+    let r = sim.cmd(Command::Recall {
+        counter_id: CounterId(1),
+        ticket_id: None,
+        actor: "s".into(),
+    });
+    assert_eq!(r, Err(Rejection::RecallLimit(2)));
+
+    // A stale screen naming another ticket is refused.
+    let r = sim.cmd(Command::Finish {
+        counter_id: CounterId(1),
+        ticket_id: Some(a2),
+        actor: "s".into(),
+    });
+    assert!(matches!(r, Err(Rejection::TicketMismatch { .. })));
+
+    sim.mins(5);
+    sim.finish(1).expect("finish");
+    assert_eq!(
+        sim.engine.ticket(a1).expect("t").status,
+        TicketStatus::Finished
+    );
+    assert_eq!(
+        sim.engine
+            .counter_state(CounterId(1))
+            .expect("c")
+            .served_today,
+        1
+    );
+    // Nothing to finish now.
+    assert_eq!(sim.finish(1), Err(Rejection::NoCurrentTicket(CounterId(1))));
+
+    // Calling next finishes the current ticket implicitly.
+    assert_eq!(sim.call(1).as_deref(), Some("A002"));
+    assert_eq!(sim.call(1).as_deref(), Some("B001"));
+    assert_eq!(
+        sim.engine.ticket(a2).expect("t").status,
+        TicketStatus::Finished
+    );
+    // Nobody waits: the counter stays open with nothing called.
+    assert_eq!(sim.call(1), None);
+}
+
+#[test]
+fn numbers_restart_at_rollover_and_waiting_tickets_expire() {
+    let mut sim = Sim::new(hall());
+    let ids: Vec<TicketId> = (0..3).map(|_| sim.issue("biz")).collect();
+    sim.call(1);
+    // Tuesday 09:00 → Wednesday 03:00 is 18 hours.
+    sim.advance(SignedDuration::from_hours(18));
+    let rolled: Vec<_> = sim
+        .events
+        .iter()
+        .filter_map(|e| {
+            if let Event::DayRolled { expired, .. } = e {
+                Some(expired.clone())
+            } else {
+                None
+            }
+        })
+        .collect();
+    // The first roll opened Tuesday, the second Wednesday.
+    assert_eq!(
+        rolled,
+        vec![vec![], ids.clone()],
+        "all three (one called, two waiting) expire"
+    );
+    assert_eq!(sim.engine.day().expect("day").to_string(), "2026-11-25");
+    assert!(
+        sim.engine
+            .queue(&"biz".into())
+            .expect("q")
+            .priority
+            .is_empty()
+    );
+
+    sim.advance(SignedDuration::from_hours(6)); // 09:00 Wednesday
+    let t = sim.issue("biz");
+    assert_eq!(sim.number(t), "A001", "numbers restart each business day");
+    assert!(t > ids[2], "ticket ids are never reused");
+}
+
+#[test]
+fn a_command_after_a_missed_rollover_rolls_first() {
+    let mut sim = Sim::new(hall());
+    sim.issue("biz");
+    // The server was down overnight: no timeout fired. The next command is
+    // at 09:00 Wednesday and must not issue A002 of Tuesday.
+    sim.now += SignedDuration::from_hours(24);
+    let t = sim.issue("biz");
+    assert_eq!(sim.number(t), "A001");
+    assert_eq!(
+        sim.engine.ticket(t).expect("t").business_day.to_string(),
+        "2026-11-25"
+    );
+}
+
+#[test]
+fn priority_goes_first_but_at_most_burst_in_a_row() {
+    let mut sim = Sim::new(hall()); // priority_burst = 2
+    for _ in 0..3 {
+        sim.issue("biz");
+    }
+    for _ in 0..5 {
+        sim.issue_priority("biz");
+    }
+    let order = calls(&mut sim, 1, 8);
+    // Normal A001-A003, priority A004-A008.
+    assert_eq!(
+        order,
+        [
+            "A004", "A005", "A001", "A006", "A007", "A002", "A008", "A003"
+        ]
+    );
+}
+
+#[test]
+fn priority_class_must_be_allowed_by_the_service() {
+    let mut sim = Sim::new(hall());
+    assert_eq!(
+        sim.try_issue("tax", Some(PriorityClass::Elderly)),
+        Err(Rejection::PriorityNotAllowed)
+    );
+    assert_eq!(
+        sim.try_issue("biz", Some(PriorityClass::Military)),
+        Err(Rejection::PriorityNotAllowed)
+    );
+    let t = sim
+        .try_issue("biz", Some(PriorityClass::Disabled))
+        .expect("allowed");
+    assert_eq!(sim.class(t), TicketClass::Disabled);
+}
+
+#[test]
+fn ordered_counter_takes_its_first_nonempty_service() {
+    let mut sim = Sim::new(hall());
+    sim.issue("tax");
+    sim.issue("biz");
+    sim.issue("tax");
+    assert_eq!(calls(&mut sim, 1, 3), ["A001", "B001", "B002"]);
+}
+
+#[test]
+fn weighted_counter_shares_calls_by_weight_smoothly() {
+    let mut sim = Sim::new(hall());
+    for _ in 0..20 {
+        sim.issue("biz");
+        sim.issue("tax");
+    }
+    let order = calls(&mut sim, 2, 8);
+    let a = order.iter().filter(|n| n.starts_with('A')).count();
+    assert_eq!(a, 6, "weights 3:1 give six A in eight calls: {order:?}");
+    // Smooth round-robin never gives B twice in a row at 3:1.
+    assert!(
+        order
+            .windows(2)
+            .all(|w| !(w[0].starts_with('B') && w[1].starts_with('B'))),
+        "{order:?}"
+    );
+    // An empty service is skipped without losing the other's turn.
+    let mut sim = Sim::new(hall());
+    for _ in 0..3 {
+        sim.issue("tax");
+    }
+    assert_eq!(calls(&mut sim, 2, 3), ["B001", "B002", "B003"]);
+}
+
+#[test]
+fn oldest_first_counter_takes_the_longest_waiting() {
+    let mut sim = Sim::new(hall());
+    sim.issue("tax");
+    sim.mins(1);
+    sim.issue("pass");
+    sim.mins(1);
+    sim.issue("biz");
+    assert_eq!(calls(&mut sim, 3, 3), ["B001", "C001", "A001"]);
+}
+
+#[test]
+fn appointment_in_window_is_priority_outside_is_normal() {
+    let mut sim = Sim::new(hall());
+    let slot: Timestamp = "2026-11-24T10:00:00+08:00".parse().expect("ts");
+    for code in ["P100", "P200"] {
+        sim.cmd(Command::BookAppointment {
+            code: code.into(),
+            service_id: "pass".into(),
+            slot,
+            actor: "admin".into(),
+        })
+        .expect("book");
+    }
+    let issue = |sim: &mut Sim, code: &str| {
+        sim.cmd(Command::IssueTicket {
+            service_id: "pass".into(),
+            priority: None,
+            appointment_code: Some(code.into()),
+            idempotency_key: None,
+            query_code: "000000".into(),
+            actor: "kiosk".into(),
+        })
+    };
+    // 09:00 is an hour early: normal.
+    let Ok(Outcome::Issued {
+        ticket_id: early, ..
+    }) = issue(&mut sim, "P100")
+    else {
+        panic!("issue")
+    };
+    assert_eq!(sim.class(early), TicketClass::Normal);
+    assert_eq!(issue(&mut sim, "P100"), Err(Rejection::AppointmentUsed));
+    assert_eq!(issue(&mut sim, "NOPE"), Err(Rejection::UnknownAppointment));
+    // 09:40 is within 30 minutes before: priority.
+    sim.mins(40);
+    let Ok(Outcome::Issued {
+        ticket_id: on_time, ..
+    }) = issue(&mut sim, "P200")
+    else {
+        panic!("issue")
+    };
+    assert_eq!(sim.class(on_time), TicketClass::Appointment);
+    assert_eq!(
+        sim.call(4).as_deref(),
+        Some("C002"),
+        "the appointment goes first"
+    );
+}
+
+#[test]
+fn no_show_can_be_requeued_once_behind_requeue_after() {
+    let mut sim = Sim::new(hall()); // requeue_after = 3
+    let a1 = sim.issue("biz");
+    for _ in 0..5 {
+        sim.issue("biz");
+    }
+    sim.call(1);
+    sim.cmd(Command::NoShow {
+        counter_id: CounterId(1),
+        ticket_id: Some(a1),
+        actor: "s".into(),
+    })
+    .expect("no-show");
+    assert_eq!(
+        sim.engine.ticket(a1).expect("t").status,
+        TicketStatus::NoShow
+    );
+    sim.mins(10);
+    sim.cmd(Command::Requeue {
+        ticket_id: a1,
+        actor: "kiosk".into(),
+    })
+    .expect("requeue");
+    assert_eq!(sim.engine.ticket_view(a1, sim.now).expect("v").ahead, 3);
+    assert_eq!(
+        calls(&mut sim, 1, 5),
+        ["A002", "A003", "A004", "A001", "A005"]
+    );
+    sim.cmd(Command::NoShow {
+        counter_id: CounterId(1),
+        ticket_id: None,
+        actor: "s".into(),
+    })
+    .expect("no-show");
+    // A005 was the last called; now re-queue A001 again: refused.
+    assert_eq!(
+        sim.cmd(Command::Requeue {
+            ticket_id: a1,
+            actor: "k".into()
+        }),
+        Err(Rejection::WrongState {
+            status: TicketStatus::Finished
+        })
+    );
+}
+
+#[test]
+fn requeue_is_refused_after_the_window_or_twice() {
+    let mut sim = Sim::new(hall());
+    let a1 = sim.issue("biz");
+    sim.call(1);
+    sim.cmd(Command::NoShow {
+        counter_id: CounterId(1),
+        ticket_id: None,
+        actor: "s".into(),
+    })
+    .expect("ok");
+    sim.mins(61);
+    assert_eq!(
+        sim.cmd(Command::Requeue {
+            ticket_id: a1,
+            actor: "k".into()
+        }),
+        Err(Rejection::RequeueWindowPassed(60))
+    );
+
+    let a2 = sim.issue("biz");
+    sim.call(1);
+    sim.cmd(Command::NoShow {
+        counter_id: CounterId(1),
+        ticket_id: None,
+        actor: "s".into(),
+    })
+    .expect("ok");
+    sim.cmd(Command::Requeue {
+        ticket_id: a2,
+        actor: "k".into(),
+    })
+    .expect("first requeue");
+    sim.call(1);
+    sim.cmd(Command::NoShow {
+        counter_id: CounterId(1),
+        ticket_id: None,
+        actor: "s".into(),
+    })
+    .expect("ok");
+    assert_eq!(
+        sim.cmd(Command::Requeue {
+            ticket_id: a2,
+            actor: "k".into()
+        }),
+        Err(Rejection::AlreadyRequeued)
+    );
+}
+
+#[test]
+fn transfer_keeps_the_number_and_follows_the_position_rule() {
+    for (position, expected) in [
+        (TransferPosition::Front, ["A001", "B001", "B002", "B003"]),
+        (
+            TransferPosition::ByIssueTime,
+            ["B001", "A001", "B002", "B003"],
+        ),
+        (TransferPosition::Back, ["B001", "B002", "B003", "A001"]),
+    ] {
+        let mut sim = Sim::new(hall());
+        sim.issue("tax"); // B001 at 09:00
+        sim.mins(1);
+        let a1 = sim.issue("biz"); // A001 at 09:01
+        sim.mins(1);
+        sim.issue("tax"); // B002 at 09:02
+        sim.issue("tax"); // B003
+        assert_eq!(sim.call(1).as_deref(), Some("A001"));
+        sim.cmd(Command::Transfer {
+            counter_id: CounterId(1),
+            ticket_id: Some(a1),
+            to_service: "tax".into(),
+            position: Some(position),
+            actor: "s".into(),
+        })
+        .expect("transfer");
+        assert_eq!(sim.service_of(a1).as_str(), "tax");
+        assert_eq!(sim.number(a1), "A001", "a transfer keeps the number");
+        assert!(
+            sim.engine
+                .counter_state(CounterId(1))
+                .expect("c")
+                .current
+                .is_none()
+        );
+        // Counter 1 serves biz first, which is now empty: all from tax.
+        assert_eq!(calls(&mut sim, 1, 4), expected, "{position:?}");
+    }
+}
+
+#[test]
+fn transfer_to_the_same_service_is_refused() {
+    let mut sim = Sim::new(hall());
+    sim.issue("biz");
+    sim.call(1);
+    let r = sim.cmd(Command::Transfer {
+        counter_id: CounterId(1),
+        ticket_id: None,
+        to_service: "biz".into(),
+        position: None,
+        actor: "s".into(),
+    });
+    assert_eq!(r, Err(Rejection::SameService));
+}
+
+#[test]
+fn opening_hours_quota_and_stop_before_closing() {
+    let mut c = hall();
+    c.services[1].daily_quota = Some(2);
+    let early: Timestamp = "2026-11-24T08:00:00+08:00".parse().expect("ts");
+    let mut sim = Sim::at(c, early);
+    let r = sim.try_issue("biz", None);
+    assert!(
+        matches!(
+            r,
+            Err(Rejection::ServiceClosed {
+                reason: ClosedReason::OutsideHours,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    let view = sim
+        .engine
+        .service_view(&sim.engine.config().services[0].clone(), sim.now);
+    assert!(!view.is_open);
+    assert_eq!(
+        view.opens_at,
+        Some("2026-11-24T08:30:00+08:00".parse().expect("ts"))
+    );
+
+    sim.mins(30); // 08:30
+    sim.issue("tax");
+    sim.issue("tax");
+    let r = sim.try_issue("tax", None);
+    assert_eq!(r.as_ref().map_err(Rejection::code), Err("quota_reached"));
+
+    // 11:40 is within 30 minutes of the 12:00 close.
+    sim.mins(190);
+    let r = sim.try_issue("biz", None);
+    assert!(
+        matches!(
+            r,
+            Err(Rejection::ServiceClosed {
+                reason: ClosedReason::IssuingStopped,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    sim.mins(80); // 13:00
+    sim.issue("biz");
+}
+
+#[test]
+fn number_range_runs_out() {
+    let mut c = hall();
+    c.services[0].first_number = 998;
+    let mut sim = Sim::new(c);
+    let t = sim.issue("biz");
+    assert_eq!(sim.number(t), "A998");
+    sim.issue("biz");
+    let r = sim.try_issue("biz", None);
+    assert_eq!(r.map_err(|e| e.code()), Err("numbers_exhausted"));
+}
+
+#[test]
+fn idempotency_key_returns_the_same_ticket() {
+    let mut sim = Sim::new(hall());
+    let req = |svc: &str| Command::IssueTicket {
+        service_id: svc.into(),
+        priority: None,
+        appointment_code: None,
+        idempotency_key: Some("tap-1".into()),
+        query_code: "123456".into(),
+        actor: "kiosk-1".into(),
+    };
+    let first = sim.cmd(req("biz")).expect("issue");
+    let n = sim.events.len();
+    let again = sim.cmd(req("biz")).expect("retry");
+    let (
+        Outcome::Issued {
+            ticket_id: a,
+            replayed: false,
+        },
+        Outcome::Issued {
+            ticket_id: b,
+            replayed: true,
+        },
+    ) = (first, again)
+    else {
+        panic!("{first:?} {again:?}")
+    };
+    assert_eq!(a, b);
+    assert_eq!(sim.events.len(), n, "a retry records nothing");
+    assert_eq!(sim.cmd(req("tax")), Err(Rejection::IdempotencyConflict));
+}
+
+#[test]
+fn auto_call_on_finish_and_pause_resume_close() {
+    let mut c = hall();
+    c.counters[0].auto_call = true;
+    let mut sim = Sim::new(c);
+    sim.issue("biz");
+    sim.issue("biz");
+    sim.call(1);
+    let out = sim.finish(1).expect("finish");
+    assert!(
+        matches!(out, Outcome::Ticket { next: Some(_), .. }),
+        "{out:?}"
+    );
+    let id = CounterId(1);
+    assert_eq!(
+        sim.cmd(Command::Close {
+            counter_id: id,
+            actor: "s".into()
+        }),
+        Err(Rejection::CounterBusy(id))
+    );
+    sim.cmd(Command::Pause {
+        counter_id: id,
+        reason: "午休".into(),
+        actor: "s".into(),
+    })
+    .expect("pause");
+    // Finishing while paused does not auto-call.
+    sim.issue("biz");
+    let out = sim.finish(1).expect("finish");
+    assert_eq!(
+        out,
+        Outcome::Ticket {
+            ticket_id: out_ticket(&out),
+            next: None
+        }
+    );
+    sim.cmd(Command::Resume {
+        counter_id: id,
+        actor: "s".into(),
+    })
+    .expect("resume");
+    sim.cmd(Command::Close {
+        counter_id: id,
+        actor: "s".into(),
+    })
+    .expect("close");
+    let view = sim
+        .engine
+        .counter_view(&sim.engine.config().counters[0].clone());
+    assert_eq!(view.status, banli_core::engine::CounterStatus::Closed);
+}
+
+fn out_ticket(o: &Outcome) -> TicketId {
+    match o {
+        Outcome::Ticket { ticket_id, .. } => *ticket_id,
+        _ => panic!("{o:?}"),
+    }
+}
+
+#[test]
+fn cancel_only_waiting_tickets() {
+    let mut sim = Sim::new(hall());
+    let a1 = sim.issue("biz");
+    let a2 = sim.issue("biz");
+    sim.cmd(Command::Cancel {
+        ticket_id: a2,
+        actor: "citizen".into(),
+    })
+    .expect("cancel");
+    assert_eq!(sim.engine.queue(&"biz".into()).expect("q").waiting(), 1);
+    sim.call(1);
+    assert_eq!(
+        sim.cmd(Command::Cancel {
+            ticket_id: a1,
+            actor: "c".into()
+        }),
+        Err(Rejection::WrongState {
+            status: TicketStatus::Called
+        })
+    );
+    assert_eq!(
+        sim.cmd(Command::Cancel {
+            ticket_id: TicketId(999),
+            actor: "c".into()
+        }),
+        Err(Rejection::UnknownTicket(TicketId(999)))
+    );
+}
+
+#[test]
+fn config_changes_are_validated_and_guarded() {
+    let mut sim = Sim::new(hall());
+    sim.issue("tax");
+    let r = sim.cmd(Command::RemoveService {
+        service_id: "tax".into(),
+        actor: "admin".into(),
+    });
+    assert!(matches!(r, Err(Rejection::ServiceInUse(_))), "{r:?}");
+    let mut s = sim.engine.config().services[1].clone();
+    s.prefix = "T".into();
+    let r = sim.cmd(Command::UpsertService {
+        service: s,
+        actor: "admin".into(),
+    });
+    assert!(matches!(r, Err(Rejection::PrefixInUse(_))), "{r:?}");
+    let mut s = sim.engine.config().services[0].clone();
+    s.prefix = "B".into();
+    let r = sim.cmd(Command::UpsertService {
+        service: s,
+        actor: "admin".into(),
+    });
+    let Err(Rejection::InvalidConfig(issues)) = r else {
+        panic!("{r:?}")
+    };
+    assert_eq!(issues[0].field, "services[1].prefix");
+    // A new service works at once.
+    let mut s = util::service("fund", "F", "tax");
+    s.name_zh = "公积金".into();
+    sim.cmd(Command::UpsertService {
+        service: s,
+        actor: "admin".into(),
+    })
+    .expect("add");
+    let t = sim.issue("fund");
+    assert_eq!(sim.number(t), "F001");
+    assert!(matches!(
+        sim.events.iter().rev().nth(1),
+        Some(Event::ConfigChanged { .. })
+    ));
+}
+
+#[test]
+fn replaying_the_journal_rebuilds_the_same_state() {
+    let mut sim = Sim::new(hall());
+    for i in 0..30 {
+        sim.issue(["biz", "tax", "pass"][i % 3]);
+        if i % 4 == 0 {
+            sim.issue_priority("biz");
+        }
+        sim.mins(1);
+        if i % 2 == 0 {
+            sim.call((i % 4) as u32 + 1);
+        }
+    }
+    sim.cmd(Command::NoShow {
+        counter_id: CounterId(1),
+        ticket_id: None,
+        actor: "s".into(),
+    })
+    .ok();
+    sim.advance(SignedDuration::from_hours(24));
+    sim.issue("biz");
+    let mut replayed = Engine::genesis();
+    for e in &sim.events {
+        replayed.replay(e).expect("replay");
+    }
+    assert_eq!(replayed.state(), sim.engine.state());
+    // And a snapshot round-trips through JSON.
+    let json = serde_json::to_string(sim.engine.state()).expect("serialize");
+    let back: banli_core::engine::EngineState = serde_json::from_str(&json).expect("deserialize");
+    assert_eq!(&back, sim.engine.state());
+}
+
+#[test]
+fn estimates_follow_the_people_ahead_and_the_open_counters() {
+    let mut c = hall();
+    c.services[1].expected_handle_minutes = Some(10);
+    let mut sim = Sim::new(c);
+    for _ in 0..4 {
+        sim.issue("tax");
+    }
+    // Counters 1, 2, 3 serve tax; none is open, so all three count: 4 × 10 / 3.
+    let v = sim.engine.waiting_count(&"tax".into()).expect("wc");
+    assert_eq!(v.estimated_wait_minutes, 14);
+    // Counter 1 opens (by calling); only it counts now: 3 left × 10 / 1.
+    sim.call(1);
+    let v = sim.engine.waiting_count(&"tax".into()).expect("wc");
+    assert_eq!(v.waiting, 3);
+    assert_eq!(v.estimated_wait_minutes, 30);
+}
+
+#[test]
+fn the_counter_policy_is_visible_in_views() {
+    let sim = Sim::new(hall());
+    let snap = sim.engine.snapshot(7, sim.now);
+    assert_eq!(snap.seq, 7);
+    assert_eq!(snap.counters[1].policy, Policy::Weighted);
+    assert_eq!(snap.services.len(), 3);
+    assert_eq!(snap.business_day.to_string(), "2026-11-24");
+    assert_eq!(tuesday_9am(), sim.now);
+}
