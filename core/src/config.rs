@@ -162,22 +162,23 @@ pub struct Period {
     pub close: ClockTime,
 }
 
-/// A local wall-clock time of day, written `"08:30"`.
+/// A local wall-clock time of day, written `"08:30"`; `"24:00"` is allowed
+/// as a closing time, so a period can run to midnight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ClockTime {
     minutes: u16,
 }
 
 impl ClockTime {
-    /// A time from hours and minutes; out-of-range values are clamped to 23:59.
+    /// The end of the day, `"24:00"`: a closing time only.
+    pub const END_OF_DAY: Self = Self { minutes: 24 * 60 };
+
+    /// A time from hours and minutes; out-of-range values are clamped to
+    /// 24:00 (the end of the day, allowed as a closing time).
     pub const fn new(hour: u8, minute: u8) -> Self {
         let minutes = hour as u16 * 60 + minute as u16;
         Self {
-            minutes: if minutes > 23 * 60 + 59 {
-                23 * 60 + 59
-            } else {
-                minutes
-            },
+            minutes: if minutes > 24 * 60 { 24 * 60 } else { minutes },
         }
     }
 
@@ -209,7 +210,7 @@ impl utoipa::PartialSchema for ClockTime {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
             .description(Some("Local time of day, HH:MM"))
-            .pattern(Some("^([01]?[0-9]|2[0-3]):[0-5][0-9]$"))
+            .pattern(Some("^(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)$"))
             .examples(["08:30"])
             .into()
     }
@@ -234,7 +235,7 @@ impl FromStr for ClockTime {
         }
         let h: u8 = h.parse().map_err(|_| err())?;
         let m: u8 = m.parse().map_err(|_| err())?;
-        if h > 23 || m > 59 {
+        if (h > 23 || m > 59) && !(h == 24 && m == 0) {
             return Err(err());
         }
         Ok(Self::new(h, m))
@@ -463,6 +464,9 @@ impl HallConfig {
                 "the hall needs a Chinese name".into(),
             );
         }
+        if self.hall.day_rollover == ClockTime::END_OF_DAY {
+            bad("hall.day_rollover".into(), "use 00:00 for midnight".into());
+        }
         if jiff::tz::TimeZone::get(&self.hall.timezone).is_err() {
             bad(
                 "hall.timezone".into(),
@@ -649,6 +653,12 @@ fn check_hours(h: &Hours, at: &str, bad: &mut impl FnMut(String, String)) {
     }
     let mut last_close: Option<ClockTime> = None;
     for (i, p) in h.periods.iter().enumerate() {
+        if p.open == ClockTime::END_OF_DAY {
+            bad(
+                format!("{at}.periods[{i}].open"),
+                "24:00 is a closing time; use 00:00".into(),
+            );
+        }
         if p.open >= p.close {
             bad(
                 format!("{at}.periods[{i}]"),
@@ -680,7 +690,11 @@ mod tests {
         assert_eq!(t.minutes(), 510);
         assert_eq!(t.to_string(), "08:30");
         assert!("8:3".parse::<ClockTime>().is_err());
-        assert!("24:00".parse::<ClockTime>().is_err());
+        assert_eq!(
+            "24:00".parse::<ClockTime>().map(ClockTime::minutes),
+            Ok(1440)
+        );
+        assert!("24:01".parse::<ClockTime>().is_err());
         assert!("ab:cd".parse::<ClockTime>().is_err());
     }
 

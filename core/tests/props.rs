@@ -170,7 +170,7 @@ fn run(ops: Vec<Op>, burst: u32) {
     ck.check(
         &sim.engine,
         &normal_waiting(&sim.engine),
-        &sim.events[..start].to_vec(),
+        &sim.events[..start],
     );
     for op in ops {
         let before = normal_waiting(&sim.engine);

@@ -417,7 +417,10 @@ mod tests {
         assert_eq!(hall.hall.name_zh, "滨江区政务服务中心");
         assert_eq!(hall.hall.timezone, "Asia/Shanghai");
         assert_eq!(hall.hall.day_rollover.to_string(), "03:00");
-        assert_eq!(hall.rules.stop_issuing_minutes, 30);
+        assert_eq!(
+            hall.rules.stop_issuing_minutes, 0,
+            "the demo is open around the clock"
+        );
 
         // What the demo is for: enough variety to exercise every rule.
         let prefixes: HashSet<_> = hall.services.iter().map(|s| s.prefix.as_str()).collect();
@@ -690,12 +693,12 @@ mod tests {
         let doc = DeTable::parse(DEMO_HALL).expect("the demo parses");
         let line = |path: &str| span_of(&doc, path).map(|s| line_column(DEMO_HALL, s.start).0);
         assert_eq!(
-            line("rules.default_hours.periods[1]"),
-            Some(position_of(DEMO_HALL, "{ open = \"13:30\"").0)
+            line("rules.default_hours.periods[0]"),
+            Some(position_of(DEMO_HALL, "periods = [{ open = \"00:00\"").0)
         );
         assert_eq!(
             line("rules.default_hours.weekdays[4]"),
-            Some(position_of(DEMO_HALL, "weekdays = [1, 2, 3, 4, 5]").0)
+            Some(position_of(DEMO_HALL, "weekdays = [1, 2, 3, 4, 5, 6, 7]").0)
         );
         assert_eq!(
             line("hall.timezone"),

@@ -1,1 +1,381 @@
-//! server
+//! Banli hall server: the single source of truth of a government service
+//! hall's queue. It issues tickets, decides which ticket each counter calls
+//! next by the administrators' rules, keeps everything durable in SQLite,
+//! and streams every change to boards and consoles as it happens.
+//!
+//! # Layout
+//! - [`Server`]: opens the database, rebuilds the engine, bootstraps the
+//!   first administrator (and the demo hall), and serves until shutdown.
+//! - [`engine_task`]: the single writer: one task owns the engine and
+//!   commits each batch of commands in one SQLite transaction (group
+//!   commit) before anyone hears of it.
+//! - [`store`]: the SQLite file: journal, snapshots, ticket read model,
+//!   accounts, devices, audit log, on its own thread.
+//! - [`api`]: the axum router ([`api::app`]): JSON API, WebSocket events,
+//!   metrics, OpenAPI.
+//! - [`auth`]: tokens, passwords, roles, login rate limiting.
+//! - [`hall_file`]: `hall.toml` loading with file/line/field errors, and the
+//!   embedded demo hall.
+//! - [`clock`], [`metrics`].
+
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod engine_task;
+pub mod hall_file;
+pub mod metrics;
+pub mod store;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use axum::extract::ws::Utf8Bytes;
+use banli_core::config::HallConfig;
+use banli_core::engine::Command;
+use tokio::net::TcpListener;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::admin::{DeviceCreated, create_device};
+use crate::auth::{Auth, Principal, hash_password, new_password};
+use crate::clock::Clock;
+use crate::engine_task::{BROADCAST_CAPACITY, EngineHandle, EngineTask};
+use crate::metrics::Metrics;
+use crate::store::Store;
+use crate::store::accounts::{DeviceKind, Role, StaffAccount};
+use crate::store::worker::StoreHandle;
+
+pub use api::app;
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+/// The contents of [`AppState`].
+pub struct Shared {
+    /// The engine task.
+    pub engine: EngineHandle,
+    /// The storage thread (accounts, devices, audit, past tickets).
+    pub store: StoreHandle,
+    /// Token cache and login limiter.
+    pub auth: Auth,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Time source.
+    pub clock: Arc<dyn Clock>,
+    /// Committed public events, for WebSocket subscribers.
+    pub events: broadcast::Sender<Utf8Bytes>,
+    /// Cancelled when the server shuts down: event streams close.
+    pub shutdown: CancellationToken,
+    /// An argon2 hash checked when a login names an unknown user, so that
+    /// such answers take as long as real ones.
+    pub dummy_hash: String,
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// Where the hall configuration comes from at start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HallSource {
+    /// Whatever the database has (an empty hall on first start).
+    Database,
+    /// The embedded demo hall, if the database has no hall yet; also
+    /// creates demo staff accounts and device tokens.
+    Demo,
+    /// A `hall.toml`, applied at every start (recorded as an admin change
+    /// when it differs from the database).
+    File(PathBuf),
+}
+
+/// How to start the server.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Directory of the SQLite file (`banli.db`) and demo credentials.
+    pub data_dir: PathBuf,
+    /// Hall configuration source.
+    pub hall: HallSource,
+    /// Password for the first administrator; generated when absent.
+    pub admin_password: Option<String>,
+}
+
+/// What the first start created, to tell the operator once.
+#[derive(Debug, Default)]
+pub struct Bootstrap {
+    /// The generated password of the `admin` account, when one was made.
+    pub admin_password: Option<String>,
+    /// Demo device tokens created now.
+    pub demo_devices: Vec<DeviceCreated>,
+    /// Demo staff accounts created now, with their password.
+    pub demo_staff: Vec<(String, String)>,
+}
+
+/// Password of the demo hall's staff accounts (demo only; documented).
+pub const DEMO_STAFF_PASSWORD: &str = "banli-demo";
+
+/// A running server, before it listens.
+pub struct Server {
+    /// Shared state.
+    pub state: AppState,
+    /// What the first start created.
+    pub bootstrap: Bootstrap,
+    engine_join: tokio::task::JoinHandle<()>,
+    engine_stop: CancellationToken,
+}
+
+impl Server {
+    /// Opens the database, rebuilds the engine from snapshot and journal,
+    /// starts the engine task, and bootstraps accounts and the hall.
+    ///
+    /// # Errors
+    /// When the data directory or database cannot be used, or the hall file
+    /// is invalid.
+    pub async fn open(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                settings.data_dir.display()
+            )
+        })?;
+        let hall_file = match &settings.hall {
+            HallSource::File(path) => Some(hall_file::load_hall(path)?),
+            _ => None,
+        };
+        let db = settings.data_dir.join("banli.db");
+        let store = Store::open(&db)
+            .with_context(|| format!("cannot open the database {}", db.display()))?;
+        let (engine, seq) = store
+            .load_engine()
+            .with_context(|| format!("cannot load the hall from {}", db.display()))?;
+        let now_ms = clock.now().as_millisecond();
+        let sessions = store.sessions_active(now_ms)?;
+        let devices = store.devices_active()?;
+        let store = StoreHandle::spawn(store).context("cannot start the storage thread")?;
+
+        let auth = Auth::default();
+        for (hash, account, expires) in sessions {
+            let expires = banli_core::jiff::Timestamp::from_millisecond(expires).ok();
+            auth.insert(hash, Principal::Staff(account), expires);
+        }
+        for (hash, device) in devices {
+            auth.insert(hash, Principal::Device(device), None);
+        }
+        let metrics = Arc::new(Metrics::new());
+        let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
+        let engine_stop = CancellationToken::new();
+        let (engine, engine_join) = EngineTask {
+            engine,
+            seq,
+            store: store.clone(),
+            clock: Arc::clone(&clock),
+            events: events.clone(),
+            metrics: Arc::clone(&metrics),
+            shutdown: engine_stop.clone(),
+        }
+        .spawn();
+        let dummy_hash = tokio::task::spawn_blocking(|| hash_password("not a real password"))
+            .await?
+            .map_err(anyhow::Error::msg)?;
+        let state = AppState(Arc::new(Shared {
+            engine,
+            store,
+            auth,
+            metrics,
+            clock,
+            events,
+            shutdown: CancellationToken::new(),
+            dummy_hash,
+        }));
+        let mut server = Self {
+            state,
+            bootstrap: Bootstrap::default(),
+            engine_join,
+            engine_stop,
+        };
+        server.bootstrap_admin(settings.admin_password).await?;
+        match settings.hall {
+            HallSource::Database => {}
+            HallSource::Demo => server.bootstrap_demo(&settings.data_dir).await?,
+            HallSource::File(path) => {
+                let config = hall_file.context("hall file was loaded above")?;
+                server
+                    .apply_hall(config, &format!("config-file:{}", path.display()))
+                    .await?;
+            }
+        }
+        // Roll the business day now if the server slept through it.
+        server
+            .state
+            .engine
+            .run(|engine, ctx| engine.handle_timeout(ctx.now))
+            .await?;
+        Ok(server)
+    }
+
+    async fn bootstrap_admin(&mut self, password: Option<String>) -> anyhow::Result<()> {
+        let store = &self.state.store;
+        if store.call(|s| s.admin_count()).await? > 0 {
+            return Ok(());
+        }
+        let generated = password.is_none();
+        let password = password.unwrap_or_else(new_password);
+        anyhow::ensure!(
+            password.chars().count() >= auth::MIN_PASSWORD_LEN,
+            "BANLI_ADMIN_PASSWORD must have at least {} characters",
+            auth::MIN_PASSWORD_LEN
+        );
+        let pw = password.clone();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
+            .await?
+            .map_err(anyhow::Error::msg)?;
+        let now = self.state.clock.now().as_millisecond();
+        let admin = StaffAccount {
+            username: "admin".into(),
+            display_name: "管理员".into(),
+            role: Role::Admin,
+            counters: Vec::new(),
+            disabled: false,
+        };
+        store
+            .call(move |s| {
+                s.staff_upsert(&admin, Some(&hash), now)?;
+                s.audit(
+                    now,
+                    "system",
+                    "staff_created",
+                    "admin",
+                    "first administrator",
+                )
+            })
+            .await?;
+        if generated {
+            self.bootstrap.admin_password = Some(password);
+        }
+        Ok(())
+    }
+
+    async fn apply_hall(&self, config: HallConfig, actor: &str) -> anyhow::Result<()> {
+        let actor = actor.to_owned();
+        self.state
+            .engine
+            .run(move |engine, ctx| {
+                if engine.config() == &config {
+                    return Ok(());
+                }
+                engine
+                    .handle(
+                        ctx.now,
+                        Command::ReplaceConfig {
+                            config: Box::new(config),
+                            actor,
+                        },
+                    )
+                    .map(|_| ())
+            })
+            .await?
+            .map_err(|r| anyhow::anyhow!("the hall configuration cannot be applied: {r}"))
+    }
+
+    async fn bootstrap_demo(&mut self, data_dir: &std::path::Path) -> anyhow::Result<()> {
+        let empty = self
+            .state
+            .engine
+            .run(|engine, _| engine.config().services.is_empty())
+            .await?;
+        if !empty {
+            return Ok(());
+        }
+        let config = hall_file::parse_hall("demo-hall.toml", hall_file::DEMO_HALL)?;
+        let counters: Vec<_> = config.counters.iter().map(|c| c.id).collect();
+        self.apply_hall(config, "demo").await?;
+        let hash = tokio::task::spawn_blocking(|| hash_password(DEMO_STAFF_PASSWORD))
+            .await?
+            .map_err(anyhow::Error::msg)?;
+        let now = self.state.clock.now().as_millisecond();
+        for c in counters {
+            let account = StaffAccount {
+                username: format!("staff{}", c.0),
+                display_name: format!("{}号窗口", c.0),
+                role: Role::Staff,
+                counters: vec![c],
+                disabled: false,
+            };
+            let (a, h) = (account.clone(), hash.clone());
+            let created = self
+                .state
+                .store
+                .call(move |s| s.staff_upsert(&a, Some(&h), now))
+                .await?;
+            if created {
+                self.bootstrap
+                    .demo_staff
+                    .push((account.username, DEMO_STAFF_PASSWORD.to_owned()));
+            }
+        }
+        let mut lines = String::from(
+            "# Device tokens of the demo hall, made at its first start. Keep private.\n",
+        );
+        for (name, kind) in [
+            ("demo-kiosk", DeviceKind::Kiosk),
+            ("demo-board", DeviceKind::Board),
+        ] {
+            match create_device(&self.state, "demo", name, kind).await {
+                Ok(d) => {
+                    lines.push_str(&format!(
+                        "{}_token = \"{}\"\n",
+                        name.trim_start_matches("demo-"),
+                        d.token
+                    ));
+                    self.bootstrap.demo_devices.push(d);
+                }
+                Err(e) => {
+                    tracing::warn!(device = name, error = %e.message, "demo device not created")
+                }
+            }
+        }
+        if !self.bootstrap.demo_devices.is_empty() {
+            let path = data_dir.join("demo-devices.toml");
+            std::fs::write(&path, lines)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        Ok(())
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then lets in-flight
+    /// requests finish, closes event streams, and flushes the journal (a
+    /// final snapshot) before returning.
+    ///
+    /// # Errors
+    /// When serving fails.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let streams = self.state.shutdown.clone();
+        let router = app(self.state.clone());
+        let result = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            streams.cancel();
+        })
+        .await;
+        self.state.shutdown.cancel();
+        self.engine_stop.cancel();
+        drop(self.state);
+        let _ = self.engine_join.await;
+        result.context("the HTTP server failed")
+    }
+}

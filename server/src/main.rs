@@ -1,1 +1,132 @@
-fn main() {}
+//! `banli-server`: reads the command line, opens the hall and serves.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use banli_server::clock::SystemClock;
+use banli_server::{HallSource, Server, Settings};
+use clap::Parser;
+
+/// Banli hall server: queue numbers, counters and live events of a
+/// government service hall (政务服务中心).
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Directory for the SQLite database (created if missing).
+    #[arg(long, default_value = "banli-data")]
+    data: PathBuf,
+    /// Address to listen on. Use 0.0.0.0:8080 so kiosks and boards on the
+    /// hall network can reach it.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Load the demo hall (滨江区政务服务中心) on first start, with demo
+    /// staff accounts and device tokens.
+    #[arg(long, conflicts_with = "config")]
+    demo: bool,
+    /// Hall configuration file (TOML), applied at every start.
+    #[arg(long, value_name = "hall.toml")]
+    config: Option<PathBuf>,
+    /// Only check a hall configuration file and exit.
+    #[arg(long, value_name = "hall.toml")]
+    check_config: Option<PathBuf>,
+    /// Password of the first administrator account, `admin`. Generated and
+    /// printed once when unset.
+    #[arg(long, env = "BANLI_ADMIN_PASSWORD", hide_env_values = true)]
+    admin_password: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .init();
+    let args = Args::parse();
+    if let Some(path) = args.check_config {
+        match banli_server::hall_file::load_hall(&path) {
+            Ok(c) => {
+                println!(
+                    "{}: OK ({} services, {} counters)",
+                    path.display(),
+                    c.services.len(),
+                    c.counters.len()
+                );
+                return Ok(());
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(2);
+            }
+        }
+    }
+    let hall = match (args.demo, args.config) {
+        (true, _) => HallSource::Demo,
+        (false, Some(path)) => HallSource::File(path),
+        (false, None) => HallSource::Database,
+    };
+    let settings = Settings {
+        data_dir: args.data.clone(),
+        hall,
+        admin_password: args.admin_password,
+    };
+    let server = match Server::open(settings, Arc::new(SystemClock)).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("banli-server: {e:#}");
+            std::process::exit(2);
+        }
+    };
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    let b = &server.bootstrap;
+    if let Some(pw) = &b.admin_password {
+        println!("Created the administrator account: admin / {pw}");
+        println!("  (shown only now; set BANLI_ADMIN_PASSWORD to choose it)");
+    }
+    for (user, pw) in &b.demo_staff {
+        println!("Demo counter staff: {user} / {pw}");
+    }
+    for d in &b.demo_devices {
+        println!(
+            "Demo device {} ({:?}) token: {}",
+            d.device.name, d.device.kind, d.token
+        );
+    }
+    if !b.demo_devices.is_empty() {
+        println!(
+            "  (device tokens saved to {})",
+            args.data.join("demo-devices.toml").display()
+        );
+    }
+    println!(
+        "Banli server listening on http://{addr}  (data: {})",
+        args.data.display()
+    );
+    server.serve(listener, shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down: finishing requests and flushing the journal");
+}

@@ -1,0 +1,168 @@
+//! `/auth`: staff and administrators log in and out.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use banli_core::jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::error::AppError;
+use super::extract::{AppJson, Caller, ClientIp, bearer_token};
+use crate::AppState;
+use crate::auth::{Principal, SESSION_TTL, new_token, token_hash, verify_password};
+use crate::store::accounts::{Role, StaffAccount};
+
+/// The routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(auth_login))
+        .route("/auth/logout", post(auth_logout))
+        .route("/auth/me", get(auth_me))
+}
+
+/// Login request.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Login name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+/// A session.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LoginResponse {
+    /// Bearer token for later requests.
+    pub token: String,
+    /// Login name.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// Counters the account may operate.
+    pub counters: Vec<u32>,
+    /// When the session ends.
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: Timestamp,
+}
+
+/// Log in with a username and password.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, description = "Logged in", body = LoginResponse),
+        (status = 401, description = "Wrong username or password", body = banli_core::wire::ApiError),
+        (status = 429, description = "Too many failed attempts; see Retry-After", body = banli_core::wire::ApiError)))]
+pub async fn auth_login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    AppJson(req): AppJson<LoginRequest>,
+) -> Result<AppJson<LoginResponse>, AppError> {
+    let now = state.clock.now();
+    let username = req.username.trim().to_owned();
+    if let Some(wait) = state.auth.login_locked(&username, ip, now) {
+        let mut e = AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("too many failed logins; try again in {wait} seconds"),
+            format!("登录失败次数过多，请{}分钟后再试", wait.div_ceil(60)),
+        );
+        e.retry_after = Some(wait);
+        return Err(e);
+    }
+    let lookup = username.clone();
+    let account = state.store.call(move |s| s.staff(&lookup)).await?;
+    // Verify against a dummy hash when the user does not exist, so that the
+    // answer takes as long either way.
+    let (account, hash) = match account {
+        Some((a, h)) => (Some(a), h),
+        None => (None, state.dummy_hash.clone()),
+    };
+    let password = req.password;
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| AppError::internal(&e))?;
+    let account = match account {
+        Some(a) if ok && !a.disabled => a,
+        _ => {
+            state.auth.login_failed(&username, ip, now);
+            return Err(AppError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "wrong username or password",
+                "用户名或密码错误",
+            ));
+        }
+    };
+    state.auth.login_succeeded(&username);
+    let token = new_token("s_");
+    let hash = token_hash(&token);
+    let expires_at = now + SESSION_TTL;
+    let (h, u) = (hash.clone(), account.username.clone());
+    state
+        .store
+        .call(move |s| s.session_insert(&h, &u, now.as_millisecond(), expires_at.as_millisecond()))
+        .await?;
+    state
+        .auth
+        .insert(hash, Principal::Staff(account.clone()), Some(expires_at));
+    Ok(AppJson(session(token, &account, expires_at)))
+}
+
+fn session(token: String, a: &StaffAccount, expires_at: Timestamp) -> LoginResponse {
+    LoginResponse {
+        token,
+        username: a.username.clone(),
+        display_name: a.display_name.clone(),
+        role: a.role,
+        counters: a.counters.iter().map(|c| c.0).collect(),
+        expires_at,
+    }
+}
+
+/// End this session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204, description = "Logged out")), security(("bearer" = [])))]
+pub async fn auth_logout(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+) -> Result<StatusCode, AppError> {
+    let (parts, _) = req.into_parts();
+    if let Some(token) = bearer_token(&parts) {
+        let hash = token_hash(&token);
+        state.auth.remove(&hash);
+        state.store.call(move |s| s.session_delete(&hash)).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who am I.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Me {
+    /// Name in the journal.
+    pub actor: String,
+    /// Staff account, for staff and administrators.
+    pub account: Option<StaffAccount>,
+    /// Device, for devices.
+    pub device: Option<crate::store::accounts::Device>,
+}
+
+/// The caller's identity.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
+    responses((status = 200, description = "The caller", body = Me)), security(("bearer" = [])))]
+pub async fn auth_me(Caller(caller): Caller) -> AppJson<Me> {
+    let actor = caller.actor();
+    AppJson(match caller {
+        Principal::Staff(a) => Me {
+            actor,
+            account: Some(a),
+            device: None,
+        },
+        Principal::Device(d) => Me {
+            actor,
+            account: None,
+            device: Some(d),
+        },
+    })
+}

@@ -1,0 +1,123 @@
+//! `GET /events`: the live event stream (WebSocket).
+//!
+//! A subscriber first gets a snapshot of the hall with the sequence number
+//! of its last event, then every later event with its sequence number, in
+//! order. The subscription to the broadcast is taken *before* the snapshot
+//! is requested, and events the snapshot already includes are skipped, so
+//! nothing falls between the two. A subscriber too slow to keep up (its
+//! buffer overflows) is sent a fresh snapshot instead of the events it
+//! missed; a client that sees a gap may send `{"type":"resync"}` to get one.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use axum::routing::get;
+use banli_core::wire::StreamMessage;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::error::AppError;
+use super::extract::Caller;
+use crate::AppState;
+
+/// How often an idle connection is pinged, so dead peers are noticed.
+const PING_EVERY: Duration = Duration::from_secs(20);
+
+/// The routes.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/events", get(events_subscribe))
+}
+
+/// Subscribe to the hall's events (WebSocket). Authenticate with a bearer
+/// header or `?access_token=`.
+#[utoipa::path(get, path = "/api/v1/events", tag = "hall",
+    responses((status = 101, description = "WebSocket of StreamMessage: a snapshot, then events", body = StreamMessage),
+        (status = 401, description = "No valid token", body = banli_core::wire::ApiError)),
+    security(("bearer" = [])))]
+pub async fn events_subscribe(
+    State(state): State<AppState>,
+    Caller(_): Caller,
+    ws: WebSocketUpgrade,
+) -> Result<Response, AppError> {
+    Ok(ws
+        .max_message_size(16 * 1024)
+        .on_upgrade(move |socket| stream(socket, state)))
+}
+
+async fn snapshot_message(state: &AppState) -> Option<(u64, Utf8Bytes)> {
+    let snapshot = state.engine.snapshot().await.ok()?;
+    let seq = snapshot.seq;
+    let text = serde_json::to_string(&StreamMessage::Snapshot {
+        snapshot: Box::new(snapshot),
+    })
+    .ok()?;
+    Some((seq, text.into()))
+}
+
+/// The sequence number of a serialized event, read without parsing it all.
+fn seq_of(text: &str) -> u64 {
+    #[derive(serde::Deserialize)]
+    struct Seq {
+        seq: u64,
+    }
+    serde_json::from_str::<Seq>(text).map_or(0, |s| s.seq)
+}
+
+async fn stream(mut socket: WebSocket, state: AppState) {
+    let mut rx = state.events.subscribe();
+    state.metrics.subscribers.inc();
+    let Some((mut last, snap)) = snapshot_message(&state).await else {
+        state.metrics.subscribers.dec();
+        return;
+    };
+    let mut ok = socket.send(Message::Text(snap)).await.is_ok();
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    while ok {
+        tokio::select! {
+            () = state.shutdown.cancelled() => {
+                let _ = socket.send(Message::Close(None)).await;
+                break;
+            }
+            msg = rx.recv() => match msg {
+                Ok(text) => {
+                    let seq = seq_of(&text);
+                    if seq > last {
+                        last = seq;
+                        ok = socket.send(Message::Text(text)).await.is_ok();
+                    }
+                }
+                Err(RecvError::Lagged(_)) => {
+                    rx = rx.resubscribe();
+                    match snapshot_message(&state).await {
+                        Some((seq, snap)) => {
+                            last = seq;
+                            ok = socket.send(Message::Text(snap)).await.is_ok();
+                        }
+                        None => break,
+                    }
+                }
+                Err(RecvError::Closed) => break,
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Text(t))) if t.contains("resync") => {
+                    match snapshot_message(&state).await {
+                        Some((seq, snap)) => {
+                            last = seq;
+                            ok = socket.send(Message::Text(snap)).await.is_ok();
+                        }
+                        None => break,
+                    }
+                }
+                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                Some(Ok(_)) => {}
+            },
+            _ = ping.tick() => {
+                ok = socket.send(Message::Ping(Default::default())).await.is_ok();
+            }
+        }
+    }
+    state.metrics.subscribers.dec();
+}

@@ -1,0 +1,192 @@
+//! The HTTP API: JSON under `/api/v1`, the event stream, metrics and the
+//! OpenAPI document. [`app`] builds the whole router; `main` and the tests
+//! both use it.
+//!
+//! Every error is an [`error::AppError`] answered as JSON
+//! `{"code", "message", "message_zh"}`: bad JSON, unknown routes and
+//! methods, oversized bodies, overload and panics included.
+
+pub mod admin;
+pub mod auth_routes;
+pub mod counters;
+pub mod error;
+pub mod events;
+pub mod extract;
+pub mod meta;
+pub mod services;
+pub mod tickets;
+
+use std::time::{Duration, Instant};
+
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{BoxError, Router};
+use tower::ServiceBuilder;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::AppState;
+use crate::metrics::HttpLabel;
+use error::AppError;
+
+/// Largest request body. Whole hall configurations fit easily; anything
+/// bigger is a mistake or an attack.
+pub const MAX_BODY: usize = 256 * 1024;
+/// A request that takes longer than this is answered 503.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// Requests in flight at once before new ones are shed with 503.
+pub const MAX_IN_FLIGHT: usize = 2048;
+
+/// The OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Banli hall server API", description = "Queue numbers, counters and live events of a government service hall (政务服务中心)."),
+    paths(
+        meta::health, meta::metrics,
+        auth_routes::auth_login, auth_routes::auth_logout, auth_routes::auth_me,
+        services::services_list, services::hall_show, events::events_subscribe,
+        tickets::tickets_create, tickets::tickets_show, tickets::tickets_requeue, tickets::tickets_cancel,
+        counters::counters_show, counters::counters_call_next, counters::counters_recall, counters::counters_no_show,
+        counters::counters_finish, counters::counters_transfer, counters::counters_pause, counters::counters_resume,
+        counters::counters_close,
+        admin::admin_config_show, admin::admin_config_replace, admin::admin_hall_show, admin::admin_hall_update,
+        admin::admin_rules_show, admin::admin_rules_update,
+        admin::admin_services_list, admin::admin_services_put, admin::admin_services_delete,
+        admin::admin_counters_list, admin::admin_counters_put, admin::admin_counters_delete,
+        admin::admin_departments_list, admin::admin_departments_put, admin::admin_departments_delete,
+        admin::admin_staff_list, admin::admin_staff_put, admin::admin_staff_delete,
+        admin::admin_devices_list, admin::admin_devices_create, admin::admin_devices_revoke,
+        admin::admin_appointments_list, admin::admin_appointments_create, admin::admin_appointments_delete,
+        admin::admin_audit_list,
+    ),
+    components(schemas(banli_core::wire::StreamMessage, banli_core::wire::HallEvent)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "tickets", description = "Taking tickets and following their progress"),
+        (name = "counters", description = "What staff do at a counter"),
+        (name = "hall", description = "Services, the hall snapshot and the event stream"),
+        (name = "auth", description = "Staff login"),
+        (name = "admin", description = "Hall configuration, accounts, devices, audit"),
+        (name = "meta", description = "Health and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let c = openapi.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("opaque")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The whole router: API, event stream, metrics, OpenAPI, with limits,
+/// timeouts, panic catching and request metrics.
+pub fn app(state: AppState) -> Router {
+    let v1 = Router::new()
+        .merge(meta::routes())
+        .merge(auth_routes::routes())
+        .merge(services::routes())
+        .merge(events::routes())
+        .merge(tickets::routes())
+        .merge(counters::routes())
+        .merge(admin::routes());
+    Router::new()
+        .nest("/api/v1", v1)
+        .route("/api/openapi.json", get(meta::openapi))
+        .route("/metrics", get(meta::metrics))
+        .fallback(|| async {
+            AppError::new(
+                StatusCode::NOT_FOUND,
+                "no_route",
+                "no such route",
+                "没有这个接口",
+            )
+        })
+        .method_not_allowed_fallback(|| async {
+            AppError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take that method",
+                "请求方法不正确",
+            )
+        })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_request,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(
+            ServiceBuilder::new()
+                .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                    |_: Box<dyn std::any::Any + Send>| {
+                        tracing::error!("a request handler panicked");
+                        AppError::new(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "internal",
+                            "internal server error",
+                            "系统内部错误",
+                        )
+                        .into_response()
+                    },
+                ))
+                .layer(HandleErrorLayer::new(overloaded))
+                .load_shed()
+                .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+                    MAX_IN_FLIGHT,
+                ))
+                .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    REQUEST_TIMEOUT,
+                )),
+        )
+        .with_state(state)
+}
+
+async fn overloaded(err: BoxError) -> AppError {
+    if err.is::<tower::load_shed::error::Overloaded>() {
+        AppError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "the server is busy; try again",
+            "系统繁忙，请稍后再试",
+        )
+    } else {
+        AppError::internal(&err)
+    }
+}
+
+/// Records each request's latency by route pattern and status.
+async fn record_request(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let resp = next.run(req).await;
+    let label = HttpLabel {
+        method,
+        route,
+        status: resp.status().as_u16(),
+    };
+    state
+        .metrics
+        .http
+        .get_or_create(&label)
+        .observe(started.elapsed().as_secs_f64());
+    resp
+}

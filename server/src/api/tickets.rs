@@ -1,0 +1,296 @@
+//! `/tickets`: issuing tickets (kiosks, staff) and following their
+//! progress (anyone holding the ticket's query code).
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use banli_core::engine::{Command, Engine, Outcome, TicketClass};
+use banli_core::ids::TicketId;
+use banli_core::jiff::Timestamp;
+use banli_core::wire::{IssueTicketRequest, IssuedTicket, TicketView};
+use serde::Deserialize;
+
+use super::error::AppError;
+use super::extract::{AppJson, AppPath, AppQuery, Caller, MaybeCaller};
+use crate::AppState;
+use crate::auth::{Principal, constant_time_eq, new_query_code};
+use crate::store::accounts::DeviceKind;
+use crate::store::journal::StoredTicket;
+
+/// Longest accepted `Idempotency-Key`.
+const MAX_IDEMPOTENCY_KEY: usize = 128;
+
+/// The routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/tickets", post(tickets_create))
+        .route("/tickets/{id}", get(tickets_show))
+        .route("/tickets/{id}/requeue", post(tickets_requeue))
+        .route("/tickets/{id}/cancel", post(tickets_cancel))
+}
+
+/// `?code=` of the progress routes.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct CodeQuery {
+    /// The ticket's query code, printed on it. Staff may leave it out.
+    pub code: Option<String>,
+}
+
+/// Take a ticket.
+#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = IssueTicketRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key returns the same ticket")),
+    responses(
+        (status = 201, description = "Issued", body = IssuedTicket),
+        (status = 200, description = "A retry: the ticket issued for this key before", body = IssuedTicket),
+        (status = 404, description = "Unknown service", body = banli_core::wire::ApiError),
+        (status = 409, description = "The service is closed, full, or the appointment is used", body = banli_core::wire::ApiError),
+        (status = 422, description = "Priority class not offered", body = banli_core::wire::ApiError),
+    ),
+    security(("bearer" = [])))]
+pub async fn tickets_create(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    Caller(caller): Caller,
+    headers: HeaderMap,
+    AppJson(req): AppJson<IssueTicketRequest>,
+) -> Result<(StatusCode, AppJson<IssuedTicket>), AppError> {
+    if !(caller.is_device(DeviceKind::Kiosk) || caller.is_staff()) {
+        return Err(AppError::forbidden("only kiosks and staff issue tickets"));
+    }
+    let key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => {
+            let k = v.to_str().map(str::trim).unwrap_or("");
+            if k.is_empty() || k.len() > MAX_IDEMPOTENCY_KEY {
+                return Err(AppError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_idempotency_key",
+                    format!(
+                        "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"
+                    ),
+                    "请求标识格式有误",
+                ));
+            }
+            Some(k.to_owned())
+        }
+    };
+    if req.appointment_code.as_ref().is_some_and(|c| c.len() > 64) {
+        return Err(AppError::invalid(
+            "invalid_body",
+            "appointment_code is too long",
+            "预约码过长",
+        ));
+    }
+    let cmd = Command::IssueTicket {
+        service_id: req.service_id,
+        priority: req.priority,
+        appointment_code: req.appointment_code,
+        idempotency_key: key,
+        query_code: new_query_code(),
+        actor: caller.actor(),
+    };
+    let answer = state
+        .engine
+        .run(move |engine, ctx| {
+            let outcome = engine.handle(ctx.now, cmd)?;
+            let Outcome::Issued {
+                ticket_id,
+                replayed,
+            } = outcome
+            else {
+                return Err(AppError::internal(&"issue gave no ticket"));
+            };
+            issued(engine, ticket_id, replayed, ctx.now)
+                .ok_or_else(|| AppError::internal(&"issued ticket vanished"))
+        })
+        .await??;
+    let status = if answer.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, AppJson(answer)))
+}
+
+fn issued(engine: &Engine, id: TicketId, replayed: bool, now: Timestamp) -> Option<IssuedTicket> {
+    let t = engine.ticket(id)?;
+    Some(IssuedTicket {
+        ticket: engine.ticket_view(id, now)?,
+        query_code: t.query_code.clone(),
+        replayed,
+        appointment_outside_window: t.appointment_code.is_some()
+            && t.class != TicketClass::Appointment,
+    })
+}
+
+/// A ticket's progress: status, people ahead, estimated wait, counter.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
+    params(("id" = u64, Path, description = "Ticket id"), CodeQuery),
+    responses(
+        (status = 200, description = "The ticket", body = TicketView),
+        (status = 404, description = "No such ticket, or the code does not match", body = banli_core::wire::ApiError),
+    ))]
+pub async fn tickets_show(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    AppPath(id): AppPath<u64>,
+    AppQuery(q): AppQuery<CodeQuery>,
+) -> Result<AppJson<TicketView>, AppError> {
+    let id = TicketId(id);
+    let staff = caller.as_ref().is_some_and(Principal::is_staff);
+    let code = q.code;
+    let code_for_store = code.clone();
+    let view = state
+        .engine
+        .run(move |engine, ctx| {
+            let t = engine.ticket(id)?;
+            if !staff
+                && !code
+                    .as_deref()
+                    .is_some_and(|c| constant_time_eq(c, &t.query_code))
+            {
+                return Some(Err(unknown_ticket()));
+            }
+            engine.ticket_view(id, ctx.now).map(Ok)
+        })
+        .await?;
+    if let Some(view) = view {
+        return view.map(AppJson);
+    }
+    // Not in today's memory: an earlier day's ticket, from the read model.
+    let stored = state
+        .store
+        .call(move |s| s.ticket(id))
+        .await?
+        .ok_or_else(unknown_ticket)?;
+    if !staff
+        && !code_for_store
+            .as_deref()
+            .is_some_and(|c| constant_time_eq(c, &stored.query_code))
+    {
+        return Err(unknown_ticket());
+    }
+    let service_id = stored.service_id.clone();
+    let names = state
+        .engine
+        .run(move |engine, _| {
+            engine
+                .config()
+                .service(&service_id.as_str().into())
+                .map(|s| (s.name_zh.clone(), s.name_en.clone()))
+        })
+        .await?
+        .unwrap_or_default();
+    Ok(AppJson(past_view(stored, names)))
+}
+
+/// The progress view of an earlier day's ticket: final, nobody ahead.
+fn past_view(t: StoredTicket, (name_zh, name_en): (String, String)) -> TicketView {
+    let ts = |ms: i64| Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH);
+    TicketView {
+        id: t.id,
+        number: t.number,
+        service_id: t.service_id.as_str().into(),
+        service_name_zh: name_zh,
+        service_name_en: name_en,
+        class: t.class,
+        status: t.status,
+        business_day: t.business_day.parse().unwrap_or_default(),
+        issued_at: ts(t.issued_at_ms),
+        ahead: 0,
+        estimated_wait_minutes: 0,
+        counter_id: None,
+        counter_name_zh: None,
+        called_at: t.called_at_ms.map(ts),
+        can_requeue: false,
+    }
+}
+
+fn unknown_ticket() -> AppError {
+    AppError::new(
+        StatusCode::NOT_FOUND,
+        "unknown_ticket",
+        "no ticket of today has this id and code",
+        "查无此号，请核对号票上的查询码",
+    )
+}
+
+async fn ticket_op(
+    state: &AppState,
+    caller: &Principal,
+    id: TicketId,
+    code: Option<String>,
+    make: impl FnOnce(String) -> Command + Send + 'static,
+) -> Result<AppJson<TicketView>, AppError> {
+    let staff = caller.is_staff();
+    if !(staff || caller.is_device(DeviceKind::Kiosk)) {
+        return Err(AppError::forbidden("only kiosks and staff change tickets"));
+    }
+    if !staff && code.is_none() {
+        return Err(AppError::invalid(
+            "code_required",
+            "a kiosk must give the ticket's query code",
+            "请输入号票上的查询码",
+        ));
+    }
+    let actor = caller.actor();
+    let view = state
+        .engine
+        .run(move |engine, ctx| {
+            let t = engine.ticket(id).ok_or_else(unknown_ticket)?;
+            if !staff
+                && !code
+                    .as_deref()
+                    .is_some_and(|c| constant_time_eq(c, &t.query_code))
+            {
+                return Err(unknown_ticket());
+            }
+            engine.handle(ctx.now, make(actor))?;
+            engine.ticket_view(id, ctx.now).ok_or_else(unknown_ticket)
+        })
+        .await??;
+    Ok(AppJson(view))
+}
+
+/// Put a no-show back in its queue (once, within the re-queue window).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/requeue", tag = "tickets",
+    params(("id" = u64, Path, description = "Ticket id"), CodeQuery),
+    responses(
+        (status = 200, description = "Re-queued", body = TicketView),
+        (status = 409, description = "Not a no-show, already re-queued, or too late", body = banli_core::wire::ApiError),
+    ),
+    security(("bearer" = [])))]
+pub async fn tickets_requeue(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    Caller(caller): Caller,
+    AppPath(id): AppPath<u64>,
+    AppQuery(q): AppQuery<CodeQuery>,
+) -> Result<AppJson<TicketView>, AppError> {
+    let id = TicketId(id);
+    ticket_op(&state, &caller, id, q.code, move |actor| Command::Requeue {
+        ticket_id: id,
+        actor,
+    })
+    .await
+}
+
+/// Withdraw a waiting ticket.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/cancel", tag = "tickets",
+    params(("id" = u64, Path, description = "Ticket id"), CodeQuery),
+    responses(
+        (status = 200, description = "Cancelled", body = TicketView),
+        (status = 409, description = "Not waiting", body = banli_core::wire::ApiError),
+    ),
+    security(("bearer" = [])))]
+pub async fn tickets_cancel(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    Caller(caller): Caller,
+    AppPath(id): AppPath<u64>,
+    AppQuery(q): AppQuery<CodeQuery>,
+) -> Result<AppJson<TicketView>, AppError> {
+    let id = TicketId(id);
+    ticket_op(&state, &caller, id, q.code, move |actor| Command::Cancel {
+        ticket_id: id,
+        actor,
+    })
+    .await
+}

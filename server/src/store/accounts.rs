@@ -1,0 +1,370 @@
+//! Staff accounts, login sessions and device tokens. Only hashes of
+//! passwords (argon2) and tokens (SHA-256) are stored.
+
+use banli_core::ids::CounterId;
+use rusqlite::{OptionalExtension as _, params};
+use serde::{Deserialize, Serialize};
+
+use super::{Store, StoreError};
+
+/// What a staff account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Hall administrator: configuration, accounts, devices, any counter.
+    Admin,
+    /// Counter staff: only the counters assigned to them.
+    Staff,
+}
+
+impl Role {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Staff => "staff",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        if s == "admin" {
+            Self::Admin
+        } else {
+            Self::Staff
+        }
+    }
+}
+
+/// A staff or administrator account (without its password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StaffAccount {
+    /// Login name.
+    pub username: String,
+    /// Name shown on the console: 「张敏」.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// Counters a staff member may operate.
+    #[schema(value_type = Vec<u32>)]
+    pub counters: Vec<CounterId>,
+    /// A disabled account cannot log in.
+    pub disabled: bool,
+}
+
+/// What a device is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceKind {
+    /// A self-service kiosk: lists services, issues tickets.
+    Kiosk,
+    /// A display board: reads the hall and its events.
+    Board,
+    /// A monitoring system: reads metrics.
+    Monitor,
+}
+
+impl DeviceKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Kiosk => "kiosk",
+            Self::Board => "board",
+            Self::Monitor => "monitor",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "kiosk" => Self::Kiosk,
+            "board" => Self::Board,
+            _ => Self::Monitor,
+        }
+    }
+}
+
+/// A registered device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Device {
+    /// Id.
+    pub id: i64,
+    /// Name, unique: `kiosk-1F-east`.
+    pub name: String,
+    /// Kind.
+    pub kind: DeviceKind,
+    /// Created (ms since epoch).
+    pub created_at_ms: i64,
+    /// Revoked (ms since epoch), if it was.
+    pub revoked_at_ms: Option<i64>,
+}
+
+fn staff_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(StaffAccount, String)> {
+    let counters: String = r.get(3)?;
+    Ok((
+        StaffAccount {
+            username: r.get(0)?,
+            display_name: r.get(1)?,
+            role: Role::parse(&r.get::<_, String>(2)?),
+            counters: serde_json::from_str(&counters).unwrap_or_default(),
+            disabled: r.get(5)?,
+        },
+        r.get(4)?,
+    ))
+}
+
+fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
+    Ok(Device {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        kind: DeviceKind::parse(&r.get::<_, String>(2)?),
+        created_at_ms: r.get(3)?,
+        revoked_at_ms: r.get(4)?,
+    })
+}
+
+const STAFF_COLS: &str = "username, display_name, role, counters, password_hash, disabled";
+const DEVICE_COLS: &str = "id, name, kind, created_at_ms, revoked_at_ms";
+
+impl Store {
+    /// An account and its password hash.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn staff(&self, username: &str) -> Result<Option<(StaffAccount, String)>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {STAFF_COLS} FROM staff WHERE username = ?1"
+            ))?
+            .query_row([username], staff_row)
+            .optional()?)
+    }
+
+    /// Every account, by username.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn staff_list(&self) -> Result<Vec<StaffAccount>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {STAFF_COLS} FROM staff ORDER BY username"))?;
+        let rows = stmt.query_map([], staff_row)?;
+        Ok(rows.map(|r| r.map(|(a, _)| a)).collect::<Result<_, _>>()?)
+    }
+
+    /// Creates or updates an account; a `None` hash keeps the password.
+    /// Returns true when it was created.
+    ///
+    /// # Errors
+    /// When SQLite fails, or a new account has no password.
+    pub fn staff_upsert(
+        &mut self,
+        a: &StaffAccount,
+        hash: Option<&str>,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let counters =
+            serde_json::to_string(&a.counters).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let tx = self.conn.transaction()?;
+        let exists: bool = tx.query_row(
+            "SELECT COUNT(*) FROM staff WHERE username = ?1",
+            [&a.username],
+            |r| r.get::<_, i64>(0),
+        )? > 0;
+        if exists {
+            tx.execute(
+                "UPDATE staff SET display_name = ?2, role = ?3, counters = ?4, disabled = ?5, updated_at_ms = ?6,
+                    password_hash = COALESCE(?7, password_hash) WHERE username = ?1",
+                params![a.username, a.display_name, a.role.as_str(), counters, a.disabled, now_ms, hash],
+            )?;
+            if a.disabled || hash.is_some() {
+                // A new password or a disabled account ends every session.
+                tx.execute("DELETE FROM sessions WHERE username = ?1", [&a.username])?;
+            }
+        } else {
+            let hash =
+                hash.ok_or_else(|| StoreError::Corrupt("a new account needs a password".into()))?;
+            tx.execute(
+                "INSERT INTO staff (username, display_name, role, counters, password_hash, disabled, created_at_ms, updated_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                params![a.username, a.display_name, a.role.as_str(), counters, hash, a.disabled, now_ms],
+            )?;
+        }
+        tx.commit()?;
+        Ok(!exists)
+    }
+
+    /// Deletes an account and its sessions. Returns false if there was none.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn staff_delete(&mut self, username: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM staff WHERE username = ?1", [username])?
+            > 0)
+    }
+
+    /// Enabled administrator accounts.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn admin_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM staff WHERE role = 'admin' AND disabled = 0",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Records a login session.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn session_insert(
+        &self,
+        token_hash: &str,
+        username: &str,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("INSERT INTO sessions (token_hash, username, created_at_ms, expires_at_ms) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![token_hash, username, now_ms, expires_ms])?;
+        Ok(())
+    }
+
+    /// Ends a session.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn session_delete(&self, token_hash: &str) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
+            .execute([token_hash])?;
+        Ok(())
+    }
+
+    /// Sessions not yet expired, with their accounts: `(hash, account, expires_ms)`.
+    /// Expired ones are deleted on the way.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn sessions_active(
+        &self,
+        now_ms: i64,
+    ) -> Result<Vec<(String, StaffAccount, i64)>, StoreError> {
+        self.conn
+            .execute("DELETE FROM sessions WHERE expires_at_ms <= ?1", [now_ms])?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT s.token_hash, s.expires_at_ms, {} FROM sessions s JOIN staff ON staff.username = s.username
+             WHERE staff.disabled = 0",
+            STAFF_COLS.split(", ").map(|c| format!("staff.{c}")).collect::<Vec<_>>().join(", ")
+        ))?;
+        let rows = stmt.query_map([], |r| {
+            let hash: String = r.get(0)?;
+            let expires: i64 = r.get(1)?;
+            let counters: String = r.get(5)?;
+            Ok((
+                hash,
+                StaffAccount {
+                    username: r.get(2)?,
+                    display_name: r.get(3)?,
+                    role: Role::parse(&r.get::<_, String>(4)?),
+                    counters: serde_json::from_str(&counters).unwrap_or_default(),
+                    disabled: r.get(7)?,
+                },
+                expires,
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Registers a device with the hash of its token.
+    ///
+    /// # Errors
+    /// When SQLite fails (a duplicate name among them).
+    pub fn device_insert(
+        &self,
+        name: &str,
+        kind: DeviceKind,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Device, StoreError> {
+        self.conn.execute(
+            "INSERT INTO devices (name, kind, token_hash, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
+            params![name, kind.as_str(), token_hash, now_ms],
+        )?;
+        let id = self.conn.last_insert_rowid();
+        Ok(Device {
+            id,
+            name: name.to_owned(),
+            kind,
+            created_at_ms: now_ms,
+            revoked_at_ms: None,
+        })
+    }
+
+    /// Whether a device of this name exists.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn device_by_name(&self, name: &str) -> Result<Option<Device>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {DEVICE_COLS} FROM devices WHERE name = ?1"
+            ))?
+            .query_row([name], device_row)
+            .optional()?)
+    }
+
+    /// Revokes a device's token. Returns the device, or none if unknown.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn device_revoke(&self, id: i64, now_ms: i64) -> Result<Option<Device>, StoreError> {
+        self.conn.execute(
+            "UPDATE devices SET revoked_at_ms = COALESCE(revoked_at_ms, ?2) WHERE id = ?1",
+            params![id, now_ms],
+        )?;
+        Ok(self
+            .conn
+            .prepare_cached(&format!("SELECT {DEVICE_COLS} FROM devices WHERE id = ?1"))?
+            .query_row([id], device_row)
+            .optional()?)
+    }
+
+    /// Every device, newest first.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn devices(&self) -> Result<Vec<Device>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {DEVICE_COLS} FROM devices ORDER BY id DESC"
+        ))?;
+        let rows = stmt.query_map([], device_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Devices whose tokens are valid, with their token hashes.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn devices_active(&self) -> Result<Vec<(String, Device)>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT token_hash, {DEVICE_COLS} FROM devices WHERE revoked_at_ms IS NULL"
+        ))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                Device {
+                    id: r.get(1)?,
+                    name: r.get(2)?,
+                    kind: DeviceKind::parse(&r.get::<_, String>(3)?),
+                    created_at_ms: r.get(4)?,
+                    revoked_at_ms: r.get(5)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

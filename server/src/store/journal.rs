@@ -1,0 +1,348 @@
+//! The journal of engine events, the snapshots, and the ticket read model.
+
+use banli_core::engine::{Engine, EngineState, Event, TicketClass, TicketStatus};
+use banli_core::ids::TicketId;
+use banli_core::jiff::Timestamp;
+use rusqlite::{OptionalExtension as _, Transaction, params};
+
+use super::{Store, StoreError};
+
+/// Milliseconds since the Unix epoch, as stored.
+pub fn ms(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+/// The stored name of a ticket status.
+pub fn status_str(s: TicketStatus) -> &'static str {
+    match s {
+        TicketStatus::Waiting => "waiting",
+        TicketStatus::Called => "called",
+        TicketStatus::Finished => "finished",
+        TicketStatus::NoShow => "no_show",
+        TicketStatus::Cancelled => "cancelled",
+        TicketStatus::Expired => "expired",
+    }
+}
+
+fn status_from(s: &str) -> TicketStatus {
+    match s {
+        "waiting" => TicketStatus::Waiting,
+        "called" => TicketStatus::Called,
+        "finished" => TicketStatus::Finished,
+        "no_show" => TicketStatus::NoShow,
+        "cancelled" => TicketStatus::Cancelled,
+        _ => TicketStatus::Expired,
+    }
+}
+
+fn class_str(c: TicketClass) -> &'static str {
+    match c {
+        TicketClass::Normal => "normal",
+        TicketClass::Elderly => "elderly",
+        TicketClass::Disabled => "disabled",
+        TicketClass::Military => "military",
+        TicketClass::Appointment => "appointment",
+    }
+}
+
+fn class_from(s: &str) -> TicketClass {
+    match s {
+        "elderly" => TicketClass::Elderly,
+        "disabled" => TicketClass::Disabled,
+        "military" => TicketClass::Military,
+        "appointment" => TicketClass::Appointment,
+        _ => TicketClass::Normal,
+    }
+}
+
+/// A ticket as the read model keeps it (any day).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTicket {
+    /// Id.
+    pub id: TicketId,
+    /// Business day, `YYYY-MM-DD`.
+    pub business_day: String,
+    /// Number.
+    pub number: String,
+    /// Service it was last in.
+    pub service_id: String,
+    /// Status.
+    pub status: TicketStatus,
+    /// Priority class.
+    pub class: TicketClass,
+    /// Query code.
+    pub query_code: String,
+    /// Issued at (ms).
+    pub issued_at_ms: i64,
+    /// Called at (ms).
+    pub called_at_ms: Option<i64>,
+    /// Counter.
+    pub counter_id: Option<u32>,
+}
+
+impl Store {
+    /// Appends a batch of events and updates the read model, in one
+    /// transaction: the group commit. Nothing of the batch is visible or
+    /// durable unless all of it is.
+    ///
+    /// # Errors
+    /// When SQLite fails; then nothing of the batch was written.
+    pub fn append(&mut self, batch: &[(u64, Event)]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        for (seq, event) in batch {
+            let body =
+                serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            tx.prepare_cached(
+                "INSERT INTO journal (seq, at_ms, kind, body) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                i64::try_from(*seq).unwrap_or(i64::MAX),
+                ms(event.at()),
+                event.kind(),
+                body
+            ])?;
+            apply_read_model(&tx, event)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Stores a snapshot of the engine state at `seq` and keeps only the
+    /// two newest.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn write_snapshot(
+        &mut self,
+        seq: u64,
+        at: Timestamp,
+        body: &str,
+    ) -> Result<(), StoreError> {
+        let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT OR REPLACE INTO snapshots (seq, at_ms, body) VALUES (?1, ?2, ?3)",
+            params![seq, ms(at), body],
+        )?;
+        tx.execute(
+            "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT 2)",
+            [],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Rebuilds the engine: the newest snapshot, then every later event.
+    /// Returns the engine and the sequence number of the last event.
+    ///
+    /// # Errors
+    /// When the stored data does not parse or does not replay.
+    pub fn load_engine(&self) -> Result<(Engine, u64), StoreError> {
+        let snap: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT seq, body FROM snapshots ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let (mut engine, mut seq) = match snap {
+            Some((seq, body)) => {
+                let state: EngineState = serde_json::from_str(&body)
+                    .map_err(|e| StoreError::Corrupt(format!("snapshot {seq}: {e}")))?;
+                (Engine::from_state(state), seq)
+            }
+            None => (Engine::genesis(), 0),
+        };
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, body FROM journal WHERE seq > ?1 ORDER BY seq")?;
+        let mut rows = stmt.query([seq])?;
+        while let Some(row) = rows.next()? {
+            let s: i64 = row.get(0)?;
+            let body: String = row.get(1)?;
+            if s != seq + 1 {
+                return Err(StoreError::Corrupt(format!(
+                    "journal jumps from {seq} to {s}"
+                )));
+            }
+            let event: Event = serde_json::from_str(&body)
+                .map_err(|e| StoreError::Corrupt(format!("journal entry {s}: {e}")))?;
+            engine
+                .replay(&event)
+                .map_err(|e| StoreError::Corrupt(format!("journal entry {s}: {e}")))?;
+            seq = s;
+        }
+        Ok((engine, u64::try_from(seq).unwrap_or(0)))
+    }
+
+    /// The sequence number of the newest journal entry.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn last_seq(&self) -> Result<u64, StoreError> {
+        let seq: Option<i64> = self
+            .conn
+            .query_row("SELECT MAX(seq) FROM journal", [], |r| r.get(0))?;
+        Ok(seq.and_then(|s| u64::try_from(s).ok()).unwrap_or(0))
+    }
+
+    /// A ticket of any day from the read model.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn ticket(&self, id: TicketId) -> Result<Option<StoredTicket>, StoreError> {
+        let id = i64::try_from(id.0).unwrap_or(i64::MAX);
+        let t = self
+            .conn
+            .prepare_cached(
+                "SELECT id, business_day, number, service_id, status, query_code, issued_at_ms, called_at_ms, counter_id,
+                    class FROM tickets WHERE id = ?1",
+            )?
+            .query_row([id], |r| {
+                Ok(StoredTicket {
+                    id: TicketId(u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0)),
+                    business_day: r.get(1)?,
+                    number: r.get(2)?,
+                    service_id: r.get(3)?,
+                    status: status_from(&r.get::<_, String>(4)?),
+                    query_code: r.get(5)?,
+                    issued_at_ms: r.get(6)?,
+                    called_at_ms: r.get(7)?,
+                    counter_id: r.get(8)?,
+                    class: class_from(&r.get::<_, String>(9)?),
+                })
+            })
+            .optional()?;
+        Ok(t)
+    }
+
+    /// How many tickets the read model holds for a day, and how many of
+    /// their numbers are distinct (equal unless something went very wrong).
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn day_counts(&self, day: &str) -> Result<(u64, u64), StoreError> {
+        let (n, d): (i64, i64) = self.conn.query_row(
+            "SELECT COUNT(*), COUNT(DISTINCT number) FROM tickets WHERE business_day = ?1",
+            [day],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((u64::try_from(n).unwrap_or(0), u64::try_from(d).unwrap_or(0)))
+    }
+}
+
+fn tid(id: TicketId) -> i64 {
+    i64::try_from(id.0).unwrap_or(i64::MAX)
+}
+
+/// Keeps the `tickets` table (and the audit log, for configuration events)
+/// in step with the journal, inside the batch's transaction.
+fn apply_read_model(tx: &Transaction<'_>, event: &Event) -> Result<(), StoreError> {
+    match event {
+        Event::TicketIssued { ticket, .. } => {
+            tx.prepare_cached(
+                "INSERT INTO tickets (id, business_day, number, service_id, issued_service_id, class, status,
+                    query_code, issued_by, issued_at_ms, estimated_wait_secs)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'waiting', ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                tid(ticket.id),
+                ticket.business_day.to_string(),
+                ticket.number,
+                ticket.service_id.as_str(),
+                ticket.issued_service_id.as_str(),
+                class_str(ticket.class),
+                ticket.query_code,
+                ticket.issued_by,
+                ms(ticket.issued_at),
+                ticket.estimated_wait_secs,
+            ])?;
+        }
+        Event::TicketCalled {
+            at,
+            ticket_id,
+            counter_id,
+            actor,
+            ..
+        } => {
+            tx.prepare_cached(
+                "UPDATE tickets SET status = 'called', called_at_ms = ?2, counter_id = ?3, staff = ?4, recalls = 0,
+                    first_called_at_ms = COALESCE(first_called_at_ms, ?2) WHERE id = ?1",
+            )?
+            .execute(params![tid(*ticket_id), ms(*at), counter_id.0, actor])?;
+        }
+        Event::TicketRecalled {
+            ticket_id, recalls, ..
+        } => {
+            tx.prepare_cached("UPDATE tickets SET recalls = ?2 WHERE id = ?1")?
+                .execute(params![tid(*ticket_id), recalls])?;
+        }
+        Event::TicketNoShow { at, ticket_id, .. } => {
+            close(tx, *ticket_id, TicketStatus::NoShow, *at)?
+        }
+        Event::TicketFinished { at, ticket_id, .. } => {
+            close(tx, *ticket_id, TicketStatus::Finished, *at)?
+        }
+        Event::TicketCancelled { at, ticket_id, .. } => {
+            close(tx, *ticket_id, TicketStatus::Cancelled, *at)?
+        }
+        Event::TicketTransferred {
+            ticket_id,
+            to_service,
+            ..
+        } => {
+            tx.prepare_cached(
+                "UPDATE tickets SET status = 'waiting', service_id = ?2, transfers = transfers + 1 WHERE id = ?1",
+            )?
+            .execute(params![tid(*ticket_id), to_service.as_str()])?;
+        }
+        Event::TicketRequeued { ticket_id, .. } => {
+            tx.prepare_cached(
+                "UPDATE tickets SET status = 'waiting', closed_at_ms = NULL WHERE id = ?1",
+            )?
+            .execute(params![tid(*ticket_id)])?;
+        }
+        Event::DayRolled { at, expired, .. } => {
+            for id in expired {
+                close(tx, *id, TicketStatus::Expired, *at)?;
+            }
+        }
+        Event::ConfigChanged {
+            at, actor, summary, ..
+        } => {
+            tx.prepare_cached("INSERT INTO audit (at_ms, actor, action, target, detail) VALUES (?1, ?2, 'config', ?3, '')")?
+                .execute(params![ms(*at), actor, summary])?;
+        }
+        Event::AppointmentBooked {
+            at,
+            appointment,
+            actor,
+        } => {
+            let detail = format!("{} at {}", appointment.service_id, appointment.slot);
+            tx.prepare_cached(
+                "INSERT INTO audit (at_ms, actor, action, target, detail) VALUES (?1, ?2, 'appointment_booked', ?3, ?4)",
+            )?
+            .execute(params![ms(*at), actor, appointment.code, detail])?;
+        }
+        Event::AppointmentCancelled { at, code, actor } => {
+            tx.prepare_cached(
+                "INSERT INTO audit (at_ms, actor, action, target, detail) VALUES (?1, ?2, 'appointment_cancelled', ?3, '')",
+            )?
+            .execute(params![ms(*at), actor, code])?;
+        }
+        Event::CounterStatusChanged { .. } => {}
+    }
+    Ok(())
+}
+
+fn close(
+    tx: &Transaction<'_>,
+    id: TicketId,
+    status: TicketStatus,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    tx.prepare_cached("UPDATE tickets SET status = ?2, closed_at_ms = ?3 WHERE id = ?1")?
+        .execute(params![tid(id), status_str(status), ms(at)])?;
+    Ok(())
+}

@@ -1,0 +1,232 @@
+//! Durable storage: one SQLite file in WAL mode with `synchronous=FULL`,
+//! so a committed transaction survives kill -9 and power loss.
+//!
+//! # Layout
+//! - `journal`: every engine event, by sequence number. The source of truth.
+//! - `snapshots`: the engine state every so many events, so a restart
+//!   replays only the tail of the journal.
+//! - `tickets`: a read model of every ticket ever issued (reports, progress
+//!   of earlier days), updated in the same transaction as the journal.
+//!   `UNIQUE(business_day, number)` makes a duplicate number impossible even
+//!   if the engine had a bug: the commit would fail and nothing would be
+//!   acknowledged.
+//! - `staff`, `sessions`, `devices`: accounts and tokens (only hashes).
+//! - `audit`: who changed what, when.
+//!
+//! All access goes through one connection owned by one thread
+//! ([`worker::StoreHandle`]): SQLite has a single writer anyway, and one
+//! thread means group commit is simply "one transaction per batch".
+
+pub mod accounts;
+pub mod journal;
+pub mod worker;
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+/// A storage failure. The server answers 503 and keeps what was committed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite refused or failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored JSON document (event, snapshot) does not parse.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// The database was written by a newer Banli.
+    #[error(
+        "the database has schema version {found}, newer than this server's {supported}; upgrade the server"
+    )]
+    TooNew {
+        /// Version in the file.
+        found: i64,
+        /// Version this build knows.
+        supported: i64,
+    },
+    /// The storage thread is gone (shutting down).
+    #[error("the storage thread has stopped")]
+    Stopped,
+}
+
+/// The schema, in order. Each entry upgrades from the version before it;
+/// `PRAGMA user_version` records how many have been applied.
+const MIGRATIONS: &[&str] = &[r"
+CREATE TABLE journal (
+    seq INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE snapshots (
+    seq INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE tickets (
+    id INTEGER PRIMARY KEY,
+    business_day TEXT NOT NULL,
+    number TEXT NOT NULL,
+    service_id TEXT NOT NULL,
+    issued_service_id TEXT NOT NULL,
+    class TEXT NOT NULL,
+    status TEXT NOT NULL,
+    query_code TEXT NOT NULL,
+    issued_by TEXT NOT NULL,
+    issued_at_ms INTEGER NOT NULL,
+    estimated_wait_secs INTEGER NOT NULL,
+    first_called_at_ms INTEGER,
+    called_at_ms INTEGER,
+    closed_at_ms INTEGER,
+    counter_id INTEGER,
+    staff TEXT,
+    recalls INTEGER NOT NULL DEFAULT 0,
+    transfers INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (business_day, number)
+);
+CREATE INDEX tickets_by_day ON tickets (business_day, service_id);
+CREATE TABLE staff (
+    username TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    counters TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at_ms INTEGER NOT NULL,
+    updated_at_ms INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL REFERENCES staff (username) ON DELETE CASCADE,
+    created_at_ms INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL
+);
+CREATE TABLE devices (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at_ms INTEGER NOT NULL,
+    revoked_at_ms INTEGER,
+    last_seen_ms INTEGER
+);
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+"];
+
+/// The database.
+pub struct Store {
+    /// The one connection; see the module docs for why there is only one.
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and brings its schema
+    /// up to date.
+    ///
+    /// # Errors
+    /// When the file cannot be opened or is from a newer Banli.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: fsync the WAL at every commit. NORMAL would be faster and
+        // lose the last transactions on power loss, which the durability
+        // contract forbids.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let mut store = Self { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let supported = MIGRATIONS.len() as i64;
+        if version > supported {
+            return Err(StoreError::TooNew {
+                found: version,
+                supported,
+            });
+        }
+        for (i, sql) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(usize::try_from(version).unwrap_or(0))
+        {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Records an administrative action.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn audit(
+        &self,
+        at_ms: i64,
+        actor: &str,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("INSERT INTO audit (at_ms, actor, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .execute(rusqlite::params![at_ms, actor, action, target, detail])?;
+        Ok(())
+    }
+
+    /// The latest audit entries, newest first, before id `before` if given.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn audit_log(
+        &self,
+        limit: u32,
+        before: Option<i64>,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, at_ms, actor, action, target, detail FROM audit WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![before.unwrap_or(i64::MAX), limit], |r| {
+            Ok(AuditEntry {
+                id: r.get(0)?,
+                at_ms: r.get(1)?,
+                actor: r.get(2)?,
+                action: r.get(3)?,
+                target: r.get(4)?,
+                detail: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// One audit log entry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    /// Increasing id; page with `before`.
+    pub id: i64,
+    /// When, in milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    /// Who.
+    pub actor: String,
+    /// What kind of change.
+    pub action: String,
+    /// What it was done to.
+    pub target: String,
+    /// Details (JSON or a sentence).
+    pub detail: String,
+}
