@@ -350,6 +350,15 @@ impl Server {
         Ok(())
     }
 
+    /// Stops without serving: flushes the journal and stops the engine task
+    /// (tests, and tools that only bootstrap).
+    pub async fn shutdown(self) {
+        self.state.shutdown.cancel();
+        self.engine_stop.cancel();
+        drop(self.state);
+        let _ = self.engine_join.await;
+    }
+
     /// Serves on `listener` until `shutdown` completes, then lets in-flight
     /// requests finish, closes event streams, and flushes the journal (a
     /// final snapshot) before returning.
