@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Lowercase ASCII letters, digits and `-`, 1 to 32 characters
 /// ([`crate::config::HallConfig::validate`] checks it).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct ServiceId(pub String);

@@ -315,6 +315,13 @@ pub enum HallEvent {
         #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
         at: Timestamp,
     },
+    /// A change with nothing to show (an appointment booked, say). It is
+    /// sent so that sequence numbers on the stream never have gaps.
+    Other {
+        /// When.
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+        at: Timestamp,
+    },
     /// A new business day began.
     DayRolled {
         /// When.

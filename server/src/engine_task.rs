@@ -34,8 +34,11 @@ pub const MAX_BATCH: usize = 512;
 /// Jobs that may wait for the engine. A full channel makes handlers wait,
 /// which with the HTTP concurrency limit is the backpressure.
 pub const CHANNEL_CAPACITY: usize = 4096;
-/// A snapshot is written after this many events, so a restart replays at
-/// most this many.
+/// A snapshot is written after at least this many events, and after at
+/// least twice as many events as the state holds tickets: writing one costs
+/// time in proportion to the state (it pauses the engine), replaying costs
+/// time in proportion to the events since, so this keeps both bounded and
+/// the pause amortised to a constant per event.
 pub const SNAPSHOT_EVERY: u64 = 20_000;
 /// Events buffered per subscriber before a slow one lags and resyncs.
 pub const BROADCAST_CAPACITY: usize = 4096;
@@ -107,7 +110,7 @@ pub struct EngineTask {
     /// Time source.
     pub clock: Arc<dyn Clock>,
     /// Where committed public events go, serialized once for all subscribers.
-    pub events: broadcast::Sender<Utf8Bytes>,
+    pub events: broadcast::Sender<(u64, Utf8Bytes)>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
     /// Stops the task (after the jobs already received).
@@ -181,7 +184,8 @@ impl EngineTask {
                 // No subscribers is fine.
                 let _ = self.events.send(msg);
             }
-            if since_snapshot >= SNAPSHOT_EVERY {
+            let state_size = self.engine.state().tickets.len() as u64;
+            if since_snapshot >= SNAPSHOT_EVERY.max(2 * state_size) {
                 since_snapshot = 0;
                 self.write_snapshot().await;
             }
@@ -215,19 +219,17 @@ impl EngineTask {
         &mut self,
         ctx: &mut JobCtx,
         batch: &mut Vec<(u64, Event)>,
-        public: &mut Vec<Utf8Bytes>,
+        public: &mut Vec<(u64, Utf8Bytes)>,
     ) {
         while let Some(event) = self.engine.poll_event() {
             ctx.seq += 1;
-            if let Some(p) = self.engine.public_event(&event) {
-                let msg = StreamMessage::Event {
-                    seq: ctx.seq,
-                    event: p,
-                };
-                match serde_json::to_string(&msg) {
-                    Ok(s) => public.push(s.into()),
-                    Err(e) => tracing::error!(error = %e, "could not serialize an event"),
-                }
+            let msg = StreamMessage::Event {
+                seq: ctx.seq,
+                event: self.engine.public_event(&event),
+            };
+            match serde_json::to_string(&msg) {
+                Ok(s) => public.push((ctx.seq, s.into())),
+                Err(e) => tracing::error!(error = %e, "could not serialize an event"),
             }
             batch.push((ctx.seq, event));
         }

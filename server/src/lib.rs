@@ -68,7 +68,7 @@ pub struct Shared {
     /// Time source.
     pub clock: Arc<dyn Clock>,
     /// Committed public events, for WebSocket subscribers.
-    pub events: broadcast::Sender<Utf8Bytes>,
+    pub events: broadcast::Sender<(u64, Utf8Bytes)>,
     /// Cancelled when the server shuts down: event streams close.
     pub shutdown: CancellationToken,
     /// An argon2 hash checked when a login names an unknown user, so that

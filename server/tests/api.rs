@@ -72,6 +72,24 @@ async fn a_retried_request_with_the_same_key_gets_the_same_ticket() {
         .cloned()
         .expect("tax");
     assert_eq!(tax["waiting"], 1, "a retry issues nothing");
+
+    // Even after the ticket was served (and left the engine's memory), a
+    // late retry gets the same ticket back, not a new one.
+    let staff = hall
+        .login("staff8", banli_server::DEMO_STAFF_PASSWORD)
+        .await;
+    hall.post("/api/v1/counters/8/call-next", Some(&staff), json!({}))
+        .await;
+    let (s, _) = hall
+        .post("/api/v1/counters/8/finish", Some(&staff), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s3, c) = hall.send(req()).await;
+    assert_eq!(
+        (s3, &c["id"], &c["number"], &c["status"]),
+        (StatusCode::OK, &a["id"], &a["number"], &json!("finished"))
+    );
+    assert_eq!(c["query_code"], a["query_code"]);
 }
 
 #[tokio::test]

@@ -84,7 +84,16 @@ async fn a_board_gets_a_snapshot_then_every_call_in_order() {
     assert_eq!(tax.waiting, 1);
     let mut seq = snapshot.seq;
 
-    // A ticket and a call made over HTTP reach the board as they commit.
+    // A booking (nothing to show) still takes its place in the sequence;
+    // a ticket and a call made over HTTP reach the board as they commit.
+    let (s, _) = hall
+        .post(
+            "/api/v1/admin/appointments",
+            Some(&hall.admin),
+            json!({"code": "BK1", "service_id": "exit-entry", "slot": "2026-11-24T11:00:00+08:00"}),
+        )
+        .await;
+    assert_eq!(s, axum::http::StatusCode::CREATED);
     hall.issue("tax").await;
     let staff = hall
         .login("staff8", banli_server::DEMO_STAFF_PASSWORD)

@@ -69,12 +69,17 @@ pub enum Event {
         /// The counter.
         counter_id: CounterId,
     },
-    /// A ticket was served.
+    /// A ticket was served. It leaves the engine's memory (the server's
+    /// read model keeps it), so the event carries what subscribers show.
     TicketFinished {
         /// When.
         at: Timestamp,
         /// The ticket.
         ticket_id: TicketId,
+        /// Its number.
+        number: String,
+        /// The service it was served for.
+        service_id: ServiceId,
         /// The counter.
         counter_id: CounterId,
     },
@@ -102,12 +107,16 @@ pub enum Event {
         /// Its index in its lane.
         index: u32,
     },
-    /// A waiting ticket was withdrawn.
+    /// A waiting ticket was withdrawn. It leaves the engine's memory.
     TicketCancelled {
         /// When.
         at: Timestamp,
         /// The ticket.
         ticket_id: TicketId,
+        /// Its number.
+        number: String,
+        /// The service it waited for.
+        service_id: ServiceId,
         /// Who withdrew it.
         actor: String,
     },

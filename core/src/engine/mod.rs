@@ -70,19 +70,54 @@ pub struct EngineState {
     pub day: Option<Date>,
     /// The id the next ticket gets. Never reset.
     pub next_ticket_id: u64,
-    /// Today's tickets. Earlier days' tickets leave memory at the
-    /// roll-over; the server's read model keeps them.
+    /// Today's open tickets: waiting, called, and no-shows that may still be
+    /// re-queued. A ticket leaves memory when it is finished or cancelled,
+    /// a no-show when its re-queue window has passed, everything at the
+    /// roll-over; the server's read model keeps them all. Memory thus grows
+    /// with the people in the hall, not with the tickets of the day.
     pub tickets: HashMap<TicketId, TicketRecord>,
     /// One queue per configured service.
     pub queues: BTreeMap<ServiceId, ServiceQueue>,
     /// One runtime state per configured counter.
     pub counters: BTreeMap<CounterId, CounterState>,
     /// `actor \u{1f} key` to the ticket it issued, for today.
-    pub idempotency: HashMap<String, TicketId>,
+    pub idempotency: HashMap<String, IdempotentIssue>,
     /// Booked appointments by code.
     pub appointments: HashMap<String, Appointment>,
     /// The latest calls, newest first.
-    pub recent_calls: VecDeque<TicketId>,
+    pub recent_calls: VecDeque<RecentCall>,
+    /// No-shows in the order they happened, to let them leave memory when
+    /// their re-queue window has passed.
+    pub no_shows: VecDeque<(Timestamp, TicketId)>,
+}
+
+/// What an idempotency key issued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotentIssue {
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// The service it was issued for (a retry must name the same one).
+    pub service_id: ServiceId,
+}
+
+/// A recent call as boards list it; kept by value because the ticket may
+/// have left memory since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentCall {
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// Its number.
+    pub number: String,
+    /// The service it was called for.
+    pub service_id: ServiceId,
+    /// The counter.
+    pub counter_id: CounterId,
+    /// When it was called.
+    pub called_at: Timestamp,
+    /// Times recalled.
+    pub recalls: u32,
+    /// Priority class.
+    pub class: TicketClass,
 }
 
 /// The queue engine. See the [module documentation](self) for the contract.
@@ -122,6 +157,7 @@ impl Engine {
             idempotency: HashMap::new(),
             appointments: HashMap::new(),
             recent_calls: VecDeque::new(),
+            no_shows: VecDeque::new(),
         })
     }
 
@@ -243,11 +279,7 @@ impl Engine {
                 actor,
             } => {
                 let id = self.current_ticket(counter_id, ticket_id)?;
-                self.emit(Event::TicketFinished {
-                    at: now,
-                    ticket_id: id,
-                    counter_id,
-                });
+                self.emit(self.finished(now, id, counter_id));
                 let next = self.auto_call(now, counter_id, actor);
                 Ok(Outcome::Ticket {
                     ticket_id: id,
@@ -321,9 +353,12 @@ impl Engine {
                 if t.status != TicketStatus::Waiting {
                     return Err(Rejection::WrongState { status: t.status });
                 }
+                let (number, service_id) = (t.number.clone(), t.service_id.clone());
                 self.emit(Event::TicketCancelled {
                     at: now,
                     ticket_id,
+                    number,
+                    service_id,
                     actor,
                 });
                 Ok(Outcome::Ticket {
@@ -498,6 +533,23 @@ impl Engine {
         self.out.push_back(event);
     }
 
+    /// The event of a counter finishing its ticket.
+    fn finished(&self, at: Timestamp, ticket_id: TicketId, counter_id: CounterId) -> Event {
+        let (number, service_id) = self
+            .state
+            .tickets
+            .get(&ticket_id)
+            .map(|t| (t.number.clone(), t.service_id.clone()))
+            .unwrap_or_default();
+        Event::TicketFinished {
+            at,
+            ticket_id,
+            number,
+            service_id,
+            counter_id,
+        }
+    }
+
     fn service(&self, id: &ServiceId) -> Result<&Service, Rejection> {
         self.state
             .config
@@ -559,14 +611,13 @@ impl Engine {
         actor: String,
     ) -> Result<Outcome, Rejection> {
         if let Some(key) = &idempotency_key
-            && let Some(&id) = self.state.idempotency.get(&idem_key(&actor, key))
+            && let Some(earlier) = self.state.idempotency.get(&idem_key(&actor, key))
         {
-            let t = &self.state.tickets[&id];
-            if t.issued_service_id != service_id {
+            if earlier.service_id != service_id {
                 return Err(Rejection::IdempotencyConflict);
             }
             return Ok(Outcome::Issued {
-                ticket_id: id,
+                ticket_id: earlier.ticket_id,
                 replayed: true,
             });
         }
@@ -688,11 +739,7 @@ impl Engine {
         }
         if let Some(current) = self.state.counters[&counter_id].current {
             // Calling the next citizen means the current one is done.
-            self.emit(Event::TicketFinished {
-                at: now,
-                ticket_id: current,
-                counter_id,
-            });
+            self.emit(self.finished(now, current, counter_id));
         }
         Ok(Outcome::Called {
             ticket_id: self.call_pick(now, counter_id, actor),
@@ -956,8 +1003,13 @@ impl Engine {
                 q.issued += 1;
                 q.lane_mut(ticket.class.is_priority()).push_back(ticket.id);
                 if let Some(key) = &ticket.idempotency_key {
-                    st.idempotency
-                        .insert(idem_key(&ticket.issued_by, key), ticket.id);
+                    st.idempotency.insert(
+                        idem_key(&ticket.issued_by, key),
+                        IdempotentIssue {
+                            ticket_id: ticket.id,
+                            service_id: ticket.issued_service_id.clone(),
+                        },
+                    );
                 }
                 if let Some(code) = &ticket.appointment_code
                     && let Some(a) = st.appointments.get_mut(code)
@@ -1002,8 +1054,17 @@ impl Engine {
                 if let Some(w) = wrr {
                     cs.wrr.clone_from(w);
                 }
-                st.recent_calls.retain(|x| x != ticket_id);
-                st.recent_calls.push_front(*ticket_id);
+                let recent = RecentCall {
+                    ticket_id: *ticket_id,
+                    number: t.number.clone(),
+                    service_id: t.service_id.clone(),
+                    counter_id: *counter_id,
+                    called_at: *at,
+                    recalls: 0,
+                    class: t.class,
+                };
+                st.recent_calls.retain(|x| x.ticket_id != *ticket_id);
+                st.recent_calls.push_front(recent);
                 st.recent_calls.truncate(RECENT_CALLS);
             }
             Event::TicketRecalled {
@@ -1014,8 +1075,15 @@ impl Engine {
                     .get_mut(ticket_id)
                     .ok_or("recall of an unknown ticket")?;
                 t.recalls = *recalls;
-                st.recent_calls.retain(|x| x != ticket_id);
-                st.recent_calls.push_front(*ticket_id);
+                if let Some(i) = st
+                    .recent_calls
+                    .iter()
+                    .position(|x| x.ticket_id == *ticket_id)
+                    && let Some(mut recent) = st.recent_calls.remove(i)
+                {
+                    recent.recalls = *recalls;
+                    st.recent_calls.push_front(recent);
+                }
             }
             Event::TicketNoShow {
                 at,
@@ -1033,18 +1101,35 @@ impl Engine {
                     .get_mut(counter_id)
                     .ok_or("no-show at an unknown counter")?;
                 cs.current = None;
+                // No-shows whose re-queue window has passed leave memory.
+                let window =
+                    SignedDuration::from_mins(i64::from(st.config.rules.requeue_window_minutes));
+                while let Some(&(when, id)) = st.no_shows.front() {
+                    if at.duration_since(when) <= window {
+                        break;
+                    }
+                    st.no_shows.pop_front();
+                    if st
+                        .tickets
+                        .get(&id)
+                        .is_some_and(|t| t.status == TicketStatus::NoShow)
+                    {
+                        st.tickets.remove(&id);
+                    }
+                }
+                st.no_shows.push_back((*at, *ticket_id));
             }
             Event::TicketFinished {
                 at,
                 ticket_id,
                 counter_id,
+                ..
             } => {
+                // A finished ticket leaves memory; the read model keeps it.
                 let t = st
                     .tickets
-                    .get_mut(ticket_id)
+                    .remove(ticket_id)
                     .ok_or("finish of an unknown ticket")?;
-                t.status = TicketStatus::Finished;
-                t.closed_at = Some(*at);
                 if let Some(called) = t.called_at {
                     let secs = at
                         .duration_since(called)
@@ -1110,13 +1195,12 @@ impl Engine {
                 let lane = q.lane_mut(t.class.is_priority());
                 lane.insert((*index as usize).min(lane.len()), *ticket_id);
             }
-            Event::TicketCancelled { at, ticket_id, .. } => {
+            Event::TicketCancelled { ticket_id, .. } => {
+                // A cancelled ticket leaves memory; the read model keeps it.
                 let t = st
                     .tickets
-                    .get_mut(ticket_id)
+                    .remove(ticket_id)
                     .ok_or("cancel of an unknown ticket")?;
-                t.status = TicketStatus::Cancelled;
-                t.closed_at = Some(*at);
                 if let Some(q) = st.queues.get_mut(&t.service_id) {
                     q.remove(*ticket_id);
                 }
@@ -1157,6 +1241,7 @@ impl Engine {
                 }
                 st.idempotency.clear();
                 st.recent_calls.clear();
+                st.no_shows.clear();
                 let stale = *at - SignedDuration::from_hours(24);
                 st.appointments
                     .retain(|_, a| a.ticket_id.is_none() && a.slot > stale);
@@ -1362,6 +1447,23 @@ impl Engine {
         })
     }
 
+    /// A recent call as boards list it.
+    fn recent_call_view(&self, r: &RecentCall) -> CallView {
+        let c = self.state.config.counter(r.counter_id);
+        CallView {
+            ticket_id: r.ticket_id,
+            number: r.number.clone(),
+            service_id: r.service_id.clone(),
+            counter_id: r.counter_id,
+            counter_name_zh: c.map(|c| c.name_zh.clone()).unwrap_or_default(),
+            counter_name_en: c.map(|c| c.name_en.clone()).unwrap_or_default(),
+            zone: c.map(|c| c.zone.clone()).unwrap_or_default(),
+            called_at: r.called_at,
+            recalls: r.recalls,
+            class: r.class,
+        }
+    }
+
     /// A counter as boards and consoles show it.
     pub fn counter_view(&self, counter: &Counter) -> CounterView {
         let cs = self.state.counters.get(&counter.id);
@@ -1460,14 +1562,16 @@ impl Engine {
                 .state
                 .recent_calls
                 .iter()
-                .filter_map(|&t| self.call_view(t))
+                .map(|r| self.recent_call_view(r))
                 .collect(),
         }
     }
 
     /// What subscribers see of an event, given the state right after it.
-    /// Appointment bookings are not public and give `None`.
-    pub fn public_event(&self, event: &Event) -> Option<HallEvent> {
+    /// Every event has a public form, so that sequence numbers on the
+    /// stream have no gaps; those with nothing to show (an appointment
+    /// booked) are [`HallEvent::Other`].
+    pub fn public_event(&self, event: &Event) -> HallEvent {
         let waiting = |ids: &[&ServiceId]| {
             ids.iter()
                 .filter_map(|id| self.waiting_count(id))
@@ -1476,80 +1580,102 @@ impl Engine {
         let changed = |at: Timestamp,
                        ticket_id: TicketId,
                        counter_id: Option<CounterId>,
-                       extra: Option<&ServiceId>| {
-            let t = self.state.tickets.get(&ticket_id)?;
-            let mut ids = vec![&t.service_id];
-            if let Some(e) = extra {
-                ids.push(e);
-            }
-            Some(HallEvent::TicketChanged {
+                       gone: Option<(&str, &ServiceId, TicketStatus)>| {
+            let (number, service_id, status) = match (self.state.tickets.get(&ticket_id), gone) {
+                (Some(t), _) => (t.number.clone(), t.service_id.clone(), t.status),
+                (None, Some((n, s, st))) => (n.to_owned(), s.clone(), st),
+                // Left memory in the same batch (a no-show past its window).
+                (None, None) => return HallEvent::Other { at },
+            };
+            let waiting = waiting(&[&service_id]);
+            HallEvent::TicketChanged {
                 at,
                 ticket_id,
-                number: t.number.clone(),
-                status: t.status,
-                service_id: t.service_id.clone(),
+                number,
+                status,
+                service_id,
                 counter_id,
-                waiting: waiting(&ids),
-            })
+                waiting,
+            }
         };
         match event {
-            Event::ConfigChanged { at, .. } => Some(HallEvent::ConfigChanged { at: *at }),
-            Event::TicketIssued { at, ticket } => Some(HallEvent::TicketIssued {
+            Event::ConfigChanged { at, .. } => HallEvent::ConfigChanged { at: *at },
+            Event::TicketIssued { at, ticket } => HallEvent::TicketIssued {
                 at: *at,
                 ticket_id: ticket.id,
                 number: ticket.number.clone(),
                 service_id: ticket.service_id.clone(),
                 class: ticket.class,
                 waiting: waiting(&[&ticket.service_id]),
-            }),
-            Event::TicketCalled { at, ticket_id, .. } => {
-                let call = self.call_view(*ticket_id)?;
-                let waiting = waiting(&[&call.service_id]);
-                Some(HallEvent::TicketCalled {
-                    at: *at,
-                    call,
-                    waiting,
-                })
-            }
-            Event::TicketRecalled { at, ticket_id, .. } => Some(HallEvent::TicketRecalled {
-                at: *at,
-                call: self.call_view(*ticket_id)?,
-            }),
+            },
+            Event::TicketCalled { at, ticket_id, .. } => match self.call_view(*ticket_id) {
+                Some(call) => {
+                    let waiting = waiting(&[&call.service_id]);
+                    HallEvent::TicketCalled {
+                        at: *at,
+                        call,
+                        waiting,
+                    }
+                }
+                None => HallEvent::Other { at: *at },
+            },
+            Event::TicketRecalled { at, ticket_id, .. } => match self.call_view(*ticket_id) {
+                Some(call) => HallEvent::TicketRecalled { at: *at, call },
+                None => HallEvent::Other { at: *at },
+            },
             Event::TicketNoShow {
                 at,
                 ticket_id,
                 counter_id,
             }
-            | Event::TicketFinished {
-                at,
-                ticket_id,
-                counter_id,
-            } => changed(*at, *ticket_id, Some(*counter_id), None),
-            Event::TicketTransferred {
+            | Event::TicketTransferred {
                 at,
                 ticket_id,
                 counter_id,
                 ..
-            } => {
-                // The ticket's service is already the new one; the old one's
-                // waiting count did not change (the ticket was being served).
-                changed(*at, *ticket_id, Some(*counter_id), None)
-            }
-            Event::TicketRequeued { at, ticket_id, .. }
-            | Event::TicketCancelled { at, ticket_id, .. } => changed(*at, *ticket_id, None, None),
+            } => changed(*at, *ticket_id, Some(*counter_id), None),
+            Event::TicketFinished {
+                at,
+                ticket_id,
+                counter_id,
+                number,
+                service_id,
+            } => changed(
+                *at,
+                *ticket_id,
+                Some(*counter_id),
+                Some((number, service_id, TicketStatus::Finished)),
+            ),
+            Event::TicketCancelled {
+                at,
+                ticket_id,
+                number,
+                service_id,
+                ..
+            } => changed(
+                *at,
+                *ticket_id,
+                None,
+                Some((number, service_id, TicketStatus::Cancelled)),
+            ),
+            Event::TicketRequeued { at, ticket_id, .. } => changed(*at, *ticket_id, None, None),
             Event::CounterStatusChanged { at, counter_id, .. } => {
-                let c = self.state.config.counter(*counter_id)?;
-                Some(HallEvent::CounterChanged {
-                    at: *at,
-                    counter: self.counter_view(c),
-                })
+                match self.state.config.counter(*counter_id) {
+                    Some(c) => HallEvent::CounterChanged {
+                        at: *at,
+                        counter: self.counter_view(c),
+                    },
+                    None => HallEvent::Other { at: *at },
+                }
             }
-            Event::AppointmentBooked { .. } | Event::AppointmentCancelled { .. } => None,
-            Event::DayRolled { at, day, expired } => Some(HallEvent::DayRolled {
+            Event::AppointmentBooked { at, .. } | Event::AppointmentCancelled { at, .. } => {
+                HallEvent::Other { at: *at }
+            }
+            Event::DayRolled { at, day, expired } => HallEvent::DayRolled {
                 at: *at,
                 business_day: *day,
                 expired: u32::try_from(expired.len()).unwrap_or(u32::MAX),
-            }),
+            },
         }
     }
 }

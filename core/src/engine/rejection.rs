@@ -60,8 +60,9 @@ pub enum Rejection {
     /// The ticket was recalled as often as the rules allow.
     #[error("the ticket was recalled {0} times already; mark it a no-show")]
     RecallLimit(u32),
-    /// No ticket of today has this id.
-    #[error("there is no ticket {0} today")]
+    /// No open ticket of today has this id (finished and cancelled
+    /// tickets have left the engine).
+    #[error("there is no open ticket {0} today")]
     UnknownTicket(TicketId),
     /// The ticket is not in a state that allows this.
     #[error("the ticket is {status:?}, which does not allow this")]
@@ -151,7 +152,7 @@ impl Rejection {
                 format!("窗口当前办理的是另一张号票（{current}），请刷新")
             }
             Self::RecallLimit(n) => format!("已重呼{n}次，请按过号处理"),
-            Self::UnknownTicket(_) => "查无此号".into(),
+            Self::UnknownTicket(_) => "查无此号，或该号已办结".into(),
             Self::WrongState { status } => {
                 format!("该号当前状态（{}）不允许此操作", status_zh(*status))
             }

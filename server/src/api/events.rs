@@ -56,15 +56,6 @@ async fn snapshot_message(state: &AppState) -> Option<(u64, Utf8Bytes)> {
     Some((seq, text.into()))
 }
 
-/// The sequence number of a serialized event, read without parsing it all.
-fn seq_of(text: &str) -> u64 {
-    #[derive(serde::Deserialize)]
-    struct Seq {
-        seq: u64,
-    }
-    serde_json::from_str::<Seq>(text).map_or(0, |s| s.seq)
-}
-
 async fn stream(mut socket: WebSocket, state: AppState) {
     let mut rx = state.events.subscribe();
     state.metrics.subscribers.inc();
@@ -82,8 +73,7 @@ async fn stream(mut socket: WebSocket, state: AppState) {
                 break;
             }
             msg = rx.recv() => match msg {
-                Ok(text) => {
-                    let seq = seq_of(&text);
+                Ok((seq, text)) => {
                     if seq > last {
                         last = seq;
                         ok = socket.send(Message::Text(text)).await.is_ok();

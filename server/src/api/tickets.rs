@@ -99,10 +99,29 @@ pub async fn tickets_create(
             else {
                 return Err(AppError::internal(&"issue gave no ticket"));
             };
-            issued(engine, ticket_id, replayed, ctx.now)
-                .ok_or_else(|| AppError::internal(&"issued ticket vanished"))
+            // A retry of a ticket that was served since has left the
+            // engine: answer it from the read model below.
+            Ok(issued(engine, ticket_id, replayed, ctx.now).ok_or(ticket_id))
         })
         .await??;
+    let answer = match answer {
+        Ok(answer) => answer,
+        Err(id) => {
+            let stored = state
+                .store
+                .call(move |s| s.ticket(id))
+                .await?
+                .ok_or_else(unknown_ticket)?;
+            let query_code = stored.query_code.clone();
+            let names = service_names(&state, &stored.service_id).await?;
+            IssuedTicket {
+                ticket: past_view(stored, names),
+                query_code,
+                replayed: true,
+                appointment_outside_window: false,
+            }
+        }
+    };
     let status = if answer.replayed {
         StatusCode::OK
     } else {
@@ -169,18 +188,22 @@ pub async fn tickets_show(
     {
         return Err(unknown_ticket());
     }
-    let service_id = stored.service_id.clone();
-    let names = state
+    let names = service_names(&state, &stored.service_id).await?;
+    Ok(AppJson(past_view(stored, names)))
+}
+
+async fn service_names(state: &AppState, service_id: &str) -> Result<(String, String), AppError> {
+    let id = banli_core::ids::ServiceId::from(service_id);
+    Ok(state
         .engine
         .run(move |engine, _| {
             engine
                 .config()
-                .service(&service_id.as_str().into())
+                .service(&id)
                 .map(|s| (s.name_zh.clone(), s.name_en.clone()))
         })
         .await?
-        .unwrap_or_default();
-    Ok(AppJson(past_view(stored, names)))
+        .unwrap_or_default())
 }
 
 /// The progress view of an earlier day's ticket: final, nobody ahead.
