@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// A service (业务/队列) id chosen by the administrator, e.g. `"biz-license"`.
@@ -10,9 +11,25 @@ use serde::{Deserialize, Serialize};
 /// Lowercase ASCII letters, digits and `-`, 1 to 32 characters
 /// ([`crate::config::HallConfig::validate`] checks it).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
-pub struct ServiceId(pub String);
+pub struct ServiceId(
+    /// Inline up to 24 bytes: ids are short and cloned on every call.
+    pub CompactString,
+);
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for ServiceId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("Service id: 1-32 of a-z, 0-9 and -"))
+            .examples(["tax"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for ServiceId {}
 
 /// A department (部门) id, e.g. `"amr"` for 市场监管局.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -46,7 +63,13 @@ display_inner!(ServiceId, DepartmentId, CounterId, TicketId);
 
 impl From<&str> for ServiceId {
     fn from(s: &str) -> Self {
-        Self(s.to_owned())
+        Self(s.into())
+    }
+}
+
+impl From<String> for ServiceId {
+    fn from(s: String) -> Self {
+        Self(s.into())
     }
 }
 

@@ -85,7 +85,7 @@ impl Checker {
         for e in events {
             match e {
                 Event::TicketIssued { ticket, .. } => {
-                    let key = (ticket.business_day.to_string(), ticket.number.clone());
+                    let key = (ticket.business_day.to_string(), ticket.number.to_string());
                     assert!(
                         self.numbers.insert(key),
                         "number {} issued twice on one day",

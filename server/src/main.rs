@@ -8,6 +8,13 @@ use banli_server::clock::SystemClock;
 use banli_server::{HallSource, Server, Settings};
 use clap::Parser;
 
+// mimalloc returns freed memory to the system and keeps per-thread heaps
+// small; with glibc's malloc the server's RSS after a 100,000-ticket day
+// was nearly twice as large (fragmentation across thread arenas), see
+// BENCHMARKS.md.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Banli hall server: queue numbers, counters and live events of a
 /// government service hall (政务服务中心).
 #[derive(Debug, Parser)]

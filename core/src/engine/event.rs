@@ -1,6 +1,7 @@
 //! What the engine records: every state change is one [`Event`], and
 //! applying the journal of events to an empty engine rebuilds the state.
 
+use compact_str::CompactString;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -77,7 +78,7 @@ pub enum Event {
         /// The ticket.
         ticket_id: TicketId,
         /// Its number.
-        number: String,
+        number: CompactString,
         /// The service it was served for.
         service_id: ServiceId,
         /// The counter.
@@ -114,7 +115,7 @@ pub enum Event {
         /// The ticket.
         ticket_id: TicketId,
         /// Its number.
-        number: String,
+        number: CompactString,
         /// The service it waited for.
         service_id: ServiceId,
         /// Who withdrew it.

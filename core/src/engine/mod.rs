@@ -35,6 +35,7 @@ pub mod ticket;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
+use compact_str::CompactString;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -107,7 +108,7 @@ pub struct RecentCall {
     /// The ticket.
     pub ticket_id: TicketId,
     /// Its number.
-    pub number: String,
+    pub number: CompactString,
     /// The service it was called for.
     pub service_id: ServiceId,
     /// The counter.
@@ -128,6 +129,19 @@ pub struct Engine {
     tz: TimeZone,
     /// Events recorded and not yet drained by [`Engine::poll_event`].
     out: VecDeque<Event>,
+    /// Lookups derived from the state, rebuilt when the configuration or
+    /// the day changes: a hall has hundreds of counters, and call-next must
+    /// not scan them.
+    index: Index,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Index {
+    counters: HashMap<CounterId, usize>,
+    services: HashMap<ServiceId, usize>,
+    /// When the current business day ends; commands before it need no
+    /// time-zone arithmetic to know the day is current.
+    next_rollover: Option<Timestamp>,
 }
 
 fn tz_of(config: &HallConfig) -> TimeZone {
@@ -164,11 +178,51 @@ impl Engine {
     /// An engine resumed from a snapshot.
     pub fn from_state(state: EngineState) -> Self {
         let tz = tz_of(&state.config);
-        Self {
+        let mut engine = Self {
             state,
             tz,
             out: VecDeque::new(),
-        }
+            index: Index::default(),
+        };
+        engine.reindex();
+        engine
+    }
+
+    fn reindex(&mut self) {
+        let c = &self.state.config;
+        self.index.counters = c
+            .counters
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x.id, i))
+            .collect();
+        self.index.services = c
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x.id.clone(), i))
+            .collect();
+        self.index.next_rollover = self
+            .state
+            .day
+            .and_then(|d| d.tomorrow().ok())
+            .map(|d| self.rollover_instant(d));
+    }
+
+    /// A configured counter, by number, without scanning.
+    fn counter_cfg(&self, id: CounterId) -> Option<&Counter> {
+        self.index
+            .counters
+            .get(&id)
+            .and_then(|&i| self.state.config.counters.get(i))
+    }
+
+    /// A configured service, by id, without scanning.
+    fn service_cfg(&self, id: &ServiceId) -> Option<&Service> {
+        self.index
+            .services
+            .get(id)
+            .and_then(|&i| self.state.config.services.get(i))
     }
 
     /// The whole state, for snapshots.
@@ -551,9 +605,7 @@ impl Engine {
     }
 
     fn service(&self, id: &ServiceId) -> Result<&Service, Rejection> {
-        self.state
-            .config
-            .service(id)
+        self.service_cfg(id)
             .ok_or_else(|| Rejection::UnknownService(id.clone()))
     }
 
@@ -580,6 +632,9 @@ impl Engine {
     }
 
     fn roll_if_due(&mut self, now: Timestamp) {
+        if self.index.next_rollover.is_some_and(|next| now < next) {
+            return;
+        }
         let today = self.business_day(now);
         if self.state.day.is_some_and(|d| d >= today) {
             return;
@@ -672,15 +727,15 @@ impl Engine {
         let id = TicketId(self.state.next_ticket_id);
         let ticket = TicketRecord {
             id,
-            number,
+            number: number.into(),
             service_id: service_id.clone(),
             issued_service_id: service_id,
             business_day: self.state.day.unwrap_or_else(|| self.business_day(now)),
             class,
             appointment_code,
             issued_at: now,
-            query_code,
-            issued_by: actor,
+            query_code: query_code.into(),
+            issued_by: actor.into(),
             idempotency_key,
             estimated_wait_secs,
             status: TicketStatus::Waiting,
@@ -754,11 +809,7 @@ impl Engine {
         counter_id: CounterId,
         actor: String,
     ) -> Option<TicketId> {
-        let auto = self
-            .state
-            .config
-            .counter(counter_id)
-            .is_some_and(|c| c.auto_call);
+        let auto = self.counter_cfg(counter_id).is_some_and(|c| c.auto_call);
         let open = self
             .state
             .counters
@@ -791,7 +842,7 @@ impl Engine {
     /// Which ticket the counter gets now under its policy, and its new
     /// round-robin weights when the policy is weighted.
     pub fn pick(&self, counter_id: CounterId) -> Option<(TicketId, Option<Vec<i64>>)> {
-        let counter = self.state.config.counter(counter_id)?;
+        let counter = self.counter_cfg(counter_id)?;
         let cs = self.state.counters.get(&counter_id)?;
         let burst = self.state.config.rules.priority_burst;
         let head = |i: usize| -> Option<TicketId> {
@@ -970,6 +1021,14 @@ impl Engine {
     // ----- Application of events --------------------------------------------
 
     fn apply(&mut self, event: &Event) -> Result<(), String> {
+        self.apply_state(event)?;
+        if matches!(event, Event::ConfigChanged { .. } | Event::DayRolled { .. }) {
+            self.reindex();
+        }
+        Ok(())
+    }
+
+    fn apply_state(&mut self, event: &Event) -> Result<(), String> {
         let st = &mut self.state;
         match event {
             Event::ConfigChanged { config, .. } => {
@@ -1042,7 +1101,7 @@ impl Engine {
                 }
                 t.status = TicketStatus::Called;
                 t.counter_id = Some(*counter_id);
-                t.staff = Some(actor.clone());
+                t.staff = Some(actor.as_str().into());
                 t.called_at = Some(*at);
                 t.recalls = 0;
                 let cs = st
@@ -1372,7 +1431,7 @@ impl Engine {
 
     /// Waiting figures of a service.
     pub fn waiting_count(&self, id: &ServiceId) -> Option<WaitingCount> {
-        let svc = self.state.config.service(id)?;
+        let svc = self.service_cfg(id)?;
         let waiting = self.state.queues.get(id).map_or(0, ServiceQueue::waiting);
         Some(WaitingCount {
             service_id: id.clone(),
@@ -1432,10 +1491,10 @@ impl Engine {
     pub fn call_view(&self, ticket_id: TicketId) -> Option<CallView> {
         let t = self.state.tickets.get(&ticket_id)?;
         let counter_id = t.counter_id?;
-        let c = self.state.config.counter(counter_id);
+        let c = self.counter_cfg(counter_id);
         Some(CallView {
             ticket_id,
-            number: t.number.clone(),
+            number: t.number.to_string(),
             service_id: t.service_id.clone(),
             counter_id,
             counter_name_zh: c.map(|c| c.name_zh.clone()).unwrap_or_default(),
@@ -1449,10 +1508,10 @@ impl Engine {
 
     /// A recent call as boards list it.
     fn recent_call_view(&self, r: &RecentCall) -> CallView {
-        let c = self.state.config.counter(r.counter_id);
+        let c = self.counter_cfg(r.counter_id);
         CallView {
             ticket_id: r.ticket_id,
-            number: r.number.clone(),
+            number: r.number.to_string(),
             service_id: r.service_id.clone(),
             counter_id: r.counter_id,
             counter_name_zh: c.map(|c| c.name_zh.clone()).unwrap_or_default(),
@@ -1485,11 +1544,11 @@ impl Engine {
     /// A ticket's progress.
     pub fn ticket_view(&self, id: TicketId, now: Timestamp) -> Option<TicketView> {
         let t = self.state.tickets.get(&id)?;
-        let svc = self.state.config.service(&t.service_id);
+        let svc = self.service_cfg(&t.service_id);
         let ahead = self.ahead(t);
         let called = t.status == TicketStatus::Called;
         let counter = if called {
-            t.counter_id.and_then(|c| self.state.config.counter(c))
+            t.counter_id.and_then(|c| self.counter_cfg(c))
         } else {
             None
         };
@@ -1497,7 +1556,7 @@ impl Engine {
             SignedDuration::from_mins(i64::from(self.state.config.rules.requeue_window_minutes));
         Some(TicketView {
             id,
-            number: t.number.clone(),
+            number: t.number.to_string(),
             service_id: t.service_id.clone(),
             service_name_zh: svc.map(|s| s.name_zh.clone()).unwrap_or_default(),
             service_name_en: svc.map(|s| s.name_en.clone()).unwrap_or_default(),
@@ -1527,7 +1586,7 @@ impl Engine {
         limit: usize,
         now: Timestamp,
     ) -> Vec<TicketView> {
-        let Some(counter) = self.state.config.counter(counter_id) else {
+        let Some(counter) = self.counter_cfg(counter_id) else {
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -1582,8 +1641,8 @@ impl Engine {
                        counter_id: Option<CounterId>,
                        gone: Option<(&str, &ServiceId, TicketStatus)>| {
             let (number, service_id, status) = match (self.state.tickets.get(&ticket_id), gone) {
-                (Some(t), _) => (t.number.clone(), t.service_id.clone(), t.status),
-                (None, Some((n, s, st))) => (n.to_owned(), s.clone(), st),
+                (Some(t), _) => (t.number.to_string(), t.service_id.clone(), t.status),
+                (None, Some((n, s, st))) => (n.to_string(), s.clone(), st),
                 // Left memory in the same batch (a no-show past its window).
                 (None, None) => return HallEvent::Other { at },
             };
@@ -1603,7 +1662,7 @@ impl Engine {
             Event::TicketIssued { at, ticket } => HallEvent::TicketIssued {
                 at: *at,
                 ticket_id: ticket.id,
-                number: ticket.number.clone(),
+                number: ticket.number.to_string(),
                 service_id: ticket.service_id.clone(),
                 class: ticket.class,
                 waiting: waiting(&[&ticket.service_id]),
@@ -1660,7 +1719,7 @@ impl Engine {
             ),
             Event::TicketRequeued { at, ticket_id, .. } => changed(*at, *ticket_id, None, None),
             Event::CounterStatusChanged { at, counter_id, .. } => {
-                match self.state.config.counter(*counter_id) {
+                match self.counter_cfg(*counter_id) {
                     Some(c) => HallEvent::CounterChanged {
                         at: *at,
                         counter: self.counter_view(c),

@@ -1,5 +1,6 @@
 //! The engine's record of one ticket, as it is journaled and snapshotted.
 
+use compact_str::CompactString;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -75,7 +76,7 @@ pub struct TicketRecord {
     /// Hall-wide unique id.
     pub id: TicketId,
     /// Printed number, prefix and digits: `A023`. Kept across transfers.
-    pub number: String,
+    pub number: CompactString,
     /// The service whose queue it is in now.
     pub service_id: ServiceId,
     /// The service it was issued for.
@@ -89,9 +90,9 @@ pub struct TicketRecord {
     /// When it was issued.
     pub issued_at: Timestamp,
     /// Secret short code that lets its holder query progress.
-    pub query_code: String,
+    pub query_code: CompactString,
     /// The device or person that took it.
-    pub issued_by: String,
+    pub issued_by: CompactString,
     /// The retry key the client sent, scoped to `issued_by`.
     pub idempotency_key: Option<String>,
     /// Estimated wait, in seconds, when it was issued (accuracy is measured).
@@ -101,7 +102,7 @@ pub struct TicketRecord {
     /// The counter that called it last.
     pub counter_id: Option<CounterId>,
     /// The staff member who called it last.
-    pub staff: Option<String>,
+    pub staff: Option<CompactString>,
     /// When it was called last (recalls do not change it).
     pub called_at: Option<Timestamp>,
     /// How many times the current call was repeated.

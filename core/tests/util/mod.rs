@@ -218,7 +218,7 @@ impl Sim {
             .ticket(t)
             .expect("ticket of today")
             .number
-            .clone()
+            .to_string()
     }
 
     pub fn class(&self, t: TicketId) -> TicketClass {

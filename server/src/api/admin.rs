@@ -232,7 +232,7 @@ pub async fn admin_services_put(
     })
     .await?;
     config
-        .service(&ServiceId(id))
+        .service(&ServiceId::from(id))
         .cloned()
         .map(AppJson)
         .ok_or_else(|| AppError::not_found("service"))
@@ -250,7 +250,7 @@ pub async fn admin_services_delete(
     AppPath(id): AppPath<String>,
 ) -> Result<StatusCode, AppError> {
     configure(&state, &caller, move |actor| Command::RemoveService {
-        service_id: ServiceId(id),
+        service_id: ServiceId::from(id),
         actor,
     })
     .await?;

@@ -134,7 +134,7 @@ fn issued(engine: &Engine, id: TicketId, replayed: bool, now: Timestamp) -> Opti
     let t = engine.ticket(id)?;
     Some(IssuedTicket {
         ticket: engine.ticket_view(id, now)?,
-        query_code: t.query_code.clone(),
+        query_code: t.query_code.to_string(),
         replayed,
         appointment_outside_window: t.appointment_code.is_some()
             && t.class != TicketClass::Appointment,

@@ -249,12 +249,12 @@ fn apply_read_model(tx: &Transaction<'_>, event: &Event) -> Result<(), StoreErro
             .execute(params![
                 tid(ticket.id),
                 ticket.business_day.to_string(),
-                ticket.number,
+                ticket.number.as_str(),
                 ticket.service_id.as_str(),
                 ticket.issued_service_id.as_str(),
                 class_str(ticket.class),
-                ticket.query_code,
-                ticket.issued_by,
+                ticket.query_code.as_str(),
+                ticket.issued_by.as_str(),
                 ms(ticket.issued_at),
                 ticket.estimated_wait_secs,
             ])?;

@@ -120,7 +120,7 @@ async fn choose_services(
     named: Option<&str>,
 ) -> Result<Vec<ServiceId>> {
     if let Some(named) = named {
-        let ids: Vec<ServiceId> = parse_list(named).into_iter().map(ServiceId).collect();
+        let ids: Vec<ServiceId> = parse_list(named).into_iter().map(ServiceId::from).collect();
         if ids.is_empty() {
             bail!("--services names no service");
         }
