@@ -35,10 +35,10 @@ pub const MAX_BATCH: usize = 512;
 /// which with the HTTP concurrency limit is the backpressure.
 pub const CHANNEL_CAPACITY: usize = 4096;
 /// A snapshot is written after at least this many events, and after at
-/// least twice as many events as the state holds tickets: writing one costs
-/// time in proportion to the state (it pauses the engine), replaying costs
-/// time in proportion to the events since, so this keeps both bounded and
-/// the pause amortised to a constant per event.
+/// least twice as many events as the state holds tickets and retry keys:
+/// writing one costs time in proportion to the state (it pauses the
+/// engine), replaying costs time in proportion to the events since, so
+/// this keeps both bounded and the pause amortised to a constant per event.
 pub const SNAPSHOT_EVERY: u64 = 20_000;
 /// Events buffered per subscriber before a slow one lags and resyncs.
 pub const BROADCAST_CAPACITY: usize = 4096;
@@ -184,7 +184,8 @@ impl EngineTask {
                 // No subscribers is fine.
                 let _ = self.events.send(msg);
             }
-            let state_size = self.engine.state().tickets.len() as u64;
+            let state = self.engine.state();
+            let state_size = (state.tickets.len() + state.idempotency.len()) as u64;
             if since_snapshot >= SNAPSHOT_EVERY.max(2 * state_size) {
                 since_snapshot = 0;
                 self.write_snapshot().await;

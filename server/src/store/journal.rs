@@ -7,6 +7,9 @@ use rusqlite::{OptionalExtension as _, Transaction, params};
 
 use super::{Store, StoreError};
 
+/// Days the journal is kept once a snapshot covers it.
+pub const JOURNAL_RETENTION_DAYS: i64 = 90;
+
 /// Milliseconds since the Unix epoch, as stored.
 pub fn ms(t: Timestamp) -> i64 {
     t.as_millisecond()
@@ -127,6 +130,14 @@ impl Store {
         tx.execute(
             "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT 2)",
             [],
+        )?;
+        // The journal before the older kept snapshot is needed by no restart;
+        // keep it for JOURNAL_RETENTION_DAYS as a record of operations (the
+        // ticket read model and the audit log keep the rest for good).
+        let cutoff = ms(at) - JOURNAL_RETENTION_DAYS * 24 * 3600 * 1000;
+        tx.execute(
+            "DELETE FROM journal WHERE at_ms < ?1 AND seq <= (SELECT MIN(seq) FROM snapshots)",
+            [cutoff],
         )?;
         tx.commit()?;
         Ok(())
@@ -345,4 +356,157 @@ fn close(
     tx.prepare_cached("UPDATE tickets SET status = ?2, closed_at_ms = ?3 WHERE id = ?1")?
         .execute(params![tid(id), status_str(status), ms(at)])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use banli_core::engine::{Command, Engine};
+    use banli_core::jiff::{SignedDuration, Timestamp};
+
+    use super::*;
+
+    fn demo() -> banli_core::config::HallConfig {
+        crate::hall_file::parse_hall("demo-hall.toml", crate::hall_file::DEMO_HALL).expect("demo")
+    }
+
+    /// Runs commands on an engine and appends what they record.
+    fn run(
+        store: &mut Store,
+        engine: &mut Engine,
+        seq: &mut u64,
+        at: Timestamp,
+        cmds: Vec<Command>,
+    ) {
+        let mut batch = Vec::new();
+        for c in cmds {
+            engine.handle(at, c).expect("accepted");
+            while let Some(e) = engine.poll_event() {
+                *seq += 1;
+                batch.push((*seq, e));
+            }
+        }
+        store.append(&batch).expect("append");
+    }
+
+    fn issue(service: &str) -> Command {
+        Command::IssueTicket {
+            service_id: service.into(),
+            priority: None,
+            appointment_code: None,
+            idempotency_key: None,
+            query_code: "123456".into(),
+            actor: "kiosk".into(),
+        }
+    }
+
+    #[test]
+    fn restart_replays_from_the_snapshot_and_old_journal_is_pruned() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("banli.db")).expect("open");
+        let (mut engine, mut seq) = (Engine::genesis(), 0);
+        let old: Timestamp = "2026-06-01T10:00:00+08:00".parse().expect("ts");
+        let config = Command::ReplaceConfig {
+            config: Box::new(demo()),
+            actor: "test".into(),
+        };
+        run(
+            &mut store,
+            &mut engine,
+            &mut seq,
+            old,
+            vec![config, issue("tax"), issue("tax")],
+        );
+        store
+            .write_snapshot(
+                seq,
+                old,
+                &serde_json::to_string(engine.state()).expect("json"),
+            )
+            .expect("snapshot");
+
+        // Six months later, a busy morning and two more snapshots.
+        let now = old + SignedDuration::from_hours(24 * 180);
+        run(
+            &mut store,
+            &mut engine,
+            &mut seq,
+            now,
+            vec![issue("tax"), issue("cashier")],
+        );
+        store
+            .write_snapshot(
+                seq,
+                now,
+                &serde_json::to_string(engine.state()).expect("json"),
+            )
+            .expect("snapshot");
+        run(&mut store, &mut engine, &mut seq, now, vec![issue("tax")]);
+        store
+            .write_snapshot(
+                seq,
+                now,
+                &serde_json::to_string(engine.state()).expect("json"),
+            )
+            .expect("snapshot");
+        run(&mut store, &mut engine, &mut seq, now, vec![issue("tax")]);
+
+        let (loaded, loaded_seq) = store.load_engine().expect("load");
+        assert_eq!(loaded_seq, seq);
+        assert_eq!(loaded.state(), engine.state());
+        let oldest: i64 = store
+            .conn
+            .query_row("SELECT MIN(seq) FROM journal", [], |r| r.get(0))
+            .expect("min");
+        assert!(
+            oldest > 3,
+            "June's journal entries are gone once snapshots cover them (oldest is {oldest})"
+        );
+        // The read model keeps every ticket, June's included.
+        assert_eq!(store.day_counts("2026-06-01").expect("counts"), (2, 2));
+        let kept: i64 = store
+            .conn
+            .query_row("SELECT COUNT(*) FROM snapshots", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(kept, 2);
+    }
+
+    #[test]
+    fn a_duplicate_number_cannot_be_committed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("banli.db")).expect("open");
+        let (mut engine, mut seq) = (Engine::genesis(), 0);
+        let at: Timestamp = "2026-11-24T10:00:00+08:00".parse().expect("ts");
+        let config = Command::ReplaceConfig {
+            config: Box::new(demo()),
+            actor: "test".into(),
+        };
+        run(
+            &mut store,
+            &mut engine,
+            &mut seq,
+            at,
+            vec![config, issue("tax")],
+        );
+        // Replaying the same issue event under a new sequence number (as a
+        // buggy engine might) is refused by the read model, atomically.
+        let (mut fork, _) = store.load_engine().expect("load");
+        fork.handle(at, issue("tax")).expect("issue");
+        let mut events: Vec<(u64, Event)> = Vec::new();
+        while let Some(e) = fork.poll_event() {
+            events.push((seq + 1 + events.len() as u64, e));
+        }
+        if let Some((_, Event::TicketIssued { ticket, .. })) = events.first_mut() {
+            ticket.number = "F001".into();
+            ticket.id = TicketId(9_999);
+        }
+        assert!(
+            store.append(&events).is_err(),
+            "UNIQUE(business_day, number) holds"
+        );
+        assert_eq!(
+            store.last_seq().expect("seq"),
+            seq,
+            "nothing of the failed batch was written"
+        );
+    }
 }
