@@ -86,6 +86,7 @@ async fn main() -> anyhow::Result<()> {
             std::process::exit(2);
         }
     };
+    let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -114,26 +115,22 @@ async fn main() -> anyhow::Result<()> {
         "Banli server listening on http://{addr}  (data: {})",
         args.data.display()
     );
-    server.serve(listener, shutdown_signal()).await
+    server.serve(listener, shutdown).await
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+/// Resolves on SIGTERM or Ctrl-C (SIGINT). The handlers are installed
+/// here, synchronously, before the server says it is listening: a service
+/// manager may send SIGTERM at any moment after that, and a signal that
+/// arrives before its handler exists would kill the process outright.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
         }
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
-    tracing::info!("shutting down: finishing requests and flushing the journal");
+        tracing::info!("shutting down: finishing requests and flushing the journal");
+    })
 }

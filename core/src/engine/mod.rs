@@ -465,17 +465,9 @@ impl Engine {
             }
             Command::UpsertService { service, actor } => {
                 let mut c = self.state.config.clone();
-                let summary = match c.services.iter_mut().find(|s| s.id == service.id) {
-                    Some(s) => {
-                        *s = service.clone();
-                        format!("updated service {}", service.id)
-                    }
-                    None => {
-                        c.services.push(service.clone());
-                        format!("added service {}", service.id)
-                    }
-                };
-                self.change_config(now, c, actor, summary)
+                let id = service.id.clone();
+                let verb = upsert(&mut c.services, service, |s| s.id == id);
+                self.change_config(now, c, actor, format!("{verb} service {id}"))
             }
             Command::RemoveService { service_id, actor } => {
                 let mut c = self.state.config.clone();
@@ -485,18 +477,10 @@ impl Engine {
             }
             Command::UpsertCounter { counter, actor } => {
                 let mut c = self.state.config.clone();
-                let summary = match c.counters.iter_mut().find(|x| x.id == counter.id) {
-                    Some(x) => {
-                        *x = counter.clone();
-                        format!("updated counter {}", counter.id)
-                    }
-                    None => {
-                        c.counters.push(counter.clone());
-                        c.counters.sort_by_key(|x| x.id);
-                        format!("added counter {}", counter.id)
-                    }
-                };
-                self.change_config(now, c, actor, summary)
+                let id = counter.id;
+                let verb = upsert(&mut c.counters, counter, |x| x.id == id);
+                c.counters.sort_by_key(|x| x.id);
+                self.change_config(now, c, actor, format!("{verb} counter {id}"))
             }
             Command::RemoveCounter { counter_id, actor } => {
                 self.counter(counter_id)?;
@@ -506,17 +490,9 @@ impl Engine {
             }
             Command::UpsertDepartment { department, actor } => {
                 let mut c = self.state.config.clone();
-                let summary = match c.departments.iter_mut().find(|d| d.id == department.id) {
-                    Some(d) => {
-                        *d = department.clone();
-                        format!("updated department {}", department.id)
-                    }
-                    None => {
-                        c.departments.push(department.clone());
-                        format!("added department {}", department.id)
-                    }
-                };
-                self.change_config(now, c, actor, summary)
+                let id = department.id.clone();
+                let verb = upsert(&mut c.departments, department, |d| d.id == id);
+                self.change_config(now, c, actor, format!("{verb} department {id}"))
             }
             Command::RemoveDepartment {
                 department_id,
@@ -1735,6 +1711,20 @@ impl Engine {
                 business_day: *day,
                 expired: u32::try_from(expired.len()).unwrap_or(u32::MAX),
             },
+        }
+    }
+}
+
+/// Replaces the item `same` picks, or appends it; says which it did.
+fn upsert<T>(list: &mut Vec<T>, item: T, same: impl Fn(&T) -> bool) -> &'static str {
+    match list.iter_mut().find(|x| same(x)) {
+        Some(x) => {
+            *x = item;
+            "updated"
+        }
+        None => {
+            list.push(item);
+            "added"
         }
     }
 }
