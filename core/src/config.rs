@@ -32,7 +32,27 @@ pub struct HallConfig {
     /// Service windows.
     #[serde(default)]
     pub counters: Vec<Counter>,
+    /// Notices the boards scroll: hours, fee disclosure, complaint hotline.
+    #[serde(default)]
+    pub notices: Vec<Notice>,
 }
+
+/// A notice the boards scroll (滚动公告).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Notice {
+    /// Chinese text: 「投诉监督电话：12345」.
+    pub text_zh: String,
+    /// English text.
+    #[serde(default)]
+    pub text_en: String,
+}
+
+/// Most notices a hall may have at once.
+pub const MAX_NOTICES: usize = 20;
+/// Longest notice, in characters.
+pub const MAX_NOTICE_CHARS: usize = 300;
 
 /// The hall's identity and calendar.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -437,6 +457,7 @@ impl HallConfig {
             departments: Vec::new(),
             services: Vec::new(),
             counters: Vec::new(),
+            notices: Vec::new(),
         }
     }
 
@@ -629,6 +650,23 @@ impl HallConfig {
                     bad(
                         format!("{at}.services[{j}].weight"),
                         "must be 1 to 1000".into(),
+                    );
+                }
+            }
+        }
+
+        if self.notices.len() > MAX_NOTICES {
+            bad("notices".into(), format!("at most {MAX_NOTICES} notices"));
+        }
+        for (i, n) in self.notices.iter().enumerate() {
+            if n.text_zh.trim().is_empty() {
+                bad(format!("notices[{i}].text_zh"), "must not be empty".into());
+            }
+            for (field, text) in [("text_zh", &n.text_zh), ("text_en", &n.text_en)] {
+                if text.chars().count() > MAX_NOTICE_CHARS {
+                    bad(
+                        format!("notices[{i}].{field}"),
+                        format!("longer than {MAX_NOTICE_CHARS} characters"),
                     );
                 }
             }

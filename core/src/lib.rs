@@ -11,11 +11,13 @@
 //!   with validation that names every bad field.
 //! - [`engine`]: the queue engine ([`engine::Engine`]): commands in, events out,
 //!   time always an argument.
+//! - [`guide`]: the service guide (办事指南) kiosks show.
 //! - [`wire`]: what travels as JSON: views, the event stream, request bodies
 //!   and [`wire::ApiError`].
 
 pub mod config;
 pub mod engine;
+pub mod guide;
 pub mod ids;
 pub mod wire;
 

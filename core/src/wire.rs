@@ -241,6 +241,8 @@ pub struct HallSnapshot {
     pub counters: Vec<CounterView>,
     /// The latest calls, newest first.
     pub recent_calls: Vec<CallView>,
+    /// Notices to scroll.
+    pub notices: Vec<crate::config::Notice>,
 }
 
 /// A change in the hall, as subscribers of `GET /api/v1/events` see it.
@@ -428,4 +430,67 @@ pub struct ApiError {
     /// Per-field problems, for invalid configuration.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<crate::config::ConfigIssue>,
+}
+
+/// A kiosk's printer, as it reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PrinterState {
+    /// Ready.
+    Ok,
+    /// Paper is running low.
+    PaperNearEnd,
+    /// No paper.
+    PaperOut,
+    /// The cover is open.
+    CoverOpen,
+    /// The printer does not answer.
+    Offline,
+    /// Any other fault.
+    Error,
+}
+
+/// A kiosk's printer state with a human message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PrinterReport {
+    /// State.
+    pub state: PrinterState,
+    /// What the kiosk showed, for staff.
+    #[serde(default)]
+    pub message: String,
+}
+
+/// A ticket that was issued but could not be printed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct FailedPrint {
+    /// The ticket.
+    pub ticket_id: TicketId,
+    /// Its number.
+    pub number: String,
+    /// Why it did not print.
+    pub reason: String,
+}
+
+/// `POST /api/v1/devices/status`: what a device reports about itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DeviceStatusReport {
+    /// The printer, for kiosks.
+    #[serde(default)]
+    pub printer: Option<PrinterReport>,
+    /// A ticket that failed to print, reported once.
+    #[serde(default)]
+    pub failed_print: Option<FailedPrint>,
+    /// Software version.
+    #[serde(default)]
+    pub version: String,
+    /// Anything else worth showing staff: 「无音频设备」.
+    #[serde(default)]
+    pub note: String,
 }

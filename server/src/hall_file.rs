@@ -162,6 +162,34 @@ pub fn parse_hall(path_for_messages: &str, text: &str) -> Result<HallConfig, Hal
     ))
 }
 
+/// The service guide of the demo hall (办事指南).
+pub const DEMO_GUIDE: &str = include_str!("../../assets/demo-guide.toml");
+
+/// Parses and checks a service guide file (`[[items]]` of
+/// [`banli_core::guide::GuideItem`]), with the same file/line/field errors
+/// as a hall file. References to departments and services are checked
+/// against the hall when the guide is applied.
+///
+/// # Errors
+/// [`HallFileError`] naming every problem.
+pub fn parse_guide(
+    path_for_messages: &str,
+    text: &str,
+) -> Result<banli_core::guide::Guide, HallFileError> {
+    let guide: banli_core::guide::Guide = toml::from_str(text)
+        .map_err(|e| HallFileError::Malformed(toml_issue(path_for_messages, text, &e)))?;
+    let Err(issues) = guide.validate() else {
+        return Ok(guide);
+    };
+    let doc = DeTable::parse(text).ok();
+    Err(HallFileError::Invalid(
+        issues
+            .into_iter()
+            .map(|issue| validation_issue(path_for_messages, text, doc.as_ref(), issue))
+            .collect(),
+    ))
+}
+
 /// Locates an error from the `toml` crate: its span gives line and column,
 /// and the key or value under that span gives the field.
 fn toml_issue(file: &str, text: &str, error: &toml::de::Error) -> HallFileIssue {
@@ -409,6 +437,36 @@ mod tests {
             Err(HallFileError::Invalid(issues)) => issues,
             other => panic!("expected validation issues, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn demo_guide_parses_and_refers_to_the_demo_hall() {
+        let hall = parse_hall("demo-hall.toml", DEMO_HALL).expect("the demo is valid");
+        let guide = parse_guide("demo-guide.toml", DEMO_GUIDE).expect("the demo guide is valid");
+        assert!(guide.items.len() >= 20);
+        for item in &guide.items {
+            assert!(
+                hall.departments.iter().any(|d| d.id == item.department),
+                "{}",
+                item.id
+            );
+            if let Some(s) = &item.service_id {
+                assert!(hall.service(s).is_some(), "{}", item.id);
+            }
+        }
+        for d in &hall.departments {
+            assert!(
+                guide.items.iter().any(|i| i.department == d.id),
+                "every department has items: {}",
+                d.id.as_str()
+            );
+        }
+        let err = parse_guide(
+            "guide.toml",
+            "[[items]]\nid = \"x\"\ndepartment = \"tax\"\nname_zh = \"x\"\nfee_zh = \"\"\n",
+        )
+        .expect_err("empty fee");
+        assert!(err.to_string().contains("guide.toml:5:"), "{err}");
     }
 
     #[test]

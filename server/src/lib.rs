@@ -74,6 +74,8 @@ pub struct Shared {
     /// An argon2 hash checked when a login names an unknown user, so that
     /// such answers take as long as real ones.
     pub dummy_hash: String,
+    /// Event streams open per device id: a board with a stream is online.
+    pub online: std::sync::Mutex<std::collections::HashMap<i64, usize>>,
 }
 
 impl Deref for AppState {
@@ -194,6 +196,7 @@ impl Server {
             events,
             shutdown: CancellationToken::new(),
             dummy_hash,
+            online: std::sync::Mutex::default(),
         }));
         let mut server = Self {
             state,
@@ -295,8 +298,12 @@ impl Server {
             return Ok(());
         }
         let config = hall_file::parse_hall("demo-hall.toml", hall_file::DEMO_HALL)?;
+        let guide = hall_file::parse_guide("demo-guide.toml", hall_file::DEMO_GUIDE)?;
         let counters: Vec<_> = config.counters.iter().map(|c| c.id).collect();
         self.apply_hall(config, "demo").await?;
+        api::guide::replace_guide(&self.state, "demo", guide)
+            .await
+            .map_err(|e| anyhow::anyhow!("the demo guide cannot be stored: {}", e.message))?;
         let hash = tokio::task::spawn_blocking(|| hash_password(DEMO_STAFF_PASSWORD))
             .await?
             .map_err(anyhow::Error::msg)?;

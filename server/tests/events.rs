@@ -83,6 +83,16 @@ async fn a_board_gets_a_snapshot_then_every_call_in_order() {
         .expect("tax");
     assert_eq!(tax.waiting, 1);
     let mut seq = snapshot.seq;
+    // The board counts as online while its stream is open.
+    let (_, devices) = hall.get("/api/v1/admin/devices", Some(&hall.admin)).await;
+    let board = devices
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|d| d["name"] == "demo-board")
+        .cloned()
+        .expect("board");
+    assert_eq!(board["online"], true);
 
     // A booking (nothing to show) still takes its place in the sequence;
     // a ticket and a call made over HTTP reach the board as they commit.

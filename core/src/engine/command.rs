@@ -4,7 +4,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{
-    Counter, Department, HallConfig, HallInfo, PriorityClass, Rules, Service, TransferPosition,
+    Counter, Department, HallConfig, HallInfo, Notice, PriorityClass, Rules, Service,
+    TransferPosition,
 };
 use crate::ids::{CounterId, DepartmentId, ServiceId, TicketId};
 
@@ -186,6 +187,13 @@ pub enum Command {
     SetHallInfo {
         /// The hall information.
         hall: HallInfo,
+        /// The administrator.
+        actor: String,
+    },
+    /// Replace the notices the boards scroll.
+    SetNotices {
+        /// The notices, in order.
+        notices: Vec<Notice>,
         /// The administrator.
         actor: String,
     },

@@ -518,6 +518,11 @@ impl Engine {
                 c.hall = hall;
                 self.change_config(now, c, actor, "changed hall information".into())
             }
+            Command::SetNotices { notices, actor } => {
+                let mut c = self.state.config.clone();
+                c.notices = notices;
+                self.change_config(now, c, actor, "changed hall notices".into())
+            }
             Command::ReplaceConfig { config, actor } => self.change_config(
                 now,
                 *config,
@@ -1593,6 +1598,7 @@ impl Engine {
             hall_name_en: c.hall.name_en.clone(),
             services: self.services_view(now),
             counters: c.counters.iter().map(|x| self.counter_view(x)).collect(),
+            notices: c.notices.clone(),
             recent_calls: self
                 .state
                 .recent_calls

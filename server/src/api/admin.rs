@@ -12,7 +12,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, put};
-use banli_core::config::{Counter, Department, HallConfig, HallInfo, Rules, Service};
+use banli_core::config::{Counter, Department, HallConfig, HallInfo, Notice, Rules, Service};
 use banli_core::engine::{Appointment, Command};
 use banli_core::ids::{CounterId, DepartmentId, ServiceId};
 use banli_core::jiff::Timestamp;
@@ -74,6 +74,10 @@ pub fn routes() -> Router<AppState> {
             axum::routing::delete(admin_appointments_delete),
         )
         .route("/admin/audit", get(admin_audit_list))
+        .route(
+            "/admin/notices",
+            get(admin_notices_show).put(admin_notices_update),
+        )
 }
 
 /// Runs a configuration command and answers with the configuration after it.
@@ -197,6 +201,36 @@ pub async fn admin_rules_update(
         })
         .await?
         .rules,
+    ))
+}
+
+/// The notices the boards scroll.
+#[utoipa::path(get, path = "/api/v1/admin/notices", tag = "admin",
+    responses((status = 200, description = "Notices", body = Vec<Notice>)), security(("bearer" = [])))]
+pub async fn admin_notices_show(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<AppJson<Vec<Notice>>, AppError> {
+    Ok(AppJson(read_config(&state, &caller).await?.notices))
+}
+
+/// Replace the notices the boards scroll; boards show them at once.
+#[utoipa::path(put, path = "/api/v1/admin/notices", tag = "admin", request_body = Vec<Notice>,
+    responses((status = 200, description = "Applied", body = Vec<Notice>),
+        (status = 422, description = "Invalid", body = banli_core::wire::ApiError)),
+    security(("bearer" = [])))]
+pub async fn admin_notices_update(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppJson(notices): AppJson<Vec<Notice>>,
+) -> Result<AppJson<Vec<Notice>>, AppError> {
+    Ok(AppJson(
+        configure(&state, &caller, move |actor| Command::SetNotices {
+            notices,
+            actor,
+        })
+        .await?
+        .notices,
     ))
 }
 
@@ -573,15 +607,40 @@ pub struct DeviceCreated {
     pub token: String,
 }
 
-/// Every device, revoked ones included.
+/// A device with whether it is connected now.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeviceListed {
+    /// The device.
+    #[serde(flatten)]
+    pub device: Device,
+    /// Whether it holds an open event stream now (boards, kiosks).
+    pub online: bool,
+}
+
+/// Every device, revoked ones included, with its last report and whether
+/// it is connected.
 #[utoipa::path(get, path = "/api/v1/admin/devices", tag = "admin",
-    responses((status = 200, description = "Devices", body = Vec<Device>)), security(("bearer" = [])))]
+    responses((status = 200, description = "Devices", body = Vec<DeviceListed>)), security(("bearer" = [])))]
 pub async fn admin_devices_list(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<AppJson<Vec<Device>>, AppError> {
+) -> Result<AppJson<Vec<DeviceListed>>, AppError> {
     caller.admin()?;
-    Ok(AppJson(state.store.call(|s| s.devices()).await?))
+    let devices = state.store.call(|s| s.devices()).await?;
+    let online = state
+        .online
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    Ok(AppJson(
+        devices
+            .into_iter()
+            .map(|device| DeviceListed {
+                online: online.contains_key(&device.id),
+                device,
+            })
+            .collect(),
+    ))
 }
 
 /// Register a kiosk, board or monitor and issue its token.

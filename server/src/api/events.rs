@@ -21,6 +21,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::error::AppError;
 use super::extract::Caller;
 use crate::AppState;
+use crate::auth::Principal;
 
 /// How often an idle connection is pinged, so dead peers are noticed.
 const PING_EVERY: Duration = Duration::from_secs(20);
@@ -38,12 +39,34 @@ pub fn routes() -> Router<AppState> {
     security(("bearer" = [])))]
 pub async fn events_subscribe(
     State(state): State<AppState>,
-    Caller(_): Caller,
+    Caller(caller): Caller,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
+    let device = match caller {
+        Principal::Device(d) => Some(d.id),
+        Principal::Staff(_) => None,
+    };
     Ok(ws
         .max_message_size(16 * 1024)
-        .on_upgrade(move |socket| stream(socket, state)))
+        .on_upgrade(move |socket| async move {
+            set_online(&state, device, 1);
+            stream(socket, state.clone()).await;
+            set_online(&state, device, -1);
+        }))
+}
+
+/// Counts a device's open streams (a board with one is online).
+fn set_online(state: &AppState, device: Option<i64>, delta: isize) {
+    let Some(id) = device else { return };
+    let mut online = state
+        .online
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let n = online.entry(id).or_default();
+    *n = n.saturating_add_signed(delta);
+    if *n == 0 {
+        online.remove(&id);
+    }
 }
 
 async fn snapshot_message(state: &AppState) -> Option<(u64, Utf8Bytes)> {

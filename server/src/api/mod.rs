@@ -9,10 +9,13 @@
 pub mod admin;
 pub mod auth_routes;
 pub mod counters;
+pub mod devices;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod guide;
 pub mod meta;
+pub mod reports;
 pub mod services;
 pub mod tickets;
 
@@ -61,7 +64,9 @@ pub const MAX_IN_FLIGHT: usize = 2048;
         admin::admin_staff_list, admin::admin_staff_put, admin::admin_staff_delete,
         admin::admin_devices_list, admin::admin_devices_create, admin::admin_devices_revoke,
         admin::admin_appointments_list, admin::admin_appointments_create, admin::admin_appointments_delete,
-        admin::admin_audit_list,
+        admin::admin_audit_list, admin::admin_notices_show, admin::admin_notices_update,
+        guide::guide_show, guide::admin_guide_put, guide::admin_guide_replace, guide::admin_guide_delete,
+        devices::devices_report, reports::admin_reports,
     ),
     components(schemas(banli_core::wire::StreamMessage, banli_core::wire::HallEvent)),
     modifiers(&BearerAuth),
@@ -72,6 +77,8 @@ pub const MAX_IN_FLIGHT: usize = 2048;
         (name = "auth", description = "Staff login"),
         (name = "admin", description = "Hall configuration, accounts, devices, audit"),
         (name = "meta", description = "Health and metrics"),
+        (name = "guide", description = "The service guide (办事指南)"),
+        (name = "devices", description = "Kiosks and boards reporting their state"),
     )
 )]
 pub struct ApiDoc;
@@ -103,6 +110,9 @@ pub fn app(state: AppState) -> Router {
         .merge(events::routes())
         .merge(tickets::routes())
         .merge(counters::routes())
+        .merge(guide::routes())
+        .merge(devices::routes())
+        .merge(reports::routes())
         .merge(admin::routes());
     Router::new()
         .nest("/api/v1", v1)

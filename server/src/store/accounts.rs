@@ -2,6 +2,7 @@
 //! passwords (argon2) and tokens (SHA-256) are stored.
 
 use banli_core::ids::CounterId;
+use banli_core::wire::DeviceStatusReport;
 use rusqlite::{OptionalExtension as _, params};
 use serde::{Deserialize, Serialize};
 
@@ -93,6 +94,10 @@ pub struct Device {
     pub created_at_ms: i64,
     /// Revoked (ms since epoch), if it was.
     pub revoked_at_ms: Option<i64>,
+    /// Last report (ms since epoch).
+    pub last_seen_ms: Option<i64>,
+    /// What it last reported about itself.
+    pub status: Option<DeviceStatusReport>,
 }
 
 fn staff_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(StaffAccount, String)> {
@@ -110,17 +115,26 @@ fn staff_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(StaffAccount, String)> 
 }
 
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
+    device_at(r, 0)
+}
+
+/// A device from the row's columns `DEVICE_COLS`, starting at `i`.
+fn device_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Device> {
+    let status: String = r.get(i + 6)?;
     Ok(Device {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        kind: DeviceKind::parse(&r.get::<_, String>(2)?),
-        created_at_ms: r.get(3)?,
-        revoked_at_ms: r.get(4)?,
+        id: r.get(i)?,
+        name: r.get(i + 1)?,
+        kind: DeviceKind::parse(&r.get::<_, String>(i + 2)?),
+        created_at_ms: r.get(i + 3)?,
+        revoked_at_ms: r.get(i + 4)?,
+        last_seen_ms: r.get(i + 5)?,
+        // A report that no longer parses (an older format) is shown as none.
+        status: serde_json::from_str(&status).ok(),
     })
 }
 
 const STAFF_COLS: &str = "username, display_name, role, counters, password_hash, disabled";
-const DEVICE_COLS: &str = "id, name, kind, created_at_ms, revoked_at_ms";
+const DEVICE_COLS: &str = "id, name, kind, created_at_ms, revoked_at_ms, last_seen_ms, status";
 
 impl Store {
     /// An account and its password hash.
@@ -300,6 +314,8 @@ impl Store {
             kind,
             created_at_ms: now_ms,
             revoked_at_ms: None,
+            last_seen_ms: None,
+            status: None,
         })
     }
 
@@ -353,18 +369,25 @@ impl Store {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT token_hash, {DEVICE_COLS} FROM devices WHERE revoked_at_ms IS NULL"
         ))?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                Device {
-                    id: r.get(1)?,
-                    name: r.get(2)?,
-                    kind: DeviceKind::parse(&r.get::<_, String>(3)?),
-                    created_at_ms: r.get(4)?,
-                    revoked_at_ms: r.get(5)?,
-                },
-            ))
-        })?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, device_at(r, 1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records what a device reported about itself, and when.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn device_report(
+        &self,
+        id: i64,
+        report: &DeviceStatusReport,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let status =
+            serde_json::to_string(report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.conn
+            .prepare_cached("UPDATE devices SET status = ?2, last_seen_ms = ?3 WHERE id = ?1")?
+            .execute(params![id, status, now_ms])?;
+        Ok(())
     }
 }

@@ -12,13 +12,16 @@
 //!   acknowledged.
 //! - `staff`, `sessions`, `devices`: accounts and tokens (only hashes).
 //! - `audit`: who changed what, when.
+//! - `guide_items`: the service guide (办事指南), one JSON document per item.
 //!
 //! All access goes through one connection owned by one thread
 //! ([`worker::StoreHandle`]): SQLite has a single writer anyway, and one
 //! thread means group commit is simply "one transaction per batch".
 
 pub mod accounts;
+pub mod guide;
 pub mod journal;
+pub mod reports;
 pub mod worker;
 
 use std::path::Path;
@@ -51,7 +54,8 @@ pub enum StoreError {
 
 /// The schema, in order. Each entry upgrades from the version before it;
 /// `PRAGMA user_version` records how many have been applied.
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE journal (
     seq INTEGER PRIMARY KEY,
     at_ms INTEGER NOT NULL,
@@ -118,7 +122,16 @@ CREATE TABLE audit (
     target TEXT NOT NULL,
     detail TEXT NOT NULL
 );
-"];
+",
+    r"
+CREATE TABLE guide_items (
+    id TEXT PRIMARY KEY,
+    position INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+ALTER TABLE devices ADD COLUMN status TEXT NOT NULL DEFAULT '';
+",
+];
 
 /// The database.
 pub struct Store {
