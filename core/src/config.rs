@@ -110,6 +110,9 @@ pub struct Rules {
     pub stop_issuing_minutes: u32,
     /// Handle time assumed for estimates until real calls give an average.
     pub default_handle_minutes: u32,
+    /// The admin dashboard raises an alert when a ticket has waited this
+    /// many minutes.
+    pub wait_alert_minutes: u32,
 }
 
 impl Default for Rules {
@@ -125,6 +128,7 @@ impl Default for Rules {
             default_hours: Hours::default(),
             stop_issuing_minutes: 30,
             default_handle_minutes: 6,
+            wait_alert_minutes: 30,
         }
     }
 }

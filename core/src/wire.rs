@@ -81,6 +81,8 @@ pub struct ServiceView {
     pub priority_waiting: u32,
     /// Estimated wait for a ticket taken now, in minutes.
     pub estimated_wait_minutes: u32,
+    /// How long the longest-waiting ticket has waited, in minutes.
+    pub longest_wait_minutes: u32,
     /// Whether a ticket can be taken now.
     pub is_open: bool,
     /// Why not, when it cannot.

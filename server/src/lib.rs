@@ -16,6 +16,8 @@
 //! - [`auth`]: tokens, passwords, roles, login rate limiting.
 //! - [`hall_file`]: `hall.toml` loading with file/line/field errors, and the
 //!   embedded demo hall.
+//! - [`web`]: the counter and admin consoles (server-rendered shells,
+//!   small scripts over the API).
 //! - [`clock`], [`metrics`].
 
 pub mod api;
@@ -25,6 +27,7 @@ pub mod engine_task;
 pub mod hall_file;
 pub mod metrics;
 pub mod store;
+pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -1449,6 +1449,13 @@ impl Engine {
             waiting: u32::try_from(waiting).unwrap_or(u32::MAX),
             priority_waiting: q.map_or(0, |q| u32::try_from(q.priority.len()).unwrap_or(u32::MAX)),
             estimated_wait_minutes: minutes(self.estimate_secs(svc, waiting)),
+            longest_wait_minutes: q
+                .into_iter()
+                .flat_map(|q| q.priority.front().into_iter().chain(q.normal.front()))
+                .filter_map(|t| self.state.tickets.get(t))
+                .map(|t| now.duration_since(t.issued_at).as_secs().max(0) as u32 / 60)
+                .max()
+                .unwrap_or(0),
             is_open: closed_reason.is_none(),
             closed_reason,
             opens_at,

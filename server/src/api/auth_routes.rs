@@ -19,6 +19,7 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/login", post(auth_login))
         .route("/auth/logout", post(auth_logout))
         .route("/auth/me", get(auth_me))
+        .route("/auth/me/today", get(auth_me_today))
 }
 
 /// Login request.
@@ -59,8 +60,25 @@ pub async fn auth_login(
     ClientIp(ip): ClientIp,
     AppJson(req): AppJson<LoginRequest>,
 ) -> Result<AppJson<LoginResponse>, AppError> {
+    let (token, account, expires_at) =
+        open_session(&state, &req.username, req.password, ip).await?;
+    Ok(AppJson(session(token, &account, expires_at)))
+}
+
+/// Checks a username and password (rate-limited, argon2 on the blocking
+/// pool, constant work for unknown users) and opens a session: the token,
+/// its account and when it expires. The API and the web consoles share it.
+///
+/// # Errors
+/// 401 `bad_credentials`, 429 `too_many_attempts`, 503 on storage failure.
+pub async fn open_session(
+    state: &AppState,
+    username: &str,
+    password: String,
+    ip: Option<std::net::IpAddr>,
+) -> Result<(String, StaffAccount, Timestamp), AppError> {
     let now = state.clock.now();
-    let username = req.username.trim().to_owned();
+    let username = username.trim().to_owned();
     if let Some(wait) = state.auth.login_locked(&username, ip, now) {
         let mut e = AppError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -79,7 +97,6 @@ pub async fn auth_login(
         Some((a, h)) => (Some(a), h),
         None => (None, state.dummy_hash.clone()),
     };
-    let password = req.password;
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await
         .map_err(|e| AppError::internal(&e))?;
@@ -107,7 +124,18 @@ pub async fn auth_login(
     state
         .auth
         .insert(hash, Principal::Staff(account.clone()), Some(expires_at));
-    Ok(AppJson(session(token, &account, expires_at)))
+    Ok((token, account, expires_at))
+}
+
+/// Ends a session.
+///
+/// # Errors
+/// 503 on storage failure.
+pub async fn close_session(state: &AppState, token: &str) -> Result<(), AppError> {
+    let hash = token_hash(token);
+    state.auth.remove(&hash);
+    state.store.call(move |s| s.session_delete(&hash)).await?;
+    Ok(())
 }
 
 fn session(token: String, a: &StaffAccount, expires_at: Timestamp) -> LoginResponse {
@@ -135,6 +163,44 @@ pub async fn auth_logout(
         state.store.call(move |s| s.session_delete(&hash)).await?;
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's own figures for today (staff): tickets served, average
+/// handle time, no-shows.
+#[utoipa::path(get, path = "/api/v1/auth/me/today", tag = "auth",
+    responses((status = 200, description = "Today's figures", body = crate::store::reports::ReportRow)),
+    security(("bearer" = [])))]
+pub async fn auth_me_today(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<AppJson<crate::store::reports::ReportRow>, AppError> {
+    let Principal::Staff(account) = caller else {
+        return Err(AppError::forbidden("staff only"));
+    };
+    let (day, tz) = state
+        .engine
+        .run(|engine, ctx| {
+            let tz = banli_core::jiff::tz::TimeZone::get(&engine.config().hall.timezone)
+                .unwrap_or(banli_core::jiff::tz::TimeZone::UTC);
+            (
+                engine
+                    .day()
+                    .unwrap_or_else(|| ctx.now.to_zoned_datetime(tz.clone()).date())
+                    .to_string(),
+                tz,
+            )
+        })
+        .await?;
+    let report = state.store.call(move |s| s.report(&day, &day, &tz)).await?;
+    let row = report
+        .by_staff
+        .into_iter()
+        .find(|r| r.key == account.username)
+        .unwrap_or_else(|| crate::store::reports::ReportRow {
+            key: account.username.clone(),
+            ..Default::default()
+        });
+    Ok(AppJson(row))
 }
 
 /// Who am I.

@@ -50,21 +50,121 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
-/// The token of a request: `Authorization: Bearer …`, or `access_token=`
-/// in the query (browsers cannot set headers on a WebSocket).
-pub fn bearer_token(parts: &Parts) -> Option<String> {
+/// The cookie that carries a web console session (HttpOnly, SameSite=Strict).
+pub const SESSION_COOKIE: &str = "banli_session";
+
+/// Where a request's token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    /// `Authorization: Bearer` or `?access_token=`: sent on purpose, so no
+    /// cross-site request can carry it.
+    Explicit,
+    /// The session cookie, which a browser attaches by itself: state
+    /// changes then need the CSRF token too.
+    Cookie,
+}
+
+/// The token of a request: `Authorization: Bearer …`, `access_token=` in
+/// the query (browsers cannot set headers on a WebSocket), or the web
+/// console's session cookie.
+pub fn request_token(parts: &Parts) -> Option<(String, TokenSource)> {
     if let Some(h) = parts
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
     {
-        return h.strip_prefix("Bearer ").map(|t| t.trim().to_owned());
+        return h
+            .strip_prefix("Bearer ")
+            .map(|t| (t.trim().to_owned(), TokenSource::Explicit));
     }
-    let query = parts.uri.query()?;
-    query
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("access_token="))
-        .map(ToOwned::to_owned)
+    if let Some(t) = parts
+        .uri
+        .query()
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("access_token=")))
+    {
+        return Some((t.to_owned(), TokenSource::Explicit));
+    }
+    cookie(parts, SESSION_COOKIE).map(|t| (t, TokenSource::Cookie))
+}
+
+/// The bearer token of a request, if it came explicitly.
+pub fn bearer_token(parts: &Parts) -> Option<String> {
+    request_token(parts).map(|(t, _)| t)
+}
+
+/// A cookie's value.
+pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then(|| v.to_owned())
+        })
+}
+
+/// The CSRF token of a session: derived from the session token, so it
+/// needs no storage, and unknowable without it. Pages embed it; scripts
+/// send it as `X-CSRF-Token` and forms as `_csrf`.
+pub fn csrf_token(session_token: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(format!("banli-csrf:{session_token}").as_bytes());
+    hex::encode(&digest[..16])
+}
+
+fn csrf_failed() -> AppError {
+    AppError::new(
+        axum::http::StatusCode::FORBIDDEN,
+        "csrf_failed",
+        "the request lacks this session's CSRF token; reload the page",
+        "页面已过期，请刷新后重试",
+    )
+}
+
+/// Checks what a cookie-authenticated request must also show: the CSRF
+/// token for state changes, and a same-origin `Origin` for WebSockets
+/// (a cross-site page could otherwise open the event stream).
+fn check_cookie_request(parts: &Parts, token: &str) -> Result<(), AppError> {
+    let method = &parts.method;
+    let websocket = parts
+        .headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if websocket {
+        let origin = parts
+            .headers
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok());
+        let host = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok());
+        let same = match (origin, host) {
+            (Some(o), Some(h)) => o.split_once("://").is_some_and(|(_, rest)| rest == h),
+            _ => false,
+        };
+        return if same { Ok(()) } else { Err(csrf_failed()) };
+    }
+    if method == axum::http::Method::GET
+        || method == axum::http::Method::HEAD
+        || method == axum::http::Method::OPTIONS
+    {
+        return Ok(());
+    }
+    let sent = parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if crate::auth::constant_time_eq(sent, &csrf_token(token)) {
+        Ok(())
+    } else {
+        Err(csrf_failed())
+    }
 }
 
 /// An authenticated caller; requests without a valid token get 401.
@@ -77,12 +177,16 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer_token(parts).ok_or_else(AppError::unauthorized)?;
-        match state.auth.resolve(&token, state.clock.now()) {
-            Ok(p) => Ok(Self(p)),
-            Err(TokenError::Expired) => Err(AppError::expired()),
-            Err(TokenError::Unknown) => Err(AppError::unauthorized()),
+        let (token, source) = request_token(parts).ok_or_else(AppError::unauthorized)?;
+        let principal = match state.auth.resolve(&token, state.clock.now()) {
+            Ok(p) => p,
+            Err(TokenError::Expired) => return Err(AppError::expired()),
+            Err(TokenError::Unknown) => return Err(AppError::unauthorized()),
+        };
+        if source == TokenSource::Cookie {
+            check_cookie_request(parts, &token)?;
         }
+        Ok(Self(principal))
     }
 }
 

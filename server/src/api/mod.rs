@@ -50,7 +50,7 @@ pub const MAX_IN_FLIGHT: usize = 2048;
     info(title = "Banli hall server API", description = "Queue numbers, counters and live events of a government service hall (政务服务中心)."),
     paths(
         meta::health, meta::metrics,
-        auth_routes::auth_login, auth_routes::auth_logout, auth_routes::auth_me,
+        auth_routes::auth_login, auth_routes::auth_logout, auth_routes::auth_me, auth_routes::auth_me_today,
         services::services_list, services::hall_show, events::events_subscribe,
         tickets::tickets_create, tickets::tickets_show, tickets::tickets_requeue, tickets::tickets_cancel,
         counters::counters_show, counters::counters_call_next, counters::counters_recall, counters::counters_no_show,
@@ -118,6 +118,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", v1)
         .route("/api/openapi.json", get(meta::openapi))
         .route("/metrics", get(meta::metrics))
+        .merge(crate::web::routes())
         .fallback(|| async {
             AppError::new(
                 StatusCode::NOT_FOUND,

@@ -1,0 +1,367 @@
+//! The console pages and the login flow.
+
+use std::sync::OnceLock;
+
+use axum::extract::{Form, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Router, extract::Request};
+use minijinja::{Environment, context};
+use serde::Deserialize;
+
+use super::assets::Templates;
+use crate::AppState;
+use crate::api::auth_routes::{close_session, open_session};
+use crate::api::extract::{ClientIp, SESSION_COOKIE, cookie, csrf_token};
+use crate::auth::{Principal, TokenError, constant_time_eq, new_token};
+use crate::store::accounts::{Role, StaffAccount};
+
+/// The cookie holding the login form's one-time CSRF value.
+const LOGIN_COOKIE: &str = "banli_login";
+/// The cookie holding the chosen language.
+const LANG_COOKIE: &str = "banli_lang";
+/// Admin console pages, in menu order.
+pub const ADMIN_PAGES: &[&str] = &[
+    "dashboard",
+    "services",
+    "counters",
+    "rules",
+    "staff",
+    "devices",
+    "notices",
+    "guide",
+    "reports",
+    "audit",
+];
+
+/// The routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/console") }))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/lang/{lang}", get(set_lang))
+        .route("/console", get(console_page))
+        .route("/admin", get(|| async { Redirect::to("/admin/dashboard") }))
+        .route("/admin/{page}", get(admin_page))
+        .layer(middleware::from_fn(security_headers))
+}
+
+/// Every page: no framing, no foreign scripts or connections, no referrer.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_loader(|name| {
+            Ok(Templates::get(name).map(|f| String::from_utf8_lossy(&f.data).into_owned()))
+        });
+        env
+    })
+}
+
+fn render(name: &str, ctx: minijinja::Value) -> Response {
+    match env().get_template(name).and_then(|t| t.render(ctx)) {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, template = name, "template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error / 系统内部错误",
+            )
+                .into_response()
+        }
+    }
+}
+
+fn lang(parts_headers: &HeaderMap) -> &'static str {
+    let cookies = parts_headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>();
+    if cookies
+        .iter()
+        .flat_map(|c| c.split(';'))
+        .any(|kv| kv.trim() == format!("{LANG_COOKIE}=en"))
+    {
+        "en"
+    } else {
+        "zh"
+    }
+}
+
+async fn hall_name(state: &AppState) -> (String, String) {
+    state
+        .engine
+        .run(|engine, _| {
+            (
+                engine.config().hall.name_zh.clone(),
+                engine.config().hall.name_en.clone(),
+            )
+        })
+        .await
+        .unwrap_or_default()
+}
+
+/// The signed-in staff member of a page request, from the session cookie.
+/// Without one, the page redirects to the login form.
+pub struct PageSession {
+    account: StaffAccount,
+    token: String,
+}
+
+impl FromRequestParts<AppState> for PageSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let next = parts.uri.path().to_owned();
+        let to_login = || Redirect::to(&format!("/login?next={next}")).into_response();
+        let token = cookie(parts, SESSION_COOKIE).ok_or_else(to_login)?;
+        match state.auth.resolve(&token, state.clock.now()) {
+            Ok(Principal::Staff(account)) => Ok(Self { account, token }),
+            Ok(Principal::Device(_)) | Err(TokenError::Unknown | TokenError::Expired) => {
+                Err(to_login())
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only local paths: a login must never send the browser elsewhere.
+fn safe_next(next: Option<&str>) -> Option<String> {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .map(ToOwned::to_owned)
+}
+
+fn session_cookie(token: &str, max_age: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("banli_session=; Path=/; Max-Age=0"))
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    login_form(
+        &state,
+        &headers,
+        safe_next(q.next.as_deref()),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn login_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    next: Option<String>,
+    error: Option<(String, String)>,
+    status: StatusCode,
+) -> Response {
+    let nonce = new_token("");
+    let (hall_zh, hall_en) = hall_name(state).await;
+    let mut resp = render(
+        "login.html",
+        context! {
+            lang => lang(headers), hall_zh, hall_en, nonce, next,
+            error_zh => error.as_ref().map(|e| e.1.clone()),
+            error_en => error.as_ref().map(|e| e.0.clone()),
+        },
+    );
+    *resp.status_mut() = status;
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LOGIN_COOKIE}={nonce}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600"
+    )) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    next: Option<String>,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let next = safe_next(form.next.as_deref());
+    let cookie_nonce = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            kv.trim()
+                .strip_prefix(&format!("{LOGIN_COOKIE}="))
+                .map(ToOwned::to_owned)
+        });
+    if !cookie_nonce.is_some_and(|c| !c.is_empty() && constant_time_eq(&c, &form.csrf)) {
+        let msg = (
+            "The form expired; please sign in again.".to_owned(),
+            "页面已过期，请重新登录。".to_owned(),
+        );
+        return login_form(&state, &headers, next, Some(msg), StatusCode::FORBIDDEN).await;
+    }
+    match open_session(&state, &form.username, form.password, ip).await {
+        Ok((token, account, _)) => {
+            let home = if account.role == Role::Admin {
+                "/admin/dashboard"
+            } else {
+                "/console"
+            };
+            let target = next.unwrap_or_else(|| home.to_owned());
+            let mut resp = Redirect::to(&target).into_response();
+            let max_age = crate::auth::SESSION_TTL.as_secs();
+            resp.headers_mut()
+                .append(header::SET_COOKIE, session_cookie(&token, max_age));
+            resp
+        }
+        Err(e) => {
+            login_form(
+                &state,
+                &headers,
+                next,
+                Some((e.message, e.message_zh)),
+                e.status,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct LogoutForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    session: PageSession,
+    Form(form): Form<LogoutForm>,
+) -> Response {
+    if !constant_time_eq(&form.csrf, &csrf_token(&session.token)) {
+        return (
+            StatusCode::FORBIDDEN,
+            "the form expired; reload the page / 页面已过期，请刷新",
+        )
+            .into_response();
+    }
+    if let Err(e) = close_session(&state, &session.token).await {
+        return e.into_response();
+    }
+    let mut resp = Redirect::to("/login").into_response();
+    resp.headers_mut()
+        .append(header::SET_COOKIE, session_cookie("", 0));
+    resp
+}
+
+async fn set_lang(Path(lang): Path<String>, Query(q): Query<NextQuery>) -> Response {
+    let lang = if lang == "en" { "en" } else { "zh" };
+    let mut resp = Redirect::to(&safe_next(q.next.as_deref()).unwrap_or_else(|| "/console".into()))
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LANG_COOKIE}={lang}; Path=/; SameSite=Lax; Max-Age=31536000"
+    )) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+fn page_context(
+    session: &PageSession,
+    headers: &HeaderMap,
+    page: &str,
+    hall: (String, String),
+) -> minijinja::Value {
+    context! {
+        lang => lang(headers),
+        page,
+        request_path => if page == "console" { "/console".to_owned() } else { format!("/admin/{page}") },
+        pages => ADMIN_PAGES,
+        csrf => csrf_token(&session.token),
+        username => session.account.username.clone(),
+        display_name => session.account.display_name.clone(),
+        is_admin => session.account.role == Role::Admin,
+        counters => session.account.counters.iter().map(|c| c.0).collect::<Vec<_>>(),
+        hall_zh => hall.0,
+        hall_en => hall.1,
+    }
+}
+
+async fn console_page(
+    State(state): State<AppState>,
+    session: PageSession,
+    headers: HeaderMap,
+) -> Response {
+    let hall = hall_name(&state).await;
+    render(
+        "console.html",
+        page_context(&session, &headers, "console", hall),
+    )
+}
+
+async fn admin_page(
+    State(state): State<AppState>,
+    session: PageSession,
+    headers: HeaderMap,
+    Path(page): Path<String>,
+) -> Response {
+    let hall = hall_name(&state).await;
+    if session.account.role != Role::Admin {
+        let mut resp = render(
+            "forbidden.html",
+            page_context(&session, &headers, "forbidden", hall),
+        );
+        *resp.status_mut() = StatusCode::FORBIDDEN;
+        return resp;
+    }
+    if !ADMIN_PAGES.contains(&page.as_str()) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    render("admin.html", page_context(&session, &headers, &page, hall))
+}
