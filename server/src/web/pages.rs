@@ -115,14 +115,13 @@ fn lang(parts_headers: &HeaderMap) -> &'static str {
     }
 }
 
-async fn hall_name(state: &AppState) -> (String, String) {
+/// The hall's names and time zone, for page headers and local times.
+async fn hall_name(state: &AppState) -> (String, String, String) {
     state
         .engine
         .run(|engine, _| {
-            (
-                engine.config().hall.name_zh.clone(),
-                engine.config().hall.name_en.clone(),
-            )
+            let h = &engine.config().hall;
+            (h.name_zh.clone(), h.name_en.clone(), h.timezone.clone())
         })
         .await
         .unwrap_or_default()
@@ -195,7 +194,7 @@ async fn login_form(
     status: StatusCode,
 ) -> Response {
     let nonce = new_token("");
-    let (hall_zh, hall_en) = hall_name(state).await;
+    let (hall_zh, hall_en, _) = hall_name(state).await;
     let mut resp = render(
         "login.html",
         context! {
@@ -316,7 +315,7 @@ fn page_context(
     session: &PageSession,
     headers: &HeaderMap,
     page: &str,
-    hall: (String, String),
+    hall: (String, String, String),
 ) -> minijinja::Value {
     context! {
         lang => lang(headers),
@@ -330,6 +329,7 @@ fn page_context(
         counters => session.account.counters.iter().map(|c| c.0).collect::<Vec<_>>(),
         hall_zh => hall.0,
         hall_en => hall.1,
+        timezone => hall.2,
     }
 }
 

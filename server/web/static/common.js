@@ -8,6 +8,15 @@
   const meta = (name) => (document.querySelector(`meta[name="${name}"]`) || {}).content || "";
   const lang = meta("banli-lang") === "en" ? "en" : "zh";
   const csrf = meta("csrf-token");
+  const timeZone = meta("banli-tz") || undefined;
+  // Milliseconds to add to this computer's clock to get the server's: a
+  // counter PC with a wrong clock must not show wrong waiting times.
+  let skew = 0;
+  function syncClock(serverIso) {
+    const t = Date.parse(serverIso);
+    if (!Number.isNaN(t)) skew = t - Date.now();
+  }
+  function now() { return Date.now() + skew; }
 
   class ApiError extends Error {
     constructor(status, body) {
@@ -80,6 +89,7 @@
         try { msg = JSON.parse(ev.data); } catch (e) { return; }
         if (msg.kind === "snapshot") {
           lastSeq = msg.snapshot.seq;
+          syncClock(msg.snapshot.at);
           delay = 1000;
           setConn("live");
         } else if (msg.kind === "event") {
@@ -112,9 +122,13 @@
   function time(iso) {
     if (!iso) return "";
     const d = new Date(iso);
-    return d.toLocaleTimeString(lang === "en" ? "en-GB" : "zh-CN", { hour: "2-digit", minute: "2-digit" });
+    try {
+      return d.toLocaleTimeString(lang === "en" ? "en-GB" : "zh-CN", { hour: "2-digit", minute: "2-digit", timeZone });
+    } catch (e) {
+      return d.toLocaleTimeString(lang === "en" ? "en-GB" : "zh-CN", { hour: "2-digit", minute: "2-digit" });
+    }
   }
   function name(obj) { return lang === "en" && obj.name_en ? obj.name_en : obj.name_zh; }
 
-  window.Banli = { lang, csrf, api, ApiError, banner, clearBanner, stream, t, esc, minutes, time, name };
+  window.Banli = { lang, csrf, api, ApiError, banner, clearBanner, stream, t, esc, minutes, time, name, now, syncClock };
 })();

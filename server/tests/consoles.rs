@@ -1,0 +1,311 @@
+//! The web consoles in a real browser: Debian's Chromium, headless, driven
+//! over WebDriver (chromedriver) against a real server on loopback.
+//!
+//! Needs `chromium` and `chromium-driver` (`.ci/run` installs them). The
+//! test fails, loudly, if they are missing: a skipped browser test checks
+//! nothing.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
+
+mod common;
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::Hall;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use tokio::process::{Child, Command};
+
+/// How long a page may take to show what the test waits for.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+struct Browser {
+    client: Client,
+    _driver: Child,
+    _profile: tempfile::TempDir,
+    base: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn browser(addr: SocketAddr) -> Browser {
+    let port = free_port();
+    let driver = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("chromedriver must be installed (apt-get install chromium chromium-driver; .ci/run does)");
+    let profile = tempfile::tempdir().expect("profile dir");
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-quic", "--no-first-run", "--window-size=1366,900",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        }
+    });
+    let caps = caps.as_object().cloned().expect("object");
+    let url = format!("http://127.0.0.1:{port}");
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let started = Instant::now();
+    // chromedriver takes a moment to listen; retry the session until it does.
+    let client = loop {
+        match ClientBuilder::new(connector.clone())
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(c) => break c,
+            Err(e) if started.elapsed() < PATIENCE => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("cannot start Chromium through chromedriver: {e}"),
+        }
+    };
+    Browser {
+        client,
+        _driver: driver,
+        _profile: profile,
+        base: format!("http://{addr}"),
+    }
+}
+
+impl Browser {
+    async fn goto(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .expect("navigate");
+    }
+
+    async fn login(&self, user: &str, password: &str) {
+        self.goto("/login").await;
+        self.client
+            .find(Locator::Id("username"))
+            .await
+            .expect("username")
+            .send_keys(user)
+            .await
+            .expect("type");
+        self.client
+            .find(Locator::Id("password"))
+            .await
+            .expect("password")
+            .send_keys(password)
+            .await
+            .expect("type");
+        self.client
+            .find(Locator::Id("login-submit"))
+            .await
+            .expect("submit")
+            .click()
+            .await
+            .expect("click");
+        self.path_until(|p| !p.starts_with("/login")).await;
+    }
+
+    async fn click(&self, id: &str) {
+        let started = Instant::now();
+        loop {
+            let el = self.client.find(Locator::Id(id)).await.expect("button");
+            if el.is_enabled().await.unwrap_or(false) {
+                el.click().await.expect("click");
+                return;
+            }
+            assert!(started.elapsed() < PATIENCE, "#{id} never became enabled");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Saves a screenshot when `BANLI_SCREENSHOTS` names a directory
+    /// (`BANLI_SCREENSHOTS=docs/screenshots cargo test --test consoles`).
+    async fn screenshot(&self, name: &str) {
+        if let Ok(dir) = std::env::var("BANLI_SCREENSHOTS") {
+            let png = self.client.screenshot().await.expect("screenshot");
+            std::fs::create_dir_all(&dir).expect("screenshot dir");
+            std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png)
+                .expect("write screenshot");
+        }
+    }
+
+    /// Waits until the page's path satisfies `ok`.
+    async fn path_until(&self, ok: impl Fn(&str) -> bool) {
+        let started = Instant::now();
+        loop {
+            let url = self.client.current_url().await.expect("url");
+            if ok(url.path()) {
+                return;
+            }
+            assert!(started.elapsed() < PATIENCE, "stuck at {url}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until the element's text satisfies `ok`, and returns it.
+    async fn text_until(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await
+                && let Ok(text) = el.text().await
+                && ok(&text)
+            {
+                return text;
+            }
+            if started.elapsed() > PATIENCE {
+                let last = match self.client.find(Locator::Css(css)).await {
+                    Ok(el) => el.text().await.unwrap_or_default(),
+                    Err(_) => "(missing)".into(),
+                };
+                panic!("{css} never matched; it shows {last:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+async fn serve(hall: &mut Hall) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let server = hall.server.take().expect("server");
+    tokio::spawn(async move { server.serve(listener, std::future::pending()).await });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_calls_finishes_and_transfers_from_the_counter_console() {
+    let mut hall = Hall::demo().await;
+    hall.issue("tax").await;
+    hall.issue("tax").await;
+    let addr = serve(&mut hall).await;
+    let b = browser(addr).await;
+    b.login("staff8", banli_server::DEMO_STAFF_PASSWORD).await;
+    assert!(
+        b.client
+            .current_url()
+            .await
+            .expect("url")
+            .path()
+            .ends_with("/console")
+    );
+    b.text_until("#conn", |t| t.contains("实时")).await;
+
+    b.click("btn-call").await;
+    b.text_until("#current-number", |t| t == "F001").await;
+    b.text_until("#waiting tbody", |t| t.contains("F002")).await;
+    b.text_until("#counter-status", |t| t.contains("服务中"))
+        .await;
+
+    // A new ticket at a kiosk shows up without a reload.
+    hall.issue("tax").await;
+    b.text_until("#waiting tbody", |t| t.contains("F003")).await;
+    b.screenshot("counter-console").await;
+
+    // Counter 8 calls the next ticket by itself when one is finished.
+    b.click("btn-finish").await;
+    b.text_until("#current-number", |t| t == "F002").await;
+    b.text_until("#my-served", |t| t == "1").await;
+
+    // 受理 → 收费: F002 goes to the cashier's queue and keeps its number.
+    b.client
+        .find(Locator::Css("#transfer-to option[value='cashier']"))
+        .await
+        .expect("cashier option")
+        .click()
+        .await
+        .expect("select");
+    b.click("btn-transfer").await;
+    b.text_until("#current-number", |t| t == "F003").await;
+    let (_, cashier) = hall.get("/api/v1/services", Some(&hall.kiosk)).await;
+    let cashier = cashier
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["id"] == "cashier")
+        .cloned()
+        .expect("cashier");
+    assert_eq!(cashier["waiting"], 1);
+
+    // Keyboard: F4 finishes.
+    b.client
+        .find(Locator::Css("body"))
+        .await
+        .expect("body")
+        .send_keys("\u{E034}")
+        .await
+        .expect("F4");
+    b.text_until("#current-number", |t| t == "—").await;
+
+    // Pause with a reason, then resume.
+    b.client
+        .find(Locator::Id("pause-reason"))
+        .await
+        .expect("reason")
+        .send_keys("午休")
+        .await
+        .expect("type");
+    b.click("btn-pause").await;
+    b.text_until("#counter-status", |t| t.contains("午休"))
+        .await;
+    b.screenshot("counter-console-paused").await;
+    b.click("btn-resume").await;
+    b.text_until("#counter-status", |t| t.contains("服务中"))
+        .await;
+    b.client.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_cannot_open_admin_pages_and_sign_out_ends_the_session() {
+    let mut hall = Hall::demo().await;
+    let addr = serve(&mut hall).await;
+    let b = browser(addr).await;
+    b.login("staff3", banli_server::DEMO_STAFF_PASSWORD).await;
+    b.goto("/admin/services").await;
+    b.text_until("#forbidden", |t| t.contains("无权访问")).await;
+    b.goto("/console").await;
+    b.click("logout").await;
+    b.path_until(|p| p == "/login").await;
+    b.goto("/console").await;
+    b.path_until(|p| p == "/login").await;
+    // A wrong password is refused with a message.
+    b.goto("/login").await;
+    b.client
+        .find(Locator::Id("username"))
+        .await
+        .expect("u")
+        .send_keys("staff3")
+        .await
+        .expect("type");
+    b.client
+        .find(Locator::Id("password"))
+        .await
+        .expect("p")
+        .send_keys("wrong-password")
+        .await
+        .expect("type");
+    b.client
+        .find(Locator::Id("login-submit"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+    b.text_until("#login-error", |t| t.contains("用户名或密码错误"))
+        .await;
+    b.screenshot("login-error").await;
+    b.client.close().await.expect("close");
+}
