@@ -19,3 +19,5 @@
 //! `display-board/voice/generate.sh`.
 
 pub mod announcer;
+pub mod render;
+pub mod voice;
