@@ -20,4 +20,5 @@
 
 pub mod announcer;
 pub mod render;
+pub mod speaker;
 pub mod voice;
