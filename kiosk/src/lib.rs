@@ -1,3 +1,15 @@
-//! Banli kiosk (取号机). The touch-screen app is built in its own issue on
-//! top of the server's API and `banli-core`'s wire types; this crate holds
-//! its place in the workspace until then.
+//! Banli kiosk (取号机): the self-service machine where a citizen takes a
+//! ticket, reads the guide and checks progress.
+//!
+//! # Layout
+//!
+//! - [`ticket_layout`]: pure. [`TicketPrint`](ticket_layout::TicketPrint)
+//!   (what goes on the paper) → ESC/POS bytes with
+//!   [`encode`](ticket_layout::encode), shaped by a
+//!   [`PrinterModel`](ticket_layout::PrinterModel) and a
+//!   [`PaperWidth`](ticket_layout::PaperWidth).
+//!
+//! The touch-screen app (egui) is not built yet; it will sit on top of
+//! these modules.
+
+pub mod ticket_layout;
