@@ -8,8 +8,16 @@
 //!   [`encode`](ticket_layout::encode), shaped by a
 //!   [`PrinterModel`](ticket_layout::PrinterModel) and a
 //!   [`PaperWidth`](ticket_layout::PaperWidth).
+//! - [`printer`]: sends those bytes. A [`Printer`](printer::Printer) opens
+//!   a [`Transport`](printer::Transport) (serial, TCP 9100, device file,
+//!   plain file) from a [`TransportConfig`](printer::TransportConfig),
+//!   reads the printer's `DLE EOT` status where the transport can, and
+//!   fails with a bilingual [`PrintError`](printer::PrintError) the screen
+//!   can show. [`printer::fake`] is a fake printer on a pseudo-terminal or
+//!   a TCP port, for tests.
 //!
 //! The touch-screen app (egui) is not built yet; it will sit on top of
 //! these modules.
 
+pub mod printer;
 pub mod ticket_layout;

@@ -1,7 +1,7 @@
 //! The paper ticket as ESC/POS bytes: pure, no I/O. [`encode`] turns a
 //! [`TicketPrint`] (what goes on paper) into the exact byte stream for a
 //! printer of a given [`PrinterModel`] on a given [`PaperWidth`]; the
-//! printer module sends it.
+//! [`printer`](crate::printer) module sends it.
 //!
 //! # Why not the `escpos` crate
 //!
