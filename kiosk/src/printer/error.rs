@@ -1,7 +1,8 @@
 //! Why a ticket did not print. Each variant has a short bilingual message
 //! for the kiosk screen ([`PrintError::message_zh`],
-//! [`PrintError::message_en`]); `Display` adds the technical detail for
-//! logs and for the report to the server.
+//! [`PrintError::message_en`]); `Display` adds which printer and what was
+//! seen, and the operating system's error is the `source`, for logs and
+//! for the report to the server.
 
 use std::io;
 
@@ -30,7 +31,7 @@ pub enum PrintError {
         reason: String,
     },
     /// The printer's port, address or device cannot be opened.
-    #[error("打印机未连接 / cannot open printer {target}: {source}")]
+    #[error("打印机未连接 / cannot open printer {target}")]
     Connect {
         /// Which printer.
         target: String,
@@ -39,7 +40,7 @@ pub enum PrintError {
         source: io::Error,
     },
     /// Sending the ticket failed part-way or entirely.
-    #[error("打印失败 / writing to printer {target} failed: {source}")]
+    #[error("打印失败 / writing to printer {target} failed")]
     Write {
         /// Which printer.
         target: String,
