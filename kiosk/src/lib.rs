@@ -16,6 +16,9 @@
 //!   can show. [`printer::fake`] is a fake printer on a pseudo-terminal or
 //!   a TCP port, for tests.
 //!
+//! The `banli-kiosk` binary has maintenance commands (`print-test`,
+//! `status`) on top of these.
+//!
 //! The touch-screen app (egui) is not built yet; it will sit on top of
 //! these modules.
 

@@ -1,6 +1,8 @@
 //! Kiosk integration tests: tickets printed through the real transports
-//! into a fake printer on a pseudo-terminal or a TCP port.
+//! into a fake printer on a pseudo-terminal or a TCP port, and the
+//! `banli-kiosk` binary's maintenance commands.
 
+mod cli;
 mod printing;
 
 use std::time::Duration;
