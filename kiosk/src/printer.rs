@@ -23,7 +23,6 @@
 //! Everything here blocks (bounded by [`Timeouts`]); the GUI runs jobs on
 //! a worker thread.
 
-mod device;
 mod error;
 pub mod fake;
 mod file;
@@ -32,7 +31,6 @@ mod status;
 mod tcp;
 mod transport;
 
-pub use device::DeviceTransport;
 pub use error::PrintError;
 pub use file::FileTransport;
 pub use serial::SerialTransport;

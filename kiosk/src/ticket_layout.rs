@@ -160,45 +160,45 @@ pub fn encode(ticket: &TicketPrint, paper: PaperWidth, model: &PrinterModel) -> 
     b.init();
 
     b.bold(true);
-    b.centred(&ticket.hall_name, 1);
+    b.centred(&ticket.hall_name);
     b.bold(false);
 
     b.size(2);
-    b.centred(&ticket.service_name_zh, 2);
+    b.centred(&ticket.service_name_zh);
     b.size(1);
     if ticket.english {
-        b.centred(&ticket.service_name_en, 1);
+        b.centred(&ticket.service_name_en);
     }
     b.blank_line();
 
     b.size(4);
-    b.centred(&ticket.number, 4);
+    b.centred(&ticket.number);
     b.size(1);
     b.blank_line();
 
-    b.centred(&ahead_zh(ticket.ahead), 1);
-    b.centred(&wait_zh(ticket.estimated_wait_minutes), 1);
+    b.centred(&ahead_zh(ticket.ahead));
+    b.centred(&wait_zh(ticket.estimated_wait_minutes));
     if ticket.english {
         let en = format!(
             "{}, {}",
             ahead_en(ticket.ahead),
             wait_en(ticket.estimated_wait_minutes)
         );
-        b.centred(&en, 1);
+        b.centred(&en);
     }
     if !ticket.issued_at.trim().is_empty() {
-        b.centred(&format!("取号时间 {}", ticket.issued_at), 1);
+        b.centred(&format!("取号时间 {}", ticket.issued_at));
     }
 
     let url = escpos::sanitise(&ticket.progress_url);
     if b.qr(url.trim().as_bytes()) {
-        b.centred("扫码查看排队进度", 1);
+        b.centred("扫码查看排队进度");
         if ticket.english {
-            b.centred("Scan to follow your place in the queue", 1);
+            b.centred("Scan to follow your place in the queue");
         }
     }
 
-    b.centred(&ticket.notice, 1);
+    b.centred(&ticket.notice);
     b.feed_and_cut();
     b.finish()
 }

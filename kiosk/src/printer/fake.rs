@@ -11,9 +11,9 @@
 //! `serialport` (already our serial dependency) opens a pty pair with
 //! `posix_openpt`/`grantpt`/`unlockpt`/`ptsname_r` behind a safe API and
 //! puts the slave in raw mode. That needs no `unsafe` (forbidden in this
-//! workspace), no extra crate (`nix` would be a second copy at another
-//! version), and no `socat` process to spawn, parse and reap, nor an
-//! apt package in CI.
+//! workspace), no direct `nix` dependency (serialport already uses nix
+//! 0.26 for these calls), and no `socat` process to spawn, parse and reap,
+//! nor an apt package for it in CI.
 //!
 //! The fake keeps its own handle on the slave open all its life, so the
 //! master never sees a hang-up between the kiosk's opens. One difference
@@ -173,29 +173,19 @@ impl FakePrinter {
     /// Waits until at least `len` printed bytes have arrived or `timeout`
     /// passes, and returns what was printed by then.
     pub fn wait_for_printed(&self, len: usize, timeout: Duration) -> Vec<u8> {
-        let guard = self.shared.lock();
-        let (guard, _) = self
-            .shared
-            .arrived
-            .wait_timeout_while(guard, timeout, |s| {
-                s.printed.len() < len && s.error.is_none()
-            })
-            .unwrap_or_else(PoisonError::into_inner);
-        guard.printed.clone()
+        self.shared
+            .wait_until(timeout, |s| s.printed.len() >= len)
+            .printed
+            .clone()
     }
 
     /// Waits until at least `count` status requests have arrived or
     /// `timeout` passes, and returns their `n`s by then.
     pub fn wait_for_queries(&self, count: usize, timeout: Duration) -> Vec<u8> {
-        let guard = self.shared.lock();
-        let (guard, _) = self
-            .shared
-            .arrived
-            .wait_timeout_while(guard, timeout, |s| {
-                s.queries.len() < count && s.error.is_none()
-            })
-            .unwrap_or_else(PoisonError::into_inner);
-        guard.queries.clone()
+        self.shared
+            .wait_until(timeout, |s| s.queries.len() >= count)
+            .queries
+            .clone()
     }
 
     /// The error that ended the fake's link, if one did.
@@ -236,6 +226,20 @@ impl Shared {
     /// The state; a panicked test thread leaves it usable.
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The state once `done` holds for it, the link has failed, or
+    /// `timeout` has passed, whichever comes first.
+    fn wait_until(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&State) -> bool,
+    ) -> MutexGuard<'_, State> {
+        let (guard, _) = self
+            .arrived
+            .wait_timeout_while(self.lock(), timeout, |s| !done(s) && s.error.is_none())
+            .unwrap_or_else(PoisonError::into_inner);
+        guard
     }
 
     fn stopping(&self) -> bool {

@@ -1,5 +1,9 @@
-//! A plain file the ticket bytes are appended to: for tests, for a kiosk
-//! without a printer, or to archive what was printed.
+//! Write-only printer links that are files: a printer device file such as
+//! `/dev/usb/lp0` (the kernel's `usblp` driver), or a plain file the
+//! ticket bytes are appended to (tests, a kiosk without a printer,
+//! archiving what was printed). Neither can be read, so no status: a
+//! paper-out printer on `/dev/usb/lp0` is only noticed by staff. Prefer
+//! serial or TCP where the printer offers them.
 
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -7,20 +11,34 @@ use std::path::Path;
 
 use super::transport::Transport;
 
-/// An open file in append mode.
+/// An open device or plain file.
 pub struct FileTransport {
-    /// Append mode, so tickets accumulate and two jobs never overwrite.
+    /// Opened write-only (a device) or for appending (a plain file).
     file: File,
 }
 
 impl FileTransport {
-    /// Opens `path` for appending, creating it if missing.
+    /// Opens the printer device at `path` for writing. It is never
+    /// created: a missing `/dev/usb/lp0` means the printer is unplugged or
+    /// off, not that a file should appear there.
+    ///
+    /// # Errors
+    ///
+    /// The device is missing, busy, or not writable by this user (add it
+    /// to the `lp` group).
+    pub fn device(path: &Path) -> io::Result<Self> {
+        let file = OpenOptions::new().write(true).open(path)?;
+        Ok(FileTransport { file })
+    }
+
+    /// Opens the plain file at `path` for appending, creating it if
+    /// missing, so tickets accumulate and two jobs never overwrite.
     ///
     /// # Errors
     ///
     /// The file cannot be created or opened (missing directory,
     /// permissions).
-    pub fn open(path: &Path) -> io::Result<Self> {
+    pub fn append(path: &Path) -> io::Result<Self> {
         let file = OpenOptions::new().append(true).create(true).open(path)?;
         Ok(FileTransport { file })
     }
@@ -31,7 +49,8 @@ impl io::Write for FileTransport {
         self.file.write(buf)
     }
 
-    /// Flushes to the operating system; archived tickets need no fsync.
+    /// Hands the bytes to the operating system; archived tickets need no
+    /// fsync.
     fn flush(&mut self) -> io::Result<()> {
         self.file.flush()
     }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::error::PrintError;
-use super::{device, file, serial, tcp};
+use super::{file, serial, tcp};
 
 /// A byte link to a printer. Writing is `std::io::Write`; links that can
 /// hear the printer (serial, TCP) also read status replies.
@@ -110,10 +110,10 @@ impl TransportConfig {
             TransportConfig::Tcp { addr } => tcp::TcpTransport::connect(addr, timeouts)
                 .map(|t| Box::new(t) as Box<dyn Transport>),
             TransportConfig::Device { path } => {
-                device::DeviceTransport::open(path).map(|t| Box::new(t) as Box<dyn Transport>)
+                file::FileTransport::device(path).map(|t| Box::new(t) as Box<dyn Transport>)
             }
             TransportConfig::File { path } => {
-                file::FileTransport::open(path).map(|t| Box::new(t) as Box<dyn Transport>)
+                file::FileTransport::append(path).map(|t| Box::new(t) as Box<dyn Transport>)
             }
         };
         opened.map_err(|source| PrintError::Connect {

@@ -145,6 +145,8 @@ pub struct Builder<'m> {
     columns: usize,
     /// The mode last selected; `None` until the first text line.
     mode: Option<TextMode>,
+    /// The character size last set with [`Builder::size`] (1 after init).
+    scale: u8,
 }
 
 impl<'m> Builder<'m> {
@@ -155,6 +157,7 @@ impl<'m> Builder<'m> {
             model,
             columns,
             mode: None,
+            scale: 1,
         }
     }
 
@@ -171,6 +174,7 @@ impl<'m> Builder<'m> {
             self.out.push(n);
         }
         self.mode = None;
+        self.scale = 1;
     }
 
     /// `ESC E 1` / `ESC E 0`.
@@ -181,7 +185,8 @@ impl<'m> Builder<'m> {
 
     /// `GS ! n` with `scale` × width and × height (1–8).
     pub fn size(&mut self, scale: u8) {
-        let s = scale.clamp(1, 8) - 1;
+        self.scale = scale.clamp(1, 8);
+        let s = self.scale - 1;
         self.out.extend_from_slice(&GS_SIZE);
         self.out.push((s << 4) | s);
     }
@@ -198,13 +203,11 @@ impl<'m> Builder<'m> {
     }
 
     /// Prints `text` wrapped and centred, each line padded with spaces on
-    /// the left. `scale` is the character size last set with [`size`]:
-    /// at size 2 a line holds half as many characters, and each padding
-    /// space is two columns wide too.
-    ///
-    /// [`size`]: Builder::size
-    pub fn centred(&mut self, text: &str, scale: u8) {
-        let width = self.columns / usize::from(scale.max(1));
+    /// the left, at the size last set with [`Builder::size`]: at size 2 a
+    /// line holds half as many characters, and each padding space is two
+    /// columns wide too.
+    pub fn centred(&mut self, text: &str) {
+        let width = self.columns / usize::from(self.scale);
         for line in wrap(&sanitise(text), width) {
             self.select_mode_for(&line);
             let pad = width.saturating_sub(text_width(&line)) / 2;
