@@ -1,0 +1,172 @@
+//! The `banli-kiosk` command line: maintenance commands for whoever sets a
+//! kiosk up. The printer comes from flags for now; the kiosk's config file
+//! will name it once the app exists.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use banli_kiosk::printer::{Printer, PrinterStatus, TransportConfig};
+use banli_kiosk::ticket_layout::{self, PaperWidth, PrinterModel, TicketPrint};
+use clap::{Args, Parser, Subcommand};
+
+/// Banli kiosk (取号机).
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    /// A maintenance command; without one, the kiosk app would start.
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print a sample ticket (打印测试票), checking the printer's status first.
+    PrintTest {
+        #[command(flatten)]
+        printer: PrinterArgs,
+        /// Paper width in mm: 80 or 58.
+        #[arg(long, default_value = "80")]
+        paper: PaperWidth,
+        /// Issue time printed on the sample (default: now, local time).
+        #[arg(long, value_name = "TEXT")]
+        issued_at: Option<String>,
+    },
+    /// Read and show the printer's status (DLE EOT) without printing.
+    Status {
+        #[command(flatten)]
+        printer: PrinterArgs,
+    },
+}
+
+/// Which printer, and how it takes Chinese text.
+#[derive(Debug, Args)]
+struct PrinterArgs {
+    #[command(flatten)]
+    target: Target,
+    /// Baud rate of the serial port.
+    #[arg(long, default_value_t = 9600)]
+    baud: u32,
+    /// The printer is in GB18030 mode from power-on and must not get
+    /// `FS &`/`FS .`.
+    #[arg(long)]
+    chinese_by_default: bool,
+}
+
+/// Exactly one link to the printer.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+struct Target {
+    /// Serial port, e.g. /dev/ttyUSB0.
+    #[arg(long, value_name = "PATH")]
+    serial: Option<PathBuf>,
+    /// Network printer, host:port (port 9100 if left out).
+    #[arg(long, value_name = "HOST:PORT")]
+    tcp: Option<String>,
+    /// Printer device file, e.g. /dev/usb/lp0 (no status).
+    #[arg(long, value_name = "PATH")]
+    device: Option<PathBuf>,
+    /// Append the bytes to a file instead (no status).
+    #[arg(long, value_name = "PATH")]
+    file: Option<PathBuf>,
+}
+
+impl PrinterArgs {
+    fn transport(&self) -> anyhow::Result<TransportConfig> {
+        let t = &self.target;
+        if let Some(path) = &t.serial {
+            Ok(TransportConfig::Serial {
+                path: path.clone(),
+                baud: self.baud,
+            })
+        } else if let Some(addr) = &t.tcp {
+            let addr = if addr.contains(':') {
+                addr.clone()
+            } else {
+                format!("{addr}:9100")
+            };
+            Ok(TransportConfig::Tcp { addr })
+        } else if let Some(path) = &t.device {
+            Ok(TransportConfig::Device { path: path.clone() })
+        } else if let Some(path) = &t.file {
+            Ok(TransportConfig::File { path: path.clone() })
+        } else {
+            anyhow::bail!("name a printer: --serial, --tcp, --device or --file")
+        }
+    }
+
+    fn model(&self) -> PrinterModel {
+        if self.chinese_by_default {
+            PrinterModel::chinese_by_default()
+        } else {
+            PrinterModel::default()
+        }
+    }
+}
+
+/// Runs the command line.
+///
+/// # Errors
+///
+/// The printer cannot be reached or refuses the job.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        None => {
+            eprintln!(
+                "banli-kiosk: the kiosk app (GUI) is not built yet; \
+                 try `banli-kiosk print-test --help`"
+            );
+            Ok(ExitCode::from(2))
+        }
+        Some(Command::PrintTest {
+            printer,
+            paper,
+            issued_at,
+        }) => {
+            let issued_at = issued_at.unwrap_or_else(|| {
+                jiff::ZonedDateTime::now()
+                    .strftime("%Y-%m-%d %H:%M")
+                    .to_string()
+            });
+            let bytes =
+                ticket_layout::encode(&TicketPrint::sample(&issued_at), paper, &printer.model());
+            let mut p = Printer::new(printer.transport()?);
+            let report = p.print(&bytes).context("printing a test ticket")?;
+            println!(
+                "printed {} bytes ({paper} paper) on {}; {}",
+                report.bytes_written,
+                p.config(),
+                describe(report.status)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Status { printer }) => {
+            let mut p = Printer::new(printer.transport()?);
+            let status = p.status().context("reading the printer's status")?;
+            println!("{}: {}", p.config(), describe(status));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// One line about a status, for people.
+fn describe(status: Option<PrinterStatus>) -> String {
+    let Some(s) = status else {
+        return "status not readable on this link".to_owned();
+    };
+    let mut parts = vec![if s.online { "online" } else { "offline" }];
+    if s.cover_open {
+        parts.push("cover open");
+    }
+    if s.paper_out {
+        parts.push("paper out");
+    } else if s.paper_near_end {
+        parts.push("paper near end");
+    } else {
+        parts.push("paper OK");
+    }
+    if s.error {
+        parts.push("error");
+    }
+    format!("status: {}", parts.join(", "))
+}
