@@ -280,3 +280,42 @@ async fn a_report_matches_the_tickets_made() {
     let (s, _) = hall.get("/api/v1/admin/reports", Some(&staff)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_ticket_qr_code_leads_to_a_public_progress_page() {
+    let hall = Hall::demo().await;
+    hall.issue("tax").await;
+    let t = hall.issue("tax").await;
+    let page = |uri: String| {
+        let state = hall.state.clone();
+        async move {
+            let req = axum::http::Request::get(uri)
+                .body(axum::body::Body::empty())
+                .expect("request");
+            let resp = tower::ServiceExt::oneshot(banli_server::app(state), req)
+                .await
+                .expect("infallible");
+            let status = resp.status();
+            let csp = resp.headers().get("content-security-policy").is_some();
+            let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+                .await
+                .expect("body");
+            (status, csp, String::from_utf8_lossy(&body).into_owned())
+        }
+    };
+    let (s, csp, html) = page(format!(
+        "/t/{}?code={}",
+        t["id"],
+        t["query_code"].as_str().unwrap_or("")
+    ))
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(csp, "pages carry a Content-Security-Policy");
+    assert!(
+        html.contains("F002") && html.contains("前面还有 1 人") && html.contains("1 ahead of you"),
+        "{html}"
+    );
+    let (s, _, html) = page(format!("/t/{}?code=000000x", t["id"])).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(html.contains("查无此号"));
+}

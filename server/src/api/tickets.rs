@@ -154,9 +154,25 @@ pub async fn tickets_show(
     AppPath(id): AppPath<u64>,
     AppQuery(q): AppQuery<CodeQuery>,
 ) -> Result<AppJson<TicketView>, AppError> {
-    let id = TicketId(id);
     let staff = caller.as_ref().is_some_and(Principal::is_staff);
-    let code = q.code;
+    progress(&state, TicketId(id), q.code, staff)
+        .await
+        .map(AppJson)
+}
+
+/// A ticket's progress for whoever holds its code (or staff): today's from
+/// the engine, earlier days' from the read model. A wrong code answers as
+/// an unknown ticket, so ids cannot be probed. The JSON route and the
+/// citizen's progress page (the ticket's QR code) share it.
+///
+/// # Errors
+/// 404 `unknown_ticket`, 503 on storage failure.
+pub async fn progress(
+    state: &AppState,
+    id: TicketId,
+    code: Option<String>,
+    staff: bool,
+) -> Result<TicketView, AppError> {
     let code_for_store = code.clone();
     let view = state
         .engine
@@ -173,9 +189,9 @@ pub async fn tickets_show(
         })
         .await?;
     if let Some(view) = view {
-        return view.map(AppJson);
+        return view;
     }
-    // Not in today's memory: an earlier day's ticket, from the read model.
+    // Not in today's memory: served, cancelled, or an earlier day's ticket.
     let stored = state
         .store
         .call(move |s| s.ticket(id))
@@ -188,8 +204,8 @@ pub async fn tickets_show(
     {
         return Err(unknown_ticket());
     }
-    let names = service_names(&state, &stored.service_id).await?;
-    Ok(AppJson(past_view(stored, names)))
+    let names = service_names(state, &stored.service_id).await?;
+    Ok(past_view(stored, names))
 }
 
 async fn service_names(state: &AppState, service_id: &str) -> Result<(String, String), AppError> {

@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console", get(console_page))
         .route("/admin", get(|| async { Redirect::to("/admin/dashboard") }))
         .route("/admin/{page}", get(admin_page))
+        .route("/t/{id}", get(progress_page))
         .layer(middleware::from_fn(security_headers))
 }
 
@@ -364,4 +365,54 @@ async fn admin_page(
         return StatusCode::NOT_FOUND.into_response();
     }
     render("admin.html", page_context(&session, &headers, &page, hall))
+}
+
+#[derive(Debug, Deserialize)]
+struct ProgressQuery {
+    code: Option<String>,
+}
+
+/// The citizen's progress page, where a ticket's QR code leads: public,
+/// readable on a phone, refreshing itself every 20 seconds.
+async fn progress_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+    Query(q): Query<ProgressQuery>,
+) -> Response {
+    let (hall_zh, hall_en, timezone) = hall_name(&state).await;
+    let lang = lang(&headers);
+    let tz = banli_core::jiff::tz::TimeZone::get(&timezone)
+        .unwrap_or(banli_core::jiff::tz::TimeZone::UTC);
+    let hhmm = |t: banli_core::jiff::Timestamp| {
+        t.to_zoned_datetime(tz.clone())
+            .strftime("%H:%M")
+            .to_string()
+    };
+    match crate::api::tickets::progress(&state, banli_core::ids::TicketId(id), q.code, false).await
+    {
+        Ok(t) => {
+            let status = serde_json::to_value(t.status)
+                .ok()
+                .and_then(|v| v.as_str().map(ToOwned::to_owned));
+            render(
+                "progress.html",
+                context! {
+                    lang, hall_zh, hall_en, found => true, status,
+                    number => t.number, service_zh => t.service_name_zh, service_en => t.service_name_en,
+                    ahead => t.ahead, wait => t.estimated_wait_minutes, counter => t.counter_id.map(|c| c.0),
+                    counter_name => t.counter_name_zh, issued => hhmm(t.issued_at), called => t.called_at.map(hhmm),
+                    can_requeue => t.can_requeue,
+                },
+            )
+        }
+        Err(e) => {
+            let mut resp = render(
+                "progress.html",
+                context! { lang, hall_zh, hall_en, found => false },
+            );
+            *resp.status_mut() = e.status;
+            resp
+        }
+    }
 }
