@@ -309,3 +309,124 @@ async fn staff_cannot_open_admin_pages_and_sign_out_ends_the_session() {
     b.screenshot("login-error").await;
     b.client.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_adds_a_service_that_kiosks_see_and_reads_a_report_that_matches() {
+    let mut hall = Hall::demo().await;
+    // Today so far: three tax tickets, one served by counter 8.
+    for _ in 0..3 {
+        hall.issue("tax").await;
+    }
+    let staff = hall
+        .login("staff8", banli_server::DEMO_STAFF_PASSWORD)
+        .await;
+    hall.post("/api/v1/counters/8/call-next", Some(&staff), json!({}))
+        .await;
+    hall.post("/api/v1/counters/8/call-next", Some(&staff), json!({}))
+        .await;
+    let addr = serve(&mut hall).await;
+    let b = browser(addr).await;
+    b.login("admin", common::ADMIN_PASSWORD).await;
+    assert!(
+        b.client
+            .current_url()
+            .await
+            .expect("url")
+            .path()
+            .starts_with("/admin")
+    );
+    b.text_until("#dash-tickets", |t| t.trim() == "3").await;
+    b.screenshot("admin-dashboard-live").await;
+
+    // A new service, with a validation error first.
+    b.goto("/admin/services").await;
+    b.click("svc-new").await;
+    let fill = |id: &'static str, text: &'static str| {
+        let client = b.client.clone();
+        async move {
+            let el = client.find(Locator::Id(id)).await.expect("input");
+            el.clear().await.expect("clear");
+            el.send_keys(text).await.expect("type");
+        }
+    };
+    fill("svc-id", "notary").await;
+    fill("svc-name_zh", "公证").await;
+    fill("svc-name_en", "Notary").await;
+    fill("svc-prefix", "A").await; // already used by 企业开办
+    b.click("svc-save").await;
+    b.text_until("#svc-form", |t| {
+        t.contains("already used") || t.contains("已被")
+    })
+    .await;
+    fill("svc-prefix", "N").await;
+    b.click("svc-save").await;
+    b.text_until("#svc-table", |t| t.contains("公证")).await;
+    let (_, services) = hall.get("/api/v1/services", Some(&hall.kiosk)).await;
+    let notary = services
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["id"] == "notary")
+        .cloned();
+    assert_eq!(
+        notary.map(|s| s["prefix"].clone()),
+        Some(json!("N")),
+        "a kiosk sees the new service at once"
+    );
+
+    // The report's figures are the tickets made above.
+    b.goto("/admin/reports").await;
+    b.text_until("#report-total-tickets", |t| t.trim() == "3")
+        .await;
+    b.text_until("#report-total-served", |t| t.trim() == "1")
+        .await;
+    b.text_until("#report-staff", |t| t.contains("staff8"))
+        .await;
+    b.screenshot("admin-reports-live").await;
+    b.client.close().await.expect("close");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_says_when_the_connection_drops_and_recovers() {
+    let hall = Hall::demo().await;
+    let dir = std::sync::Arc::clone(&hall.dir);
+    let clock = std::sync::Arc::clone(&hall.clock);
+    let mut hall = hall;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = hall.server.take().expect("server");
+    let running = tokio::spawn(async move {
+        server
+            .serve(listener, async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    let b = browser(addr).await;
+    b.login("staff8", banli_server::DEMO_STAFF_PASSWORD).await;
+    b.text_until("#conn", |t| t.contains("实时")).await;
+
+    // The server stops: the page says so and keeps what it showed.
+    let _ = stop.send(());
+    running.await.expect("server task").expect("served");
+    drop(hall);
+    b.text_until("#conn", |t| t.contains("连接中断")).await;
+    b.screenshot("counter-console-connection-lost").await;
+
+    // It comes back on the same address: the page reconnects by itself.
+    let mut hall = Hall::open(dir, clock).await;
+    hall.issue("tax").await;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .expect("the same port again");
+    let server = hall.server.take().expect("server");
+    tokio::spawn(async move { server.serve(listener, std::future::pending()).await });
+    b.text_until("#conn", |t| t.contains("实时")).await;
+    b.text_until("#waiting tbody", |t| t.contains("F001")).await;
+    b.click("btn-call").await;
+    b.text_until("#current-number", |t| t == "F001").await;
+    b.client.close().await.expect("close");
+}
