@@ -1,5 +1,6 @@
 //! The web consoles in a real browser: Debian's Chromium, headless, driven
-//! over WebDriver (chromedriver) against a real server on loopback.
+//! over WebDriver (chromedriver) against a real server on loopback; with
+//! `BANLI_BROWSER=firefox`, Firefox ESR through geckodriver.
 //!
 //! Needs `chromium` and `chromium-driver` (`.ci/run` installs them). The
 //! test fails, loudly, if they are missing: a skipped browser test checks
@@ -35,27 +36,51 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// Chromium by default; `BANLI_BROWSER=firefox` runs the same tests in
+/// Firefox ESR through geckodriver.
 async fn browser(addr: SocketAddr) -> Browser {
     let port = free_port();
-    let driver = Command::new("chromedriver")
+    let firefox = std::env::var("BANLI_BROWSER").is_ok_and(|b| b == "firefox");
+    let (driver, hint) = if firefox {
+        ("geckodriver", "geckodriver must be installed (cargo install geckodriver) with firefox-esr")
+    } else {
+        ("chromedriver", "chromedriver must be installed (apt-get install chromium chromium-driver; .ci/run does)")
+    };
+    let driver = Command::new(driver)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true)
         .spawn()
-        .expect("chromedriver must be installed (apt-get install chromium chromium-driver; .ci/run does)");
+        .expect(hint);
     let profile = tempfile::tempdir().expect("profile dir");
-    let caps = json!({
-        "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-quic", "--no-first-run", "--window-size=1366,900",
-                format!("--user-data-dir={}", profile.path().display()),
-            ]
-        }
-    });
+    let caps = if firefox {
+        json!({
+            "moz:firefoxOptions": {
+                "binary": "/usr/bin/firefox-esr",
+                "args": ["-headless", "-width=1366", "-height=900"],
+                "prefs": {
+                    "network.captive-portal-service.enabled": false,
+                    "browser.safebrowsing.malware.enabled": false,
+                    "app.update.enabled": false,
+                    "datareporting.policy.dataSubmissionEnabled": false,
+                    "intl.accept_languages": "zh-CN,en"
+                }
+            }
+        })
+    } else {
+        json!({
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-quic", "--no-first-run", "--window-size=1366,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        })
+    };
     let caps = caps.as_object().cloned().expect("object");
     let url = format!("http://127.0.0.1:{port}");
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
@@ -72,7 +97,7 @@ async fn browser(addr: SocketAddr) -> Browser {
                 let _ = e;
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            Err(e) => panic!("cannot start Chromium through chromedriver: {e}"),
+            Err(e) => panic!("cannot start the browser through its WebDriver: {e}"),
         }
     };
     Browser {
