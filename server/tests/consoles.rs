@@ -42,9 +42,15 @@ async fn browser(addr: SocketAddr) -> Browser {
     let port = free_port();
     let firefox = std::env::var("BANLI_BROWSER").is_ok_and(|b| b == "firefox");
     let (driver, hint) = if firefox {
-        ("geckodriver", "geckodriver must be installed (cargo install geckodriver) with firefox-esr")
+        (
+            "geckodriver",
+            "geckodriver must be installed (cargo install geckodriver) with firefox-esr",
+        )
     } else {
-        ("chromedriver", "chromedriver must be installed (apt-get install chromium chromium-driver; .ci/run does)")
+        (
+            "chromedriver",
+            "chromedriver must be installed (apt-get install chromium chromium-driver; .ci/run does)",
+        )
     };
     let driver = Command::new(driver)
         .arg(format!("--port={port}"))
