@@ -151,12 +151,15 @@ impl Browser {
     async fn click(&self, id: &str) {
         let started = Instant::now();
         loop {
-            let el = self.client.find(Locator::Id(id)).await.expect("button");
-            if el.is_enabled().await.unwrap_or(false) {
+            // Pages build their controls with script: wait for it to exist
+            // and be enabled.
+            if let Ok(el) = self.client.find(Locator::Id(id)).await
+                && el.is_enabled().await.unwrap_or(false)
+            {
                 el.click().await.expect("click");
                 return;
             }
-            assert!(started.elapsed() < PATIENCE, "#{id} never became enabled");
+            assert!(started.elapsed() < PATIENCE, "#{id} never appeared enabled");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -169,6 +172,18 @@ impl Browser {
             std::fs::create_dir_all(&dir).expect("screenshot dir");
             std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png)
                 .expect("write screenshot");
+        }
+    }
+
+    /// The element with this id, once the page's script has made it.
+    async fn find(&self, id: &str) -> fantoccini::elements::Element {
+        let started = Instant::now();
+        loop {
+            if let Ok(el) = self.client.find(Locator::Id(id)).await {
+                return el;
+            }
+            assert!(started.elapsed() < PATIENCE, "#{id} never appeared");
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
@@ -373,9 +388,9 @@ async fn an_admin_adds_a_service_that_kiosks_see_and_reads_a_report_that_matches
     b.goto("/admin/services").await;
     b.click("svc-new").await;
     let fill = |id: &'static str, text: &'static str| {
-        let client = b.client.clone();
+        let b = &b;
         async move {
-            let el = client.find(Locator::Id(id)).await.expect("input");
+            let el = b.find(id).await;
             el.clear().await.expect("clear");
             el.send_keys(text).await.expect("type");
         }
