@@ -30,7 +30,13 @@ pub fn counter_ui(ui: &mut Ui, rect: Rect, s: Scale, board: &Board, view: &View,
     let (zh, en) = split_y(names, 0.62);
     let counter = board.counter(id);
     let title = match counter {
-        Some(c) if !c.name_zh.is_empty() => format!("{} {}", text::counter_zh(id), c.name_zh),
+        Some(c) if !text::counter_name_rest(&c.name_zh, id).is_empty() => {
+            format!(
+                "{} {}",
+                text::counter_zh(id),
+                text::counter_name_rest(&c.name_zh, id)
+            )
+        }
         _ => text::counter_zh(id),
     };
     text_at(
@@ -39,7 +45,7 @@ pub fn counter_ui(ui: &mut Ui, rect: Rect, s: Scale, board: &Board, view: &View,
         Align2::LEFT_CENTER,
         bold(s, title, 100.0, t.counter),
     );
-    let en_name = counter.map_or(String::new(), |c| c.name_en.clone());
+    let en_name = counter.map_or("", |c| text::counter_name_rest(&c.name_en, id));
     text_at(
         ui,
         en,

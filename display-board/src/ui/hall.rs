@@ -102,9 +102,19 @@ fn calls_ui(ui: &mut Ui, rect: Rect, s: Scale, board: &Board, view: &View, now: 
         );
         return;
     };
-    let bright = board.flash(newest.ticket_id, now) == Some(true);
-    ui.painter()
-        .rect_filled(hero, radius, if bright { t.highlight } else { t.panel });
+    let flash = board.flash(newest.ticket_id, now);
+    let fill = if flash == Some(true) {
+        t.highlight
+    } else {
+        t.panel
+    };
+    ui.painter().rect_filled(hero, radius, fill);
+    if flash.is_some() {
+        // A frame for the whole flash, so the new call stands out in both phases.
+        let stroke = egui::Stroke::new(s.px(8.0), t.number);
+        ui.painter()
+            .rect_stroke(hero, radius, stroke, egui::StrokeKind::Inside);
+    }
     let inner = hero.shrink(s.px(20.0));
     let heading = Rect::from_min_size(inner.min, vec2(inner.width(), s.px(50.0)));
     heading_ui(ui, heading, s, text::NOW_CALLING, text::NOW_CALLING_EN, t);
@@ -136,14 +146,21 @@ fn calls_ui(ui: &mut Ui, rect: Rect, s: Scale, board: &Board, view: &View, now: 
     let inner = list.shrink(s.px(20.0));
     let heading = Rect::from_min_size(inner.min, vec2(inner.width(), s.px(50.0)));
     heading_ui(ui, heading, s, text::RECENT, text::RECENT_EN, t);
+    // Two columns when the list is wide enough: six calls on a hall screen.
+    let columns = if inner.width() > s.px(900.0) { 2 } else { 1 };
+    let col_w = inner.width() / columns as f32;
     let row_h = s.px(92.0);
-    let mut y = heading.bottom();
-    for call in calls.iter().skip(1) {
-        if y + row_h > inner.bottom() {
-            break;
-        }
-        let row = Rect::from_min_size(pos2(inner.left(), y), vec2(inner.width(), row_h));
-        let (num_r, counter_r) = split_x(row, 0.45);
+    let rows = (((inner.bottom() - heading.bottom()) / row_h).floor() as usize).max(1);
+    for (i, call) in calls.iter().skip(1).take(rows * columns).enumerate() {
+        let (col, row) = (i / rows, i % rows);
+        let cell = Rect::from_min_size(
+            pos2(
+                inner.left() + col as f32 * col_w,
+                heading.bottom() + row as f32 * row_h,
+            ),
+            vec2(col_w - s.px(24.0), row_h),
+        );
+        let (num_r, counter_r) = split_x(cell, 0.45);
         text_at(
             ui,
             num_r,
@@ -156,7 +173,6 @@ fn calls_ui(ui: &mut Ui, rect: Rect, s: Scale, board: &Board, view: &View, now: 
             Align2::RIGHT_CENTER,
             bold(s, text::counter_zh(call.counter_id), 64.0, t.counter),
         );
-        y += row_h;
     }
 }
 
@@ -192,19 +208,29 @@ fn waiting_ui(ui: &mut Ui, rect: Rect, s: Scale, board: &Board, view: &View) {
             Align2::LEFT_TOP,
             regular(s, &service.name_en, 22.0 * k, t.text_dim),
         );
-        let (n, unit) = split_x(count, 0.78);
-        text_at(
-            ui,
-            n,
-            Align2::RIGHT_CENTER,
-            bold(s, service.waiting.to_string(), 70.0 * k, t.waiting),
-        );
-        text_at(
-            ui,
-            unit,
-            Align2::RIGHT_CENTER,
-            regular(s, text::PEOPLE, 32.0 * k, t.text_dim),
-        );
+        if let (false, Some(reason)) = (service.is_open, service.closed_reason) {
+            // A closed service says why rather than show a misleading 0.
+            text_at(
+                ui,
+                count,
+                Align2::RIGHT_CENTER,
+                regular(s, reason.message_zh(), 30.0 * k, t.text_dim),
+            );
+        } else {
+            let (n, unit) = split_x(count, 0.78);
+            text_at(
+                ui,
+                n,
+                Align2::RIGHT_CENTER,
+                bold(s, service.waiting.to_string(), 70.0 * k, t.waiting),
+            );
+            text_at(
+                ui,
+                unit,
+                Align2::RIGHT_CENTER,
+                regular(s, text::PEOPLE, 32.0 * k, t.text_dim),
+            );
+        }
         y += row_h;
     }
 }
@@ -254,16 +280,15 @@ fn heading_ui(ui: &mut Ui, rect: Rect, s: Scale, zh: &str, en: &str, t: &crate::
     );
 }
 
-/// 「综合受理 · General services」.
+/// 「出入境 · Exit-Entry Documents」: the counter's names without its number.
 fn counter_names(call: &CallView) -> String {
-    match (
-        call.counter_name_zh.is_empty(),
-        call.counter_name_en.is_empty(),
-    ) {
-        (false, false) => format!("{} · {}", call.counter_name_zh, call.counter_name_en),
-        (false, true) => call.counter_name_zh.clone(),
-        (true, _) => text::counter_en(call.counter_id),
-    }
+    let zh = text::counter_name_rest(&call.counter_name_zh, call.counter_id);
+    let en = text::counter_name_rest(&call.counter_name_en, call.counter_id);
+    [zh, en]
+        .into_iter()
+        .filter(|n| !n.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// Splits `rect` at `frac` of its width.

@@ -69,3 +69,14 @@ pub fn weekday_zh(day: jiff::civil::Weekday) -> &'static str {
         Sunday => "星期日",
     }
 }
+
+/// A counter's own name without the 「8号窗口」 or "Counter 8" that many
+/// halls put in front of it (the board shows the number already):
+/// 「8号窗口 · 税务」 → 「税务」.
+pub fn counter_name_rest(name: &str, id: banli_core::ids::CounterId) -> &str {
+    let rest = name
+        .strip_prefix(&counter_zh(id))
+        .or_else(|| name.strip_prefix(&counter_en(id)))
+        .unwrap_or(name);
+    rest.trim_start_matches(|c: char| c.is_whitespace() || "·-:：,，|".contains(c))
+}

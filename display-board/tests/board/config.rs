@@ -80,3 +80,9 @@ font = "/nonexistent/font.otf"
         assert!(text.contains(field), "{field} missing from: {text}");
     }
 }
+
+#[test]
+fn the_example_file_is_valid() {
+    let text = include_str!("../../board.example.toml");
+    parse(text).expect("board.example.toml parses and validates");
+}

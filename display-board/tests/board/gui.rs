@@ -143,3 +143,20 @@ fn counter_screen_connection_lost() {
     h.get_by_label(text::CONNECTION_LOST);
     h.get_by_label("A023");
 }
+
+#[test]
+fn counter_names_lose_the_number_the_board_shows_already() {
+    assert_eq!(
+        text::counter_name_rest("8号窗口 · 税务", CounterId(8)),
+        "税务"
+    );
+    assert_eq!(
+        text::counter_name_rest("Counter 8 · Tax Services", CounterId(8)),
+        "Tax Services"
+    );
+    assert_eq!(
+        text::counter_name_rest("综合受理", CounterId(8)),
+        "综合受理"
+    );
+    assert_eq!(text::counter_name_rest("8号窗口", CounterId(8)), "");
+}
