@@ -235,36 +235,54 @@ fn waiting_ui(ui: &mut Ui, rect: Rect, s: Scale, board: &Board, view: &View) {
     }
 }
 
-/// The scrolling notices, all of them in one line, Chinese then English.
+/// How long each notice stays when the ticker does not scroll.
+const NOTICE_PAGE_SECS: i64 = 10;
+
+/// The notices: one line scrolling right to left, all of them, Chinese
+/// then English; or, with `notice_speed = 0`, one notice at a time for
+/// [`NOTICE_PAGE_SECS`] each. Paging needs no animation frames (the clock
+/// already repaints every second), so it is the low-CPU choice for boards
+/// without a GPU: scrolling repaints the screen 20 times a second.
 fn ticker_ui(ui: &mut Ui, band: Rect, s: Scale, board: &Board, view: &View, now: Timestamp) {
     let t = &view.theme;
     ui.painter().rect_filled(band, s.px(8.0), t.ticker);
-    let line = board
-        .notices()
+    let both = |n: &banli_core::config::Notice| {
+        if n.text_en.is_empty() {
+            n.text_zh.clone()
+        } else {
+            format!("{}  {}", n.text_zh, n.text_en)
+        }
+    };
+    let notices = board.notices();
+    let font = egui::FontId::new(s.px(40.0), egui::FontFamily::Proportional);
+    if view.notice_speed <= 0.0 {
+        let page = now.as_second().div_euclid(NOTICE_PAGE_SECS);
+        let index = usize::try_from(page).unwrap_or(0) % notices.len().max(1);
+        if let Some(notice) = notices.get(index) {
+            let inner = band.shrink2(vec2(s.px(16.0), 0.0));
+            text_at(
+                ui,
+                inner,
+                Align2::LEFT_CENTER,
+                regular(s, both(notice), 40.0, t.text),
+            );
+        }
+        return;
+    }
+    let line = notices
         .iter()
-        .map(|n| {
-            if n.text_en.is_empty() {
-                n.text_zh.clone()
-            } else {
-                format!("{}  {}", n.text_zh, n.text_en)
-            }
-        })
+        .map(both)
         .collect::<Vec<_>>()
         .join("      ◆      ");
-    let font = egui::FontId::new(s.px(40.0), egui::FontFamily::Proportional);
     let galley = ui.painter().layout_no_wrap(line, font, t.text);
     let y = band.center().y - galley.size().y / 2.0;
-    let x = if view.notice_speed > 0.0 {
-        // Position follows the clock, so the ticker needs no state: the
-        // line enters at the right edge and leaves at the left.
-        let travel = galley.size().x + band.width();
-        let secs = now.as_millisecond() as f64 / 1000.0;
-        let offset = (secs * f64::from(s.px(view.notice_speed))).rem_euclid(f64::from(travel));
-        ui.ctx().request_repaint_after(ANIMATION_FRAME);
-        band.right() - offset as f32
-    } else {
-        band.left() + s.px(16.0)
-    };
+    // Position follows the clock, so the ticker needs no state: the line
+    // enters at the right edge and leaves at the left.
+    let travel = galley.size().x + band.width();
+    let secs = now.as_millisecond() as f64 / 1000.0;
+    let offset = (secs * f64::from(s.px(view.notice_speed))).rem_euclid(f64::from(travel));
+    ui.ctx().request_repaint_after(ANIMATION_FRAME);
+    let x = band.right() - offset as f32;
     ui.painter_at(band.shrink(s.px(4.0)))
         .galley(pos2(x, y), galley, t.text);
 }

@@ -160,3 +160,18 @@ fn counter_names_lose_the_number_the_board_shows_already() {
     );
     assert_eq!(text::counter_name_rest("8号窗口", CounterId(8)), "");
 }
+
+#[test]
+fn still_notices_show_one_notice_at_a_time() {
+    let mut board = Board::new(Filter::default(), vec![Lang::Zh], Duration::from_secs(30));
+    board.handle_message(at(0), snapshot(1, at(0), vec![]));
+    let view = View {
+        notice_speed: 0.0,
+        ..View::default()
+    };
+    let mut app = BoardApp::headless(board, view);
+    app.set_mock_time(Some(at(0)));
+    let mut h = harness(app, (1920.0, 1080.0));
+    h.run();
+    h.get_by_label("投诉监督电话：12345  Complaints: 12345");
+}
