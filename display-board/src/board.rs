@@ -42,6 +42,11 @@ pub const RECENT_CALLS: usize = 20;
 /// How long the newest call flashes after it arrives.
 pub const FLASH_FOR: Duration = Duration::from_secs(6);
 
+/// While waiting for a snapshot it asked for, the board asks again this
+/// often as events keep coming (a resync lost on the way would otherwise
+/// leave it stale for good, with a live-looking link).
+pub const RESYNC_RETRY: Duration = Duration::from_secs(5);
+
 /// How many announced `(ticket, recalls)` keys are remembered: far more
 /// than a snapshot's recent calls, so a reconnect never repeats one.
 const ANNOUNCED_MEMORY: usize = 4096;
@@ -104,6 +109,8 @@ pub struct Board {
     /// Events are ignored until the next snapshot (after a gap, a
     /// reconnect or a configuration change).
     awaiting_snapshot: bool,
+    /// When the board last asked for a resync, while it waits for it.
+    resync_asked: Option<Timestamp>,
     /// Calls already announced (or deliberately not), by ticket and recall
     /// count; `announced_order` bounds its size.
     announced: HashSet<(TicketId, u32)>,
@@ -131,6 +138,7 @@ impl Board {
             notices: Vec::new(),
             last_seq: None,
             awaiting_snapshot: true,
+            resync_asked: None,
             announced: HashSet::new(),
             announced_order: VecDeque::new(),
             highlight: None,
@@ -229,12 +237,20 @@ impl Board {
                 let Some(last) = self.last_seq else {
                     return effects;
                 };
-                if self.awaiting_snapshot || seq <= last {
+                if self.awaiting_snapshot {
+                    if self.resync_asked.is_some_and(|asked| {
+                        now.duration_since(asked).unsigned_abs() >= RESYNC_RETRY
+                    }) {
+                        self.resync_asked = Some(now);
+                        effects.push(Effect::Resync);
+                    }
+                    return effects;
+                }
+                if seq <= last {
                     return effects;
                 }
                 if seq != last + 1 {
-                    self.awaiting_snapshot = true;
-                    effects.push(Effect::Resync);
+                    self.ask_resync(now, &mut effects);
                     return effects;
                 }
                 self.last_seq = Some(seq);
@@ -247,6 +263,8 @@ impl Board {
     /// The stream is open (before its snapshot arrives).
     pub fn handle_connected(&mut self) {
         self.awaiting_snapshot = true;
+        // A new stream starts with a snapshot; no need to ask.
+        self.resync_asked = None;
     }
 
     /// The stream closed or failed at `now`: keep the state, mark it stale,
@@ -288,6 +306,7 @@ impl Board {
         let first = self.last_seq.is_none();
         self.last_seq = Some(snapshot.seq);
         self.awaiting_snapshot = false;
+        self.resync_asked = None;
         self.connection = Connection::Live;
         self.hall_name_zh = snapshot.hall_name_zh;
         self.hall_name_en = snapshot.hall_name_en;
@@ -350,15 +369,11 @@ impl Board {
                     None => self.counters.push(counter),
                 }
             }
-            HallEvent::ConfigChanged { .. } => {
-                self.awaiting_snapshot = true;
-                effects.push(Effect::Resync);
-            }
+            HallEvent::ConfigChanged { .. } => self.ask_resync(now, effects),
             HallEvent::DayRolled { .. } => {
                 self.calls.clear();
                 self.highlight = None;
-                self.awaiting_snapshot = true;
-                effects.push(Effect::Resync);
+                self.ask_resync(now, effects);
             }
             HallEvent::Other { .. } => {}
         }
@@ -408,6 +423,13 @@ impl Board {
                 plan: announcer::clips_for(call, &self.langs),
             });
         }
+    }
+
+    /// Ignores events until a snapshot, and asks for one.
+    fn ask_resync(&mut self, now: Timestamp, effects: &mut Vec<Effect>) {
+        self.awaiting_snapshot = true;
+        self.resync_asked = Some(now);
+        effects.push(Effect::Resync);
     }
 
     /// Records `key` as announced; false when it already was.

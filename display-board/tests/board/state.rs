@@ -137,6 +137,11 @@ fn a_gap_asks_for_one_resync_and_waits_for_the_snapshot() {
             .is_empty(),
         "one resync per gap"
     );
+    // Still no snapshot 5 s later: ask again (the request may have been lost).
+    assert_eq!(
+        b.handle_message(at(7), called(14, call(9, "A009", 1, at(7)), 3)),
+        [Effect::Resync]
+    );
     // The fresh snapshot has both calls; they are fresh, so they are spoken, oldest first.
     let effects = b.handle_message(
         at(2),
