@@ -174,6 +174,10 @@ impl BoardApp {
                 ClientEvent::Connected => {
                     tracing::info!("connected to the server");
                     self.board.handle_connected();
+                    // Say how the board is on every connection, so a note
+                    // left by an earlier run (no sound) does not linger.
+                    let note = self.board.silent().unwrap_or_default().to_owned();
+                    self.report(note);
                 }
                 ClientEvent::Message(message) => {
                     let effects = self.board.handle_message(now, message);
@@ -231,15 +235,21 @@ impl BoardApp {
                     } else {
                         tracing::warn!("board is silent: {note}");
                     }
-                    if let Some(client) = &self.client {
-                        client.report_status(DeviceStatusReport {
-                            version: env!("CARGO_PKG_VERSION").into(),
-                            note: note.chars().take(500).collect(),
-                            ..DeviceStatusReport::default()
-                        });
-                    }
+                    self.report(note);
                 }
             }
+        }
+    }
+
+    /// Sends the board's status note (empty: all well) to the server.
+    fn report(&self, note: String) {
+        if let Some(client) = &self.client {
+            client.report_status(DeviceStatusReport {
+                version: env!("CARGO_PKG_VERSION").into(),
+                // The server takes up to 500 characters.
+                note: note.chars().take(500).collect(),
+                ..DeviceStatusReport::default()
+            });
         }
     }
 
