@@ -12,13 +12,13 @@
 
 use std::sync::mpsc::{self, Receiver};
 
-use banli_core::wire::DeviceStatusReport;
+use banli_core::wire::{CallView, DeviceStatusReport};
 use jiff::Timestamp;
 
 use crate::board::{Board, Connection, Effect};
 use crate::client::{self, ClientConfig, ClientEvent, ClientHandle};
 use crate::config::{BoardConfig, Mode};
-use crate::render::{RenderOptions, render};
+use crate::render::{Pcm, RenderOptions, render};
 use crate::speaker::{Speaker, SpeakerEvent, SpeakerOptions};
 use crate::ui::{self, View};
 use crate::voice::Voice;
@@ -45,7 +45,13 @@ pub struct BoardApp {
     render: RenderOptions,
     /// Fixed time for tests and screenshots.
     mock_time: Option<Timestamp>,
+    /// Announcements rendered while there is no speaker (a headless board
+    /// with a voice: end-to-end tests), for [`BoardApp::take_rendered`].
+    rendered: Vec<(CallView, Pcm)>,
 }
+
+/// Most rendered announcements a headless board keeps untaken.
+const RENDERED_KEPT: usize = 64;
 
 impl BoardApp {
     /// A board without network or sound, fed by hand (tests).
@@ -62,6 +68,7 @@ impl BoardApp {
             voice: None,
             render: RenderOptions::default(),
             mock_time: None,
+            rendered: Vec::new(),
         }
     }
 
@@ -145,6 +152,35 @@ impl BoardApp {
         app
     }
 
+    /// Connects a headless board to the server (end-to-end tests; `start`
+    /// does this itself). `repaint` is called after each delivery.
+    ///
+    /// # Errors
+    /// When the network thread cannot start.
+    pub fn connect(
+        &mut self,
+        config: ClientConfig,
+        repaint: impl Fn() + Send + Sync + 'static,
+    ) -> std::io::Result<()> {
+        let (tx, rx) = mpsc::channel();
+        self.client = Some(client::spawn(config, tx, repaint)?);
+        self.client_events = rx;
+        Ok(())
+    }
+
+    /// Gives a headless board a voice: announcements are then rendered
+    /// and kept for [`BoardApp::take_rendered`] instead of played.
+    pub fn set_voice(&mut self, voice: Voice, options: RenderOptions) {
+        self.voice = Some(voice);
+        self.render = options;
+    }
+
+    /// The announcements rendered since the last call, oldest first, on a
+    /// board without a speaker.
+    pub fn take_rendered(&mut self) -> Vec<(CallView, Pcm)> {
+        std::mem::take(&mut self.rendered)
+    }
+
     /// The board state.
     pub fn board(&self) -> &Board {
         &self.board
@@ -208,11 +244,11 @@ impl BoardApp {
         for effect in effects {
             match effect {
                 Effect::Announce { call, plan } => {
-                    let (Some(voice), Some(speaker)) = (&self.voice, &mut self.speaker) else {
+                    let Some(voice) = &self.voice else {
                         continue;
                     };
-                    match render(voice, &plan, &self.render) {
-                        Ok(pcm) => {
+                    match (render(voice, &plan, &self.render), &mut self.speaker) {
+                        (Ok(pcm), Some(speaker)) => {
                             let id = speaker.play(pcm);
                             tracing::info!(
                                 "announcing {} to counter {} ({id})",
@@ -220,7 +256,14 @@ impl BoardApp {
                                 call.counter_id
                             );
                         }
-                        Err(e) => tracing::warn!("cannot render the call of {}: {e}", call.number),
+                        (Ok(pcm), None) => {
+                            if self.rendered.len() < RENDERED_KEPT {
+                                self.rendered.push((*call, pcm));
+                            }
+                        }
+                        (Err(e), _) => {
+                            tracing::warn!("cannot render the call of {}: {e}", call.number);
+                        }
                     }
                 }
                 Effect::Resync => {
