@@ -249,12 +249,16 @@ impl BoardApp {
                     };
                     match (render(voice, &plan, &self.render), &mut self.speaker) {
                         (Ok(pcm), Some(speaker)) => {
+                            // Queued even when silent: the speaker retries the
+                            // device on an announcement now and then.
                             let id = speaker.play(pcm);
-                            tracing::info!(
-                                "announcing {} to counter {} ({id})",
-                                call.number,
-                                call.counter_id
-                            );
+                            if self.board.silent().is_none() {
+                                tracing::info!(
+                                    "announcing {} to counter {} ({id})",
+                                    call.number,
+                                    call.counter_id
+                                );
+                            }
                         }
                         (Ok(pcm), None) => {
                             if self.rendered.len() < RENDERED_KEPT {
