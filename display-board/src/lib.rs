@@ -1,9 +1,18 @@
 //! Banli display board (显示屏): shows every call and announces it by voice.
 //!
-//! This crate holds the board's audio side so far; the egui app that draws
-//! the hall comes on top of it.
+//! The board connects to the server's event stream, keeps the hall's state
+//! in a plain [`Board`](board::Board), draws it with egui (a full-screen hall
+//! board or a small counter screen) and speaks each call once.
 //!
 //! # Layout
+//! - [`config`]: `board.toml`, read and checked at start.
+//! - [`board`]: pure state: stream messages and the time go in, effects
+//!   (announce, resync, report status) come out. No egui, no I/O.
+//! - [`client`]: the WebSocket client on a background tokio runtime;
+//!   [`client::spawn`] is also what end-to-end tests use.
+//! - [`app`]: the eframe app joining board, client, speaker and screen.
+//! - [`ui`]: drawing functions (hall and counter screens); [`theme`] holds
+//!   every colour, [`fonts`] the embedded CJK font.
 //! - [`announcer`]: pure: a [`CallView`](banli_core::wire::CallView) and the
 //!   board's languages become a [`Plan`](announcer::Plan) of voice clips
 //!   (chime, 「请 A023 号到 5 号窗口办理」, "Number A023, please go to
@@ -19,6 +28,75 @@
 //! `display-board/voice/generate.sh`.
 
 pub mod announcer;
+pub mod app;
+pub mod board;
+pub mod client;
+pub mod config;
+pub mod fonts;
 pub mod render;
 pub mod speaker;
+pub mod theme;
+pub mod ui;
 pub mod voice;
+
+use std::path::{Path, PathBuf};
+
+use announcer::Lang;
+use config::BoardConfig;
+
+/// Runs the board window until it is closed.
+///
+/// # Errors
+/// When no window can be opened (no display, no OpenGL).
+pub fn run(config: BoardConfig) -> anyhow::Result<()> {
+    let viewport = egui::ViewportBuilder::default()
+        .with_title("Banli 显示屏")
+        .with_inner_size([1920.0, 1080.0])
+        .with_fullscreen(config.fullscreen);
+    let options = eframe::NativeOptions {
+        viewport,
+        ..eframe::NativeOptions::default()
+    };
+    eframe::run_native(
+        "banli-board",
+        options,
+        Box::new(move |cc| Ok(Box::new(app::BoardApp::start(&cc.egui_ctx, &config)))),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot open the board's window: {e}"))
+}
+
+/// The voice pack folder of each configured language: the configured one,
+/// or the default.
+pub fn voice_dirs(config: &BoardConfig) -> Vec<(Lang, PathBuf)> {
+    let mut dirs: Vec<(Lang, PathBuf)> = Vec::new();
+    for &lang in &config.languages {
+        if dirs.iter().any(|(l, _)| *l == lang) {
+            continue;
+        }
+        let dir = match lang {
+            Lang::Zh => config.voice_zh.clone(),
+            Lang::En => config.voice_en.clone(),
+        }
+        .unwrap_or_else(|| default_voice_dir(lang));
+        dirs.push((lang, dir));
+    }
+    dirs
+}
+
+/// `assets/voice/LANG` in the working directory if it is there (a checkout
+/// or an installed board's folder), else beside the executable, else in the
+/// source tree this binary was built from.
+pub fn default_voice_dir(lang: Lang) -> PathBuf {
+    let relative = Path::new("assets").join("voice").join(lang.code());
+    let beside_exe = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(&relative)));
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(&relative);
+    [Some(relative.clone()), beside_exe]
+        .into_iter()
+        .flatten()
+        .find(|dir| dir.is_dir())
+        .unwrap_or(built_from)
+}

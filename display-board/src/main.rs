@@ -1,8 +1,8 @@
 //! `banli-board`: the display board binary.
 //!
+//! `banli-board --config board.toml` runs the board (the default command);
 //! `banli-board say A023 5 --out call.wav` renders an announcement to a file
-//! (or plays it with `--play`, to check a hall's speakers). Without a
-//! subcommand it will run the board; that window is not built yet.
+//! (or plays it with `--play`, to check a hall's speakers).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use banli_board::announcer::{self, Lang};
+use banli_board::config::BoardConfig;
+use banli_board::default_voice_dir;
 use banli_board::render::{Pcm, RenderOptions, render};
 use banli_board::speaker::{Speaker, SpeakerEvent, SpeakerOptions};
 use banli_board::voice::Voice;
@@ -20,6 +22,9 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Parser)]
 #[command(name = "banli-board", version, about = "Banli display board (显示屏)")]
 struct Cli {
+    /// The board's configuration file.
+    #[arg(long, value_name = "FILE", default_value = "board.toml", global = true)]
+    config: PathBuf,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -71,13 +76,7 @@ fn parse_volume(s: &str) -> Result<f32, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None | Some(Command::Run) => {
-            eprintln!(
-                "banli-board: the board's window is not built yet; \
-                 `banli-board say NUMBER COUNTER --out FILE` renders an announcement"
-            );
-            return ExitCode::from(2);
-        }
+        None | Some(Command::Run) => run_board(&cli.config),
         Some(Command::Say(args)) => say(args),
     };
     match result {
@@ -87,6 +86,17 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn run_board(path: &Path) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let config = BoardConfig::load(path)?;
+    banli_board::run(config)
 }
 
 fn say(args: SayArgs) -> anyhow::Result<()> {
@@ -143,22 +153,4 @@ fn play(pcm: Pcm) -> anyhow::Result<()> {
             Err(_) => bail!("the announcement did not finish within {bound:?}"),
         }
     }
-}
-
-/// `assets/voice/LANG` in the working directory if it is there (a checkout
-/// or an installed board's folder), else beside the executable, else in the
-/// source tree this binary was built from.
-fn default_voice_dir(lang: Lang) -> PathBuf {
-    let relative = Path::new("assets").join("voice").join(lang.code());
-    let beside_exe = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join(&relative)));
-    let built_from = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(&relative);
-    [Some(relative.clone()), beside_exe]
-        .into_iter()
-        .flatten()
-        .find(|dir| dir.is_dir())
-        .unwrap_or(built_from)
 }

@@ -121,11 +121,27 @@ fn say_plays_on_the_alsa_null_device() {
 }
 
 #[test]
-fn without_a_subcommand_it_says_the_window_is_not_built_yet() {
-    let run = board(&[]);
-    assert_eq!(run.status.code(), Some(2));
+fn without_a_subcommand_it_runs_the_board_and_checks_its_config_first() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("board.toml");
+    let run = board(&["--config", missing.to_str().expect("a UTF-8 temp path")]);
+    assert_eq!(run.status.code(), Some(1));
     assert!(
-        text(&run.stderr).contains("not built yet"),
+        text(&run.stderr).contains("cannot read"),
+        "{}",
+        text(&run.stderr)
+    );
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "server = \"http://127.0.0.1:1\"\ntoken = \"t\"\nvolume = 7\n",
+    )
+    .expect("write config");
+    let run = board(&["--config", bad.to_str().expect("a UTF-8 temp path")]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        text(&run.stderr).contains("volume:"),
         "{}",
         text(&run.stderr)
     );
