@@ -267,6 +267,8 @@ async fn a_clerk_calls_finishes_and_transfers_from_the_counter_console() {
     b.text_until("#my-served", |t| t == "1").await;
 
     // 受理 → 收费: F002 goes to the cashier's queue and keeps its number.
+    b.text_until("#transfer-to", |t| t.contains("统一收费"))
+        .await;
     b.client
         .find(Locator::Css("#transfer-to option[value='cashier']"))
         .await
