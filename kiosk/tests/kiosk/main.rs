@@ -4,6 +4,7 @@
 
 mod cli;
 mod printing;
+mod screens;
 
 use std::time::Duration;
 

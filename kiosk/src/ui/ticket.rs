@@ -1,0 +1,124 @@
+//! Issuing, a refusal, and the ticket itself: the number very large, the
+//! people ahead, the wait and the QR code, and what the printer did. When
+//! printing fails the message is in both languages and asks for a photo.
+
+use std::time::Instant;
+
+use banli_core::wire::{ApiError, IssuedTicket};
+use egui::RichText;
+
+use super::widgets;
+use crate::state::{KioskState, PrintState};
+use crate::text::{EN, ZH};
+use crate::theme::THEME;
+
+/// Waiting for the server.
+pub fn issuing_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant, retrying: bool) {
+    let t = k.lang.text();
+    ui.vertical_centered(|ui| {
+        ui.add_space(80.0);
+        ui.label(RichText::new(t.issuing).text_style(egui::TextStyle::Heading));
+        ui.spinner();
+        if retrying {
+            ui.label(
+                RichText::new(format!("{} / {}", ZH.retrying, EN.retrying))
+                    .color(THEME.warning_text),
+            );
+            ui.add_space(24.0);
+            if widgets::small_button(ui, t.cancel, false).clicked() {
+                k.cancel_issue(now);
+            }
+        }
+    });
+}
+
+/// The server said no (closed, unknown booking code…): both languages.
+pub fn issue_failed_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant, error: &ApiError) {
+    let t = k.lang.text();
+    widgets::warning_box(
+        ui,
+        &format!("{} / {}", ZH.error_title, EN.error_title),
+        &format!("{}\n{}", error.message_zh, error.message),
+    );
+    ui.add_space(24.0);
+    if widgets::big_button(ui, t.home).clicked() {
+        k.tap_home(now);
+    }
+}
+
+/// The ticket.
+pub fn ticket_ui(
+    ui: &mut egui::Ui,
+    k: &mut KioskState,
+    now: Instant,
+    issued: &IssuedTicket,
+    progress_url: &str,
+    print: &PrintState,
+) {
+    let t = k.lang.text();
+    let ticket = &issued.ticket;
+    if let PrintState::Failed {
+        message_zh,
+        message_en,
+    } = print
+    {
+        widgets::warning_box(
+            ui,
+            &format!("{} / {}", ZH.photograph, EN.photograph),
+            &format!(
+                "{message_zh}\n{message_en}\n{} {}",
+                ZH.ticket_valid, EN.ticket_valid
+            ),
+        );
+    }
+    ui.vertical_centered(|ui| {
+        ui.label(RichText::new(t.your_number).color(THEME.muted));
+        let size = if k.large_text { 220.0 } else { 180.0 };
+        ui.label(
+            RichText::new(&ticket.number)
+                .size(size)
+                .family(egui::FontFamily::Name(crate::theme::BOLD.into()))
+                .color(THEME.number),
+        );
+        ui.label(
+            RichText::new(format!(
+                "{}  {}",
+                ticket.service_name_zh, ticket.service_name_en
+            ))
+            .text_style(egui::TextStyle::Heading),
+        );
+        ui.label(format!(
+            "{} · {}",
+            t.ahead(ticket.ahead),
+            t.wait(ticket.estimated_wait_minutes)
+        ));
+        ui.add_space(12.0);
+        widgets::qr_code(ui, progress_url, if k.large_text { 300.0 } else { 260.0 });
+        ui.label(RichText::new(t.scan_progress).color(THEME.muted));
+        ui.label(
+            RichText::new(format!(
+                "{} {}  {} {}",
+                t.ticket_id, ticket.id, t.query_code, issued.query_code
+            ))
+            .color(THEME.muted),
+        );
+        ui.add_space(12.0);
+        match print {
+            PrintState::Printing => {
+                ui.label(t.printing);
+            }
+            PrintState::Printed => {
+                ui.label(
+                    RichText::new(t.printed)
+                        .text_style(egui::TextStyle::Heading)
+                        .color(THEME.green),
+                );
+            }
+            PrintState::Failed { .. } => {}
+        }
+        ui.add_space(12.0);
+        if widgets::big_button(ui, t.done).clicked() {
+            k.tap_home(now);
+        }
+    });
+}
