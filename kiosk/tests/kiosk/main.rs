@@ -3,6 +3,7 @@
 //! `banli-kiosk` binary's maintenance commands.
 
 mod cli;
+mod client;
 mod printing;
 mod screens;
 
