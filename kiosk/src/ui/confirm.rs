@@ -33,7 +33,7 @@ pub fn confirm_ui(
         ));
     }
     ui.separator();
-    ui.label(RichText::new(t.bring_materials).strong());
+    widgets::section(ui, t.bring_materials);
     let materials: Vec<String> = k
         .guide_item_for(service_id)
         .map(|item| {
@@ -49,7 +49,9 @@ pub fn confirm_ui(
                 .collect()
         })
         .unwrap_or_default();
-    let footer = crate::theme::touch_height(k.large_text) * 2.8;
+    let footer = crate::theme::touch_height(k.large_text) * 2.2
+        + crate::theme::body_size(k.large_text) * 1.2
+        + 24.0;
     egui::ScrollArea::vertical()
         .max_height((ui.available_height() - footer).max(100.0))
         .show(ui, |ui| {
@@ -60,7 +62,7 @@ pub fn confirm_ui(
                 ui.label(m);
             }
         });
-    ui.add_space(12.0);
+    widgets::pin_to_bottom(ui, footer);
     let issuing = k.is_issuing();
     if ui
         .add_enabled_ui(issuing, |ui| {
@@ -71,7 +73,7 @@ pub fn confirm_ui(
     {
         fx.extend(k.confirm(now));
     }
-    if widgets::small_button(ui, t.back, false).clicked() {
+    if widgets::big_button(ui, t.back).clicked() {
         k.tap_back_to_services(now);
     }
 }

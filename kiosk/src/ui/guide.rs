@@ -13,11 +13,12 @@ use crate::theme::THEME;
 
 fn back_row(ui: &mut egui::Ui, k: &mut KioskState, now: Instant) {
     let t = k.lang.text();
-    ui.horizontal(|ui| {
-        if widgets::small_button(ui, t.back, false).clicked() {
+    widgets::pin_to_bottom(ui, crate::theme::touch_height(k.large_text) + 24.0);
+    ui.columns(2, |cols| {
+        if widgets::big_button(&mut cols[0], t.back).clicked() {
             k.guide_back(now);
         }
-        if widgets::small_button(ui, t.home, false).clicked() {
+        if widgets::big_button(&mut cols[1], t.home).clicked() {
             k.tap_home(now);
         }
     });
@@ -148,9 +149,9 @@ pub fn detail_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant, item_id: &
             } else {
                 &item.fee_zh
             };
-            ui.label(RichText::new(t.fee).strong());
+            widgets::section(ui, t.fee);
             ui.label(fee);
-            ui.label(RichText::new(t.materials).strong());
+            widgets::section(ui, t.materials);
             for (i, m) in item.materials.iter().enumerate() {
                 let name = if en && !m.name_en.is_empty() {
                     &m.name_en

@@ -13,16 +13,19 @@ use crate::state::{KioskState, Lane, ServerLink};
 use crate::text::{Lang, Text};
 use crate::theme::THEME;
 
-/// The label of a service button: both names, then the queue or why it
-/// is closed. Tests find buttons by the names inside it.
-pub fn service_label(s: &ServiceView, lang: Lang) -> String {
+/// The status line of a service button: the queue, or why it is closed.
+pub fn service_status(s: &ServiceView, lang: Lang) -> String {
     let t = lang.text();
-    let status = if s.is_open {
-        format!(
-            "{} · {}",
-            t.waiting_count(s.waiting),
-            t.wait(s.estimated_wait_minutes)
-        )
+    if s.is_open {
+        if s.waiting == 0 {
+            t.no_wait.to_owned()
+        } else {
+            format!(
+                "{} · {}",
+                t.waiting_count(s.waiting),
+                t.wait(s.estimated_wait_minutes)
+            )
+        }
     } else {
         let why = s.closed_reason.map(|r| match lang {
             Lang::Zh => r.message_zh().to_owned(),
@@ -32,8 +35,7 @@ pub fn service_label(s: &ServiceView, lang: Lang) -> String {
             Some(why) => format!("{} · {why}", t.closed),
             None => t.closed.to_owned(),
         }
-    };
-    format!("{}  {}\n{status}", s.name_zh, s.name_en)
+    }
 }
 
 /// The lane's banner text.
@@ -67,21 +69,33 @@ pub fn home_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant) {
         ui.label(RichText::new(t.loading).color(THEME.muted));
     }
     let issuing = k.is_issuing();
-    let services: Vec<(ServiceId, String, bool)> = k
+    let services: Vec<(ServiceId, [String; 3], bool)> = k
         .lane_services()
         .iter()
-        .map(|s| (s.id.clone(), service_label(s, k.lang), s.is_open))
+        .map(|s| {
+            let label = [
+                s.name_zh.clone(),
+                s.name_en.clone(),
+                service_status(s, k.lang),
+            ];
+            (s.id.clone(), label, s.is_open)
+        })
         .collect();
     if services.is_empty() && k.link == ServerLink::Up {
         ui.label(t.no_services);
     }
-    let footer = crate::theme::touch_height(k.large_text) * 2.6;
+    let footer = crate::theme::touch_height(k.large_text) * 2.6
+        + crate::theme::body_size(k.large_text) * 2.6
+        + 16.0;
     let mut tapped = None;
     egui::ScrollArea::vertical()
         .max_height((ui.available_height() - footer).max(100.0))
         .show(ui, |ui| {
             for (id, label, open) in &services {
-                let r = ui.add_enabled_ui(issuing && *open, |ui| widgets::big_button(ui, label));
+                let [zh, en, status] = label;
+                let r = ui.add_enabled_ui(issuing && *open, |ui| {
+                    widgets::service_button(ui, zh, en, status, *open)
+                });
                 if r.inner.clicked() {
                     tapped = Some(id.clone());
                 }
@@ -90,20 +104,21 @@ pub fn home_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant) {
     if let Some(id) = tapped {
         k.tap_service(now, &id);
     }
-    ui.add_space(12.0);
+    // The other ways in sit at the bottom, under the citizen's hand.
+    widgets::pin_to_bottom(ui, footer);
     ui.columns(2, |cols| {
         if k.lane == Lane::Normal {
-            if widgets::big_button(&mut cols[0], t.green_channel).clicked() {
+            if widgets::action_button(&mut cols[0], t.green_channel, THEME.green).clicked() {
                 k.tap_green_channel(now);
             }
-            if widgets::big_button(&mut cols[1], t.appointment).clicked() {
+            if widgets::action_button(&mut cols[1], t.appointment, THEME.primary).clicked() {
                 k.tap_appointment(now);
             }
         }
-        if widgets::big_button(&mut cols[0], t.guide).clicked() {
+        if widgets::action_button(&mut cols[0], t.guide, THEME.primary).clicked() {
             k.tap_guide(now);
         }
-        if widgets::big_button(&mut cols[1], t.progress).clicked() {
+        if widgets::action_button(&mut cols[1], t.progress, THEME.primary).clicked() {
             k.tap_progress(now);
         }
     });

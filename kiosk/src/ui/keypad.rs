@@ -46,6 +46,9 @@ pub fn keypad_ui(
         ui.label(RichText::new(t.wrong_pin).color(THEME.warning_text));
     }
     let h = theme::touch_height(k.large_text);
+    // Three keys fill the width: big targets for any finger.
+    let kw = ((ui.available_width() - 32.0) / 3.0).floor();
+    let kh = (h * 1.5).floor();
     let mut pressed: Option<char> = None;
     let mut delete = false;
     let mut clear = false;
@@ -54,11 +57,11 @@ pub fn keypad_ui(
         .show(ui, |ui| {
             let key = |ui: &mut egui::Ui, label: &str| {
                 ui.add(
-                    egui::Button::new(RichText::new(label).size(h * 0.45).color(THEME.button_text))
+                    egui::Button::new(RichText::new(label).size(h * 0.5).color(THEME.button_text))
                         .fill(THEME.button)
                         .stroke(egui::Stroke::new(2.0, THEME.primary))
                         .corner_radius(12.0)
-                        .min_size(egui::vec2(h * 2.0, h)),
+                        .min_size(egui::vec2(kw, kh)),
                 )
             };
             for row in [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]] {
@@ -89,7 +92,7 @@ pub fn keypad_ui(
     if clear {
         k.keypad_clear(now);
     }
-    ui.add_space(16.0);
+    widgets::pin_to_bottom(ui, h * 2.2 + theme::body_size(k.large_text) * 1.2 + 24.0);
     if ui
         .add_enabled_ui(!digits.is_empty(), |ui| {
             widgets::primary_button(ui, submit, THEME.primary)
@@ -99,7 +102,7 @@ pub fn keypad_ui(
     {
         fx.extend(k.keypad_submit(now));
     }
-    if widgets::small_button(ui, t.back, false).clicked() {
+    if widgets::big_button(ui, t.back).clicked() {
         k.tap_home(now);
     }
 }

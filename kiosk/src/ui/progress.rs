@@ -66,8 +66,11 @@ pub fn progress_ui(
         }
         match view.status {
             TicketStatus::Waiting => {
-                ui.label(t.ahead(view.ahead));
-                ui.label(t.wait(view.estimated_wait_minutes));
+                ui.label(RichText::new(t.ahead(view.ahead)).text_style(egui::TextStyle::Heading));
+                ui.label(
+                    RichText::new(t.wait(view.estimated_wait_minutes))
+                        .text_style(egui::TextStyle::Heading),
+                );
             }
             TicketStatus::Called => {
                 let counter = view
@@ -87,10 +90,11 @@ pub fn progress_ui(
         if view.can_requeue && widgets::primary_button(ui, t.requeue, THEME.green).clicked() {
             fx.extend(k.tap_requeue(now));
         }
-        if widgets::big_button(ui, t.home).clicked() {
-            k.tap_home(now);
-        }
     });
+    widgets::pin_to_bottom(ui, crate::theme::touch_height(k.large_text) + 24.0);
+    if widgets::big_button(ui, t.home).clicked() {
+        k.tap_home(now);
+    }
 }
 
 /// The server said no (unknown ticket, wrong code) or did not answer.

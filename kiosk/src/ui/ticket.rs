@@ -73,7 +73,7 @@ pub fn ticket_ui(
     }
     ui.vertical_centered(|ui| {
         ui.label(RichText::new(t.your_number).color(THEME.muted));
-        let size = if k.large_text { 220.0 } else { 180.0 };
+        let size = if k.large_text { 300.0 } else { 260.0 };
         ui.label(
             RichText::new(&ticket.number)
                 .size(size)
@@ -93,7 +93,7 @@ pub fn ticket_ui(
             t.wait(ticket.estimated_wait_minutes)
         ));
         ui.add_space(12.0);
-        widgets::qr_code(ui, progress_url, if k.large_text { 300.0 } else { 260.0 });
+        widgets::qr_code(ui, progress_url, 340.0);
         ui.label(RichText::new(t.scan_progress).color(THEME.muted));
         ui.label(
             RichText::new(format!(
@@ -116,9 +116,9 @@ pub fn ticket_ui(
             }
             PrintState::Failed { .. } => {}
         }
-        ui.add_space(12.0);
-        if widgets::big_button(ui, t.done).clicked() {
-            k.tap_home(now);
-        }
     });
+    widgets::pin_to_bottom(ui, crate::theme::touch_height(k.large_text) + 24.0);
+    if widgets::big_button(ui, t.done).clicked() {
+        k.tap_home(now);
+    }
 }
