@@ -504,14 +504,23 @@ impl KioskState {
 
     /// When [`KioskState::tick`] next has something to do.
     pub fn next_deadline(&self) -> Option<Instant> {
-        let mut deadlines = vec![self.services_due, self.guide_due, self.printer_due];
-        if self.screen != Screen::Home || self.lang != Lang::Zh || self.large_text {
+        // A fetch already on its way is not due again until it answers; a
+        // past deadline here would make the app repaint without pause.
+        let mut deadlines = vec![
+            self.services_due.filter(|_| !self.services_in_flight),
+            self.guide_due.filter(|_| !self.guide_in_flight),
+            self.printer_due,
+        ];
+        let printing = matches!(self.screen, Screen::Ticket { until: None, .. });
+        if !printing && (self.screen != Screen::Home || self.lang != Lang::Zh || self.large_text) {
             deadlines.push(Some(self.last_touch + self.settings.idle_timeout));
         }
         if let Screen::Ticket { until, .. } = &self.screen {
             deadlines.push(*until);
         }
-        if let Some(p) = &self.pending {
+        if let Some(p) = &self.pending
+            && !p.in_flight
+        {
             deadlines.push(p.retry_at);
         }
         deadlines.into_iter().flatten().min()

@@ -342,3 +342,21 @@ fn admin_pin_guards_settings() {
         [Effect::Print(PrintJob { ticket: None, .. })]
     ));
 }
+
+#[test]
+fn no_deadline_in_the_past_while_fetches_are_on_their_way() {
+    let t0 = Instant::now();
+    let mut k = ready_kiosk(t0);
+    // A poll goes out; while it is on its way a ticket asks for a refresh.
+    let t1 = k.next_deadline().expect("poll due");
+    assert!(k.tick(t1).contains(&Effect::FetchServices));
+    k.tap_service(t1, &sid("tax"));
+    let key = key_of(&k.confirm(t1));
+    let _ = k.handle_issued(t1, &key, Ok(issued(9, "F009", "tax")));
+    let later = t1 + Duration::from_millis(500);
+    let _ = k.tick(later);
+    assert!(
+        k.next_deadline().is_none_or(|d| d > later),
+        "a past deadline means repainting without pause"
+    );
+}
