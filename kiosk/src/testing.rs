@@ -57,3 +57,58 @@ pub fn issued(id: u64, number: &str, service_id: &str) -> banli_core::wire::Issu
     }))
     .expect("fixture parses")
 }
+
+/// Runs effects synchronously, feeding each answer straight back into the
+/// state: the kiosk without threads or a window, for end-to-end tests
+/// against a real server (and a real or fake printer).
+pub struct BlockingShell {
+    /// The HTTP client (its blocking calls are used).
+    pub client: crate::client::Client,
+    /// The printer.
+    pub printer: crate::printer::Printer,
+    /// Every status report sent, in order.
+    pub reports: Vec<banli_core::wire::DeviceStatusReport>,
+}
+
+impl BlockingShell {
+    /// Runs `effects` and everything they lead to.
+    pub fn run(&mut self, k: &mut KioskState, now: Instant, effects: Vec<crate::state::Effect>) {
+        use crate::state::{Effect, outcome_of_error, outcome_of_status};
+        let mut queue: std::collections::VecDeque<Effect> = effects.into();
+        while let Some(effect) = queue.pop_front() {
+            let more = match effect {
+                Effect::FetchServices => k.handle_services(now, self.client.get_services()),
+                Effect::FetchGuide => k.handle_guide(now, self.client.get_guide()),
+                Effect::RequestTicket {
+                    idempotency_key,
+                    request,
+                } => {
+                    let r = self.client.post_ticket(&idempotency_key, &request);
+                    k.handle_issued(now, &idempotency_key, r)
+                }
+                Effect::Print(job) => {
+                    let outcome = match self.printer.print(&job.bytes) {
+                        Ok(report) => outcome_of_status(report.status),
+                        Err(e) => outcome_of_error(&e),
+                    };
+                    k.handle_print(now, job.ticket, outcome)
+                }
+                Effect::CheckPrinter => Vec::new(),
+                Effect::ReportStatus(report) => {
+                    let _ = self.client.post_status(&report);
+                    self.reports.push(report);
+                    Vec::new()
+                }
+                Effect::FetchTicket { id, code } => {
+                    let r = self.client.get_ticket(id, &code);
+                    k.handle_ticket_view(now, &code, false, r)
+                }
+                Effect::Requeue { id, code } => {
+                    let r = self.client.post_requeue(id, &code);
+                    k.handle_ticket_view(now, &code, true, r)
+                }
+            };
+            queue.extend(more);
+        }
+    }
+}

@@ -4,6 +4,7 @@
 
 mod cli;
 mod client;
+mod live;
 mod printing;
 mod screens;
 
