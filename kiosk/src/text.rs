@@ -105,6 +105,12 @@ pub struct Text {
     pub unknown: &'static str,
     pub error_title: &'static str,
     pub no_services: &'static str,
+    pub printer_down: &'static str,
+    pub pr_paper_near_end: &'static str,
+    pub pr_paper_out: &'static str,
+    pub pr_cover_open: &'static str,
+    pub pr_offline: &'static str,
+    pub pr_error: &'static str,
 }
 
 /// 中文.
@@ -186,6 +192,12 @@ pub const ZH: Text = Text {
     unknown: "未知",
     error_title: "无法取号",
     no_services: "暂无可办理的业务",
+    printer_down: "打印机暂不能出票，取号后号码显示在屏幕上",
+    pr_paper_near_end: "纸将用完",
+    pr_paper_out: "缺纸",
+    pr_cover_open: "机盖打开",
+    pr_offline: "无响应",
+    pr_error: "故障",
 };
 
 /// English.
@@ -267,6 +279,12 @@ pub const EN: Text = Text {
     unknown: "unknown",
     error_title: "Could not take a ticket",
     no_services: "No services available",
+    printer_down: "No paper tickets now; your number will be shown on screen",
+    pr_paper_near_end: "paper nearly out",
+    pr_paper_out: "out of paper",
+    pr_cover_open: "cover open",
+    pr_offline: "not responding",
+    pr_error: "fault",
 };
 
 impl Text {

@@ -44,7 +44,18 @@ pub fn confirm_ui(
                         Lang::En if !m.name_en.is_empty() => &m.name_en,
                         _ => &m.name_zh,
                     };
-                    format!("• {name}")
+                    let mut counts = Vec::new();
+                    if m.originals > 0 {
+                        counts.push(format!("{} {}", t.originals, m.originals));
+                    }
+                    if m.copies > 0 {
+                        counts.push(format!("{} {}", t.copies, m.copies));
+                    }
+                    if counts.is_empty() {
+                        format!("• {name}")
+                    } else {
+                        format!("• {name}（{}）", counts.join(" · "))
+                    }
                 })
                 .collect()
         })

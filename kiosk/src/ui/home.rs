@@ -10,7 +10,7 @@ use egui::RichText;
 
 use super::widgets;
 use crate::state::{KioskState, Lane, ServerLink};
-use crate::text::{Lang, Text};
+use crate::text::{EN, Lang, Text, ZH};
 use crate::theme::THEME;
 
 /// The status line of a service button: the queue, or why it is closed.
@@ -64,6 +64,14 @@ pub fn home_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant) {
         });
     } else {
         ui.label(RichText::new(t.choose_service).text_style(egui::TextStyle::Heading));
+    }
+    // Warn before the tap, not after: the number will be on screen only.
+    if let Some(p) = k.printer.as_ref().filter(|p| !p.printed()) {
+        widgets::warning_box(
+            ui,
+            &format!("{} / {}", ZH.printer_down, EN.printer_down),
+            &format!("{}\n{}", p.message_zh, p.message_en),
+        );
     }
     if k.link == ServerLink::Connecting {
         ui.label(RichText::new(t.loading).color(THEME.muted));

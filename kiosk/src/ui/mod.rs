@@ -13,6 +13,7 @@ pub mod widgets;
 
 use std::time::Instant;
 
+use banli_core::wire::PrinterState;
 use egui::RichText;
 
 use crate::state::{Effect, KioskState, Screen, ServerLink};
@@ -66,6 +67,18 @@ pub fn kiosk_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant) -> Vec<Effe
         }
     });
     fx
+}
+
+/// A printer state in words.
+pub fn printer_state_text(t: &crate::text::Text, state: PrinterState) -> &'static str {
+    match state {
+        PrinterState::Ok => t.online,
+        PrinterState::PaperNearEnd => t.pr_paper_near_end,
+        PrinterState::PaperOut => t.pr_paper_out,
+        PrinterState::CoverOpen => t.pr_cover_open,
+        PrinterState::Offline => t.pr_offline,
+        PrinterState::Error => t.pr_error,
+    }
 }
 
 /// Title, language switch and text size: on every screen.

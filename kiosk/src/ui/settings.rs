@@ -20,8 +20,13 @@ pub fn settings_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant, fx: &mut
     ui.label(format!("{}：{server}", t.server));
     let printer = match &k.printer {
         None => t.unknown.to_owned(),
-        Some(p) if p.message_zh.is_empty() => format!("{:?}", p.state),
-        Some(p) => format!("{:?} · {} {}", p.state, p.message_zh, p.detail),
+        Some(p) if p.message_zh.is_empty() => super::printer_state_text(t, p.state).to_owned(),
+        Some(p) => format!(
+            "{} · {} {}",
+            super::printer_state_text(t, p.state),
+            p.message_zh,
+            p.detail
+        ),
     };
     ui.label(format!("{}：{printer}", t.printer));
     ui.label(

@@ -296,3 +296,22 @@ fn staff_pin_opens_settings_and_prints_a_test_ticket() {
     let fx = std::mem::take(&mut h.state_mut().fx);
     assert!(matches!(fx.as_slice(), [Effect::Print(job)] if job.ticket.is_none()));
 }
+
+#[test]
+fn a_dead_printer_is_announced_on_home_before_the_tap() {
+    let mut h = harness(ready_kiosk(Instant::now()));
+    let now = h.state().now;
+    let fx = h.state_mut().k.handle_printer_check(
+        now,
+        outcome_of_error(&banli_kiosk::printer::PrintError::PaperOut),
+    );
+    assert!(
+        matches!(fx.as_slice(), [Effect::ReportStatus(r)] if r.printer.as_ref().is_some_and(|p| p.state == banli_core::wire::PrinterState::PaperOut))
+    );
+    settle(&mut h);
+    let title = format!("{} / {}", ZH.printer_down, EN.printer_down);
+    assert!(h.query_by_label(&title).is_some());
+    // Tickets can still be taken: the number is shown on screen.
+    click_containing(&mut h, "出入境证件");
+    assert!(matches!(h.state().k.screen, Screen::Confirm { .. }));
+}
