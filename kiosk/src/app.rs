@@ -139,6 +139,13 @@ impl KioskApp {
         if let Some(deadline) = self.state.next_deadline() {
             ctx.request_repaint_after(deadline.saturating_duration_since(now));
         }
+        // The ticket screen counts down the seconds to home.
+        if matches!(
+            self.state.screen,
+            crate::state::Screen::Ticket { until: Some(_), .. }
+        ) {
+            ctx.request_repaint_after(Duration::from_secs(1));
+        }
     }
 }
 

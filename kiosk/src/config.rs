@@ -1,4 +1,4 @@
-//! `kiosk.toml`: where the server is, the kiosk's token, its printer and
+//! `kiosk.toml` (see `kiosk/kiosk.example.toml`): where the server is, the kiosk's token, its printer and
 //! how the screen behaves. [`KioskConfig::load`] parses and validates it at
 //! start, and every problem names its field, so whoever sets a kiosk up
 //! can fix the file without reading code.
@@ -343,6 +343,16 @@ paper_mm = 76
         ] {
             assert!(text.contains(field), "{field} missing in {text}");
         }
+    }
+
+    #[test]
+    fn the_example_file_is_valid() {
+        let c = KioskConfig::parse("kiosk.example.toml", include_str!("../kiosk.example.toml"))
+            .expect("the example parses");
+        assert!(matches!(
+            c.transport,
+            TransportConfig::Serial { baud: 9600, .. }
+        ));
     }
 
     #[test]

@@ -106,6 +106,8 @@ pub struct Text {
     pub error_title: &'static str,
     pub no_services: &'static str,
     pub printer_down: &'static str,
+    pub priority_ticket: &'static str,
+    pub appointment_outside: &'static str,
     pub pr_paper_near_end: &'static str,
     pub pr_paper_out: &'static str,
     pub pr_cover_open: &'static str,
@@ -193,6 +195,8 @@ pub const ZH: Text = Text {
     error_title: "无法取号",
     no_services: "暂无可办理的业务",
     printer_down: "打印机暂不能出票，取号后号码显示在屏幕上",
+    priority_ticket: "优先号（绿色通道/预约）",
+    appointment_outside: "已过预约时段，按普通号排队",
     pr_paper_near_end: "纸将用完",
     pr_paper_out: "缺纸",
     pr_cover_open: "机盖打开",
@@ -280,6 +284,8 @@ pub const EN: Text = Text {
     error_title: "Could not take a ticket",
     no_services: "No services available",
     printer_down: "No paper tickets now; your number will be shown on screen",
+    priority_ticket: "Priority ticket",
+    appointment_outside: "Outside your booked time: you queue as a normal ticket",
     pr_paper_near_end: "paper nearly out",
     pr_paper_out: "out of paper",
     pr_cover_open: "cover open",
@@ -314,6 +320,15 @@ impl Text {
             format!("等候 {n} 人")
         } else {
             format!("{n} waiting")
+        }
+    }
+
+    /// 「N 秒后返回首页」 under the ticket.
+    pub fn back_home_in(&self, secs: u64) -> String {
+        if std::ptr::eq(self, &ZH) {
+            format!("{secs} 秒后返回首页")
+        } else {
+            format!("Back to the start in {secs} s")
         }
     }
 

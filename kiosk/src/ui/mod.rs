@@ -53,8 +53,11 @@ pub fn kiosk_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant) -> Vec<Effe
                 issued,
                 progress_url,
                 print,
-                ..
-            } => ticket::ticket_ui(ui, k, now, &issued, &progress_url, &print),
+                until,
+            } => {
+                let left = until.map(|t| t.saturating_duration_since(now).as_secs());
+                ticket::ticket_ui(ui, k, now, &issued, &progress_url, &print, left);
+            }
             Screen::GuideDepartments => guide::departments_ui(ui, k, now),
             Screen::GuideItems { department } => guide::items_ui(ui, k, now, &department),
             Screen::GuideDetail { item_id } => guide::detail_ui(ui, k, now, &item_id),

@@ -54,6 +54,7 @@ pub fn ticket_ui(
     issued: &IssuedTicket,
     progress_url: &str,
     print: &PrintState,
+    seconds_left: Option<u64>,
 ) {
     let t = k.lang.text();
     let ticket = &issued.ticket;
@@ -87,6 +88,12 @@ pub fn ticket_ui(
             ))
             .text_style(egui::TextStyle::Heading),
         );
+        if ticket.class.is_priority() {
+            ui.label(RichText::new(t.priority_ticket).color(THEME.green).strong());
+        }
+        if issued.appointment_outside_window {
+            ui.label(RichText::new(t.appointment_outside).color(THEME.warning_text));
+        }
         ui.label(format!(
             "{} · {}",
             t.ahead(ticket.ahead),
@@ -117,7 +124,19 @@ pub fn ticket_ui(
             PrintState::Failed { .. } => {}
         }
     });
-    widgets::pin_to_bottom(ui, crate::theme::touch_height(k.large_text) + 24.0);
+    widgets::pin_to_bottom(
+        ui,
+        crate::theme::touch_height(k.large_text)
+            + crate::theme::body_size(k.large_text) * 1.8
+            + 24.0,
+    );
+    ui.vertical_centered(|ui| {
+        if let Some(secs) = seconds_left {
+            ui.label(RichText::new(t.back_home_in(secs)).color(THEME.muted));
+        } else {
+            ui.label("");
+        }
+    });
     if widgets::big_button(ui, t.done).clicked() {
         k.tap_home(now);
     }
