@@ -315,3 +315,75 @@ fn a_dead_printer_is_announced_on_home_before_the_tap() {
     click_containing(&mut h, "出入境证件");
     assert!(matches!(h.state().k.screen, Screen::Confirm { .. }));
 }
+
+#[test]
+fn a_lost_answer_retries_with_the_same_key_and_can_be_cancelled() {
+    let mut h = harness(ready_kiosk(Instant::now()));
+    click_containing(&mut h, "税务");
+    click(&mut h, ZH.confirm_take);
+    let key = take_key(&mut h);
+    let now = h.state().now;
+    let _ =
+        h.state_mut()
+            .k
+            .handle_issued(now, &key, Err(ApiFailure::Unreachable("timed out".into())));
+    settle(&mut h);
+    let retrying = format!("{} / {}", ZH.retrying, EN.retrying);
+    assert!(h.query_by_label(&retrying).is_some());
+    let due = h.state().k.next_deadline().expect("retry due");
+    let fx = h.state_mut().k.tick(due);
+    assert!(fx.iter().any(
+        |e| matches!(e, Effect::RequestTicket { idempotency_key, .. } if *idempotency_key == key)
+    ));
+    click(&mut h, ZH.cancel);
+    assert_eq!(h.state().k.screen, Screen::Home);
+}
+
+#[test]
+fn a_refused_ticket_says_why_in_both_languages() {
+    let mut h = harness(ready_kiosk(Instant::now()));
+    click_containing(&mut h, "税务");
+    click(&mut h, ZH.confirm_take);
+    let key = take_key(&mut h);
+    let now = h.state().now;
+    let _ = h.state_mut().k.handle_issued(
+        now,
+        &key,
+        Err(ApiFailure::Rejected(banli_core::wire::ApiError {
+            code: "quota_reached".into(),
+            message: "today's quota is used up".into(),
+            message_zh: "今日号已取完".into(),
+            fields: Vec::new(),
+        })),
+    );
+    settle(&mut h);
+    assert!(h.query_by_label_contains("今日号已取完").is_some());
+    assert!(h.query_by_label_contains("quota is used up").is_some());
+    click(&mut h, ZH.home);
+    assert_eq!(h.state().k.screen, Screen::Home);
+}
+
+#[test]
+fn a_called_ticket_shows_its_counter() {
+    let mut h = harness(ready_kiosk(Instant::now()));
+    h.state_mut().k.tap_progress(Instant::now());
+    h.state_mut().k.keypad_digit(Instant::now(), '7');
+    let _ = h.state_mut().k.keypad_submit(Instant::now());
+    h.state_mut().k.keypad_digit(Instant::now(), '1');
+    let _ = h.state_mut().k.keypad_submit(Instant::now());
+    let mut view = issued(7, "B007", "exit-entry").ticket;
+    view.status = TicketStatus::Called;
+    view.counter_id = Some(banli_core::ids::CounterId(5));
+    view.counter_name_zh = Some("5 号窗口".into());
+    let now = h.state().now;
+    let _ = h
+        .state_mut()
+        .k
+        .handle_ticket_view(now, "1", false, Ok(view));
+    settle(&mut h);
+    assert!(h.query_by_label_contains("请到 5 号窗口").is_some());
+    assert!(
+        h.query_by_label(ZH.requeue).is_none(),
+        "only a no-show may queue again"
+    );
+}
