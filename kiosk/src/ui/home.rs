@@ -99,15 +99,20 @@ pub fn home_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant) {
     egui::ScrollArea::vertical()
         .max_height((ui.available_height() - footer).max(100.0))
         .show(ui, |ui| {
-            for (id, label, open) in &services {
-                let [zh, en, status] = label;
-                let r = ui.add_enabled_ui(issuing && *open, |ui| {
-                    widgets::service_button(ui, zh, en, status, *open)
-                });
-                if r.inner.clicked() {
-                    tapped = Some(id.clone());
+            // Landscape screens get two columns, so all services fit.
+            let columns = if ui.available_width() >= 1400.0 { 2 } else { 1 };
+            ui.columns(columns, |cols| {
+                for (i, (id, label, open)) in services.iter().enumerate() {
+                    let ui = &mut cols[i % columns];
+                    let [zh, en, status] = label;
+                    let r = ui.add_enabled_ui(issuing && *open, |ui| {
+                        widgets::service_button(ui, zh, en, status, *open)
+                    });
+                    if r.inner.clicked() {
+                        tapped = Some(id.clone());
+                    }
                 }
-            }
+            });
         });
     if let Some(id) = tapped {
         k.tap_service(now, &id);

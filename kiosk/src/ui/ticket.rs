@@ -72,58 +72,76 @@ pub fn ticket_ui(
             ),
         );
     }
-    ui.vertical_centered(|ui| {
-        ui.label(RichText::new(t.your_number).color(THEME.muted));
-        let size = if k.large_text { 300.0 } else { 260.0 };
-        ui.label(
-            RichText::new(&ticket.number)
-                .size(size)
-                .family(egui::FontFamily::Name(crate::theme::BOLD.into()))
-                .color(THEME.number),
-        );
-        ui.label(
-            RichText::new(format!(
-                "{}  {}",
-                ticket.service_name_zh, ticket.service_name_en
-            ))
-            .text_style(egui::TextStyle::Heading),
-        );
-        if ticket.class.is_priority() {
-            ui.label(RichText::new(t.priority_ticket).color(THEME.green).strong());
-        }
-        if issued.appointment_outside_window {
-            ui.label(RichText::new(t.appointment_outside).color(THEME.warning_text));
-        }
-        ui.label(format!(
-            "{} · {}",
-            t.ahead(ticket.ahead),
-            t.wait(ticket.estimated_wait_minutes)
-        ));
-        ui.add_space(12.0);
-        widgets::qr_code(ui, progress_url, 340.0);
-        ui.label(RichText::new(t.scan_progress).color(THEME.muted));
-        ui.label(
-            RichText::new(format!(
-                "{} {}  {} {}",
-                t.ticket_id, ticket.id, t.query_code, issued.query_code
-            ))
-            .color(THEME.muted),
-        );
-        ui.add_space(12.0);
-        match print {
-            PrintState::Printing => {
-                ui.label(t.printing);
+    let landscape = ui.available_width() > ui.available_height();
+    let large = k.large_text;
+    let number_block = |ui: &mut egui::Ui| {
+        ui.vertical_centered(|ui| {
+            ui.label(RichText::new(t.your_number).color(THEME.muted));
+            let size = if large { 300.0 } else { 260.0 };
+            ui.label(
+                RichText::new(&ticket.number)
+                    .size(size)
+                    .family(egui::FontFamily::Name(crate::theme::BOLD.into()))
+                    .color(THEME.number),
+            );
+            ui.label(
+                RichText::new(format!(
+                    "{}  {}",
+                    ticket.service_name_zh, ticket.service_name_en
+                ))
+                .text_style(egui::TextStyle::Heading),
+            );
+            if ticket.class.is_priority() {
+                ui.label(RichText::new(t.priority_ticket).color(THEME.green).strong());
             }
-            PrintState::Printed => {
-                ui.label(
-                    RichText::new(t.printed)
-                        .text_style(egui::TextStyle::Heading)
-                        .color(THEME.green),
-                );
+            if issued.appointment_outside_window {
+                ui.label(RichText::new(t.appointment_outside).color(THEME.warning_text));
             }
-            PrintState::Failed { .. } => {}
-        }
-    });
+            ui.label(format!(
+                "{} · {}",
+                t.ahead(ticket.ahead),
+                t.wait(ticket.estimated_wait_minutes)
+            ));
+            match print {
+                PrintState::Printing => {
+                    ui.label(t.printing);
+                }
+                PrintState::Printed => {
+                    ui.label(
+                        RichText::new(t.printed)
+                            .text_style(egui::TextStyle::Heading)
+                            .color(THEME.green),
+                    );
+                }
+                PrintState::Failed { .. } => {}
+            }
+        });
+    };
+    let qr_block = |ui: &mut egui::Ui| {
+        ui.vertical_centered(|ui| {
+            widgets::qr_code(ui, progress_url, 340.0);
+            ui.label(RichText::new(t.scan_progress).color(THEME.muted));
+            ui.label(
+                RichText::new(format!(
+                    "{} {}  {} {}",
+                    t.ticket_id, ticket.id, t.query_code, issued.query_code
+                ))
+                .color(THEME.muted),
+            );
+        });
+    };
+    // Portrait: number over QR code. Landscape: side by side.
+    if landscape {
+        ui.columns(2, |cols| {
+            number_block(&mut cols[0]);
+            cols[1].add_space(40.0);
+            qr_block(&mut cols[1]);
+        });
+    } else {
+        number_block(ui);
+        ui.add_space(12.0);
+        qr_block(ui);
+    }
     widgets::pin_to_bottom(
         ui,
         crate::theme::touch_height(k.large_text)
