@@ -23,6 +23,11 @@ use crate::theme::{self, THEME};
 /// Draws the whole kiosk for one frame and returns what it asks for.
 pub fn kiosk_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant) -> Vec<Effect> {
     theme::apply(ui.style_mut(), k.large_text);
+    // Any touch, on a button or not (scrolling the guide, reading), keeps
+    // the citizen's session alive.
+    if ui.input(|i| i.pointer.any_pressed() || i.pointer.any_down()) {
+        k.touch(now);
+    }
     let mut fx = Vec::new();
     let frame = egui::Frame::new()
         .fill(THEME.background)

@@ -387,3 +387,29 @@ fn a_called_ticket_shows_its_counter() {
         "only a no-show may queue again"
     );
 }
+
+#[test]
+fn a_touch_anywhere_restarts_the_idle_timer() {
+    let t0 = Instant::now();
+    let mut h = harness(ready_kiosk(t0));
+    click(&mut h, ZH.guide);
+    let later = t0 + h.state().k.settings.idle_timeout / 2;
+    h.state_mut().now = later;
+    // Press on empty space (bottom right of the heading line).
+    h.event(egui::Event::PointerButton {
+        pos: egui::pos2(1000.0, 130.0),
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    settle(&mut h);
+    let idle = h.state().k.settings.idle_timeout;
+    let _ = h.state_mut().k.tick(t0 + idle);
+    assert_eq!(
+        h.state().k.screen,
+        Screen::GuideDepartments,
+        "still reading"
+    );
+    let _ = h.state_mut().k.tick(later + idle);
+    assert_eq!(h.state().k.screen, Screen::Home);
+}
