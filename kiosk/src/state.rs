@@ -511,8 +511,10 @@ impl KioskState {
             self.guide_due.filter(|_| !self.guide_in_flight),
             self.printer_due,
         ];
-        let printing = matches!(self.screen, Screen::Ticket { until: None, .. });
-        if !printing && (self.screen != Screen::Home || self.lang != Lang::Zh || self.large_text) {
+        // The ticket screen has its own timer (longer after a failed print,
+        // for the photograph); the idle timeout does not cut it short.
+        let on_ticket = matches!(self.screen, Screen::Ticket { .. });
+        if !on_ticket && (self.screen != Screen::Home || self.lang != Lang::Zh || self.large_text) {
             deadlines.push(Some(self.last_touch + self.settings.idle_timeout));
         }
         if let Screen::Ticket { until, .. } = &self.screen {
@@ -560,7 +562,10 @@ impl KioskState {
         if let Screen::Ticket { until: Some(t), .. } = &self.screen
             && now >= *t
         {
+            // The citizen has gone with the number: reset for the next one.
             self.go_home();
+            self.lang = Lang::Zh;
+            self.large_text = false;
         }
         if now.saturating_duration_since(self.last_touch) >= self.settings.idle_timeout {
             self.reset_idle();
@@ -570,8 +575,8 @@ impl KioskState {
 
     /// Back home in Chinese at normal size, as the next citizen expects.
     fn reset_idle(&mut self) {
-        if matches!(self.screen, Screen::Ticket { until: None, .. }) {
-            // Still printing: the worker's answer will set the timer.
+        if matches!(self.screen, Screen::Ticket { .. }) {
+            // Its own timer ends it (set when printing ends).
             return;
         }
         self.go_home();

@@ -169,9 +169,15 @@ fn printer_error_keeps_number_and_reports() {
     assert!(
         matches!(print, PrintState::Failed { message_zh, message_en } if message_zh.contains("缺纸") && message_en.contains("out of paper"))
     );
-    // It stays longer than after a good print, for the photograph.
+    // It stays longer than after a good print, for the photograph, and
+    // longer than the idle timeout too.
     let _ = k.tick(t0 + k.settings.ticket_screen + Duration::from_secs(1));
     assert!(matches!(k.screen, Screen::Ticket { .. }));
+    assert!(k.settings.ticket_screen_failed > k.settings.idle_timeout);
+    let _ = k.tick(t0 + k.settings.idle_timeout + Duration::from_secs(1));
+    assert!(matches!(k.screen, Screen::Ticket { .. }));
+    let _ = k.tick(t0 + k.settings.ticket_screen_failed);
+    assert_eq!(k.screen, Screen::Home);
 }
 
 #[test]
