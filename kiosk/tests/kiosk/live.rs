@@ -58,7 +58,12 @@ fn take_a_ticket_print_it_and_look_it_up() {
     let fx = k.confirm(now);
     // The same request twice (a retry after a lost answer) is one ticket.
     let again = fx.clone();
+    // DESIGN target: tap → ticket bytes at the printer < 150 ms (loopback).
+    let tapped = Instant::now();
     shell.run(&mut k, now, fx);
+    let elapsed = tapped.elapsed();
+    eprintln!("confirm → issued and printed in {elapsed:?}");
+    assert!(elapsed < Duration::from_millis(150), "{elapsed:?}");
     let Screen::Ticket { issued, print, .. } = k.screen.clone() else {
         panic!("no ticket: {:?}", k.screen)
     };
