@@ -68,10 +68,13 @@ pub fn items_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant, department:
         .guide_items(department)
         .iter()
         .map(|i| {
-            let name = match k.lang {
+            let mut name = match k.lang {
                 Lang::En if !i.name_en.is_empty() => format!("{}\n{}", i.name_en, i.name_zh),
                 _ => i.name_zh.clone(),
             };
+            if i.on_the_spot {
+                name.push_str(&format!(" · {}", k.lang.text().on_the_spot_short));
+            }
             (i.id.clone(), name)
         })
         .collect();

@@ -185,7 +185,7 @@ fn guide_departments_items_detail() {
         .guide_items(&banli_core::ids::DepartmentId("exit-entry".into()))[0]
         .name_zh
         .clone();
-    click(&mut h, &first);
+    click_containing(&mut h, &first);
     assert!(matches!(h.state().k.screen, Screen::GuideDetail { .. }));
     for label in [ZH.fee, ZH.materials] {
         assert!(h.query_by_label(label).is_some(), "{label}");
