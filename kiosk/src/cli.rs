@@ -1,11 +1,13 @@
-//! The `banli-kiosk` command line: maintenance commands for whoever sets a
-//! kiosk up. The printer comes from flags for now; the kiosk's config file
-//! will name it once the app exists.
+//! The `banli-kiosk` command line: `--config kiosk.toml` runs the kiosk;
+//! the maintenance commands (`print-test`, `status`) take the printer from
+//! flags, so they work before a config file exists.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use banli_kiosk::app;
+use banli_kiosk::config::KioskConfig;
 use banli_kiosk::printer::{Printer, PrinterStatus, TransportConfig};
 use banli_kiosk::ticket_layout::{self, PaperWidth, PrinterModel, TicketPrint};
 use clap::{Args, Parser, Subcommand};
@@ -14,9 +16,18 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(version, about)]
 pub struct Cli {
-    /// A maintenance command; without one, the kiosk app would start.
+    /// A maintenance command; without one, the kiosk app starts.
     #[command(subcommand)]
     command: Option<Command>,
+    /// The kiosk's configuration (server, token, printer, screen).
+    #[arg(long, value_name = "PATH", env = "BANLI_KIOSK_CONFIG")]
+    config: Option<PathBuf>,
+    /// Open a window instead of taking the whole screen.
+    #[arg(long)]
+    windowed: bool,
+    /// Window size, e.g. 1080x1920 (with --windowed).
+    #[arg(long, value_name = "WxH")]
+    size: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,11 +123,29 @@ impl PrinterArgs {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => {
-            eprintln!(
-                "banli-kiosk: the kiosk app (GUI) is not built yet; \
-                 try `banli-kiosk print-test --help`"
-            );
-            Ok(ExitCode::from(2))
+            let Some(path) = cli.config else {
+                eprintln!(
+                    "banli-kiosk: name the kiosk's configuration with --config kiosk.toml \
+                     (or see `banli-kiosk print-test --help`)"
+                );
+                return Ok(ExitCode::from(2));
+            };
+            let config = match KioskConfig::load(&path) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("banli-kiosk: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let size = match cli.size.as_deref().map(parse_size).transpose() {
+                Ok(size) => size,
+                Err(e) => {
+                    eprintln!("banli-kiosk: --size: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            app::run(config, !cli.windowed, size)?;
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::PrintTest {
             printer,
@@ -147,6 +176,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `1080x1920` → (1080, 1920).
+fn parse_size(s: &str) -> Result<(f32, f32), String> {
+    let (w, h) = s.split_once('x').ok_or("write it as WIDTHxHEIGHT")?;
+    let w: f32 = w
+        .trim()
+        .parse()
+        .map_err(|_| format!("{w:?} is not a number"))?;
+    let h: f32 = h
+        .trim()
+        .parse()
+        .map_err(|_| format!("{h:?} is not a number"))?;
+    Ok((w, h))
 }
 
 /// One line about a status, for people.

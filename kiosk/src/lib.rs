@@ -16,11 +16,30 @@
 //!   can show. [`printer::fake`] is a fake printer on a pseudo-terminal or
 //!   a TCP port, for tests.
 //!
-//! The `banli-kiosk` binary has maintenance commands (`print-test`,
-//! `status`) on top of these.
+//! - [`state`]: pure. [`KioskState`](state::KioskState) is the whole
+//!   kiosk's behaviour: taps and server/printer answers go in with `now`,
+//!   [`Effect`](state::Effect)s come out. No egui, no I/O.
+//! - [`client`]: the HTTP client (ureq on worker threads), answers on a
+//!   channel; [`print_worker`]: the [`Printer`](printer::Printer) on its
+//!   own thread.
+//! - [`app`]: the eframe [`KioskApp`](app::KioskApp): `logic` drains the
+//!   workers into the state, `ui` draws through [`ui`] (one file per
+//!   screen). Words come from [`text`], colours, sizes and fonts from
+//!   [`theme`].
+//! - [`config`]: `kiosk.toml`, validated with errors that name the field.
+//! - [`testing`]: fixtures (demo services and guide) for tests.
 //!
-//! The touch-screen app (egui) is not built yet; it will sit on top of
-//! these modules.
+//! The `banli-kiosk` binary runs the app (`--config kiosk.toml`) and has
+//! maintenance commands (`print-test`, `status`).
 
+pub mod app;
+pub mod client;
+pub mod config;
+pub mod print_worker;
 pub mod printer;
+pub mod state;
+pub mod testing;
+pub mod text;
+pub mod theme;
 pub mod ticket_layout;
+pub mod ui;

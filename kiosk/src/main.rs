@@ -1,6 +1,6 @@
 //! `banli-kiosk`: the kiosk binary. Thin: parses the command line and
-//! hands off to [`cli::run`]. Without a subcommand it would start the
-//! touch-screen app, which is not built yet, so it says so and exits 2.
+//! hands off to [`cli::run`]. Without a subcommand it starts the
+//! touch-screen app from `--config kiosk.toml`.
 
 mod cli;
 

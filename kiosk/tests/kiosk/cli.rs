@@ -25,11 +25,24 @@ fn serial_path(fake: &FakePrinter) -> String {
 }
 
 #[test]
-fn without_a_command_it_says_the_gui_is_not_built() {
+fn without_a_command_it_asks_for_a_config() {
     let out = kiosk(&[]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("not built yet"), "{stderr}");
+    assert!(stderr.contains("--config"), "{stderr}");
+}
+
+#[test]
+fn a_bad_config_names_the_field_and_exits_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("kiosk.toml");
+    std::fs::write(&path, "server_url = \"nope\"\n").expect("write config");
+    let out = kiosk(&["--config", path.to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for field in ["server_url:", "device_token:", "admin_pin:", "printer:"] {
+        assert!(stderr.contains(field), "{field} not in {stderr}");
+    }
 }
 
 #[test]

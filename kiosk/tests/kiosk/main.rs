@@ -3,7 +3,10 @@
 //! `banli-kiosk` binary's maintenance commands.
 
 mod cli;
+mod client;
+mod live;
 mod printing;
+mod screens;
 
 use std::time::Duration;
 

@@ -1,0 +1,194 @@
+//! The eframe app: [`KioskApp`] owns the [`KioskState`], the HTTP
+//! [`Client`] and the [`PrintWorker`]. `logic` drains their channels into
+//! the state and runs the effects that come out; `ui` draws and runs the
+//! effects of taps. Repaints are scheduled for the state's next deadline
+//! only: an idle kiosk does not redraw.
+
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use crate::client::{Client, ClientConfig, Reply};
+use crate::config::KioskConfig;
+use crate::print_worker::{PrintWorker, PrinterReply};
+use crate::printer::Printer;
+use crate::state::{Effect, KioskState};
+
+/// Runs effects: the side-effecting half of the kiosk, kept apart so
+/// tests can record effects instead.
+pub trait Effects {
+    /// Carries out one effect.
+    fn run(&mut self, effect: Effect);
+}
+
+/// The real shell: HTTP and printer workers.
+pub struct Workers {
+    client: Client,
+    replies: Receiver<Reply>,
+    printer: PrintWorker,
+    printed: Receiver<PrinterReply>,
+}
+
+impl Workers {
+    /// Starts the workers; `wake` is called when either has an answer.
+    ///
+    /// # Errors
+    ///
+    /// The printer thread cannot be started.
+    pub fn start(config: &KioskConfig, wake: Arc<dyn Fn() + Send + Sync>) -> std::io::Result<Self> {
+        let (client, replies) = Client::new(
+            ClientConfig {
+                server_url: config.server_url.clone(),
+                device_token: config.device_token.clone(),
+                timeout: Duration::from_secs(5),
+            },
+            Arc::clone(&wake),
+        );
+        let (printer, printed) = PrintWorker::spawn(Printer::new(config.transport.clone()), wake)?;
+        Ok(Workers {
+            client,
+            replies,
+            printer,
+            printed,
+        })
+    }
+
+    /// Feeds every waiting answer to `state`; returns the effects.
+    pub fn drain(&self, state: &mut KioskState, now: Instant) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        while let Ok(reply) = self.replies.try_recv() {
+            fx.extend(match reply {
+                Reply::Services(r) => state.handle_services(now, r),
+                Reply::Guide(r) => state.handle_guide(now, r),
+                Reply::Issued {
+                    idempotency_key,
+                    result,
+                } => state.handle_issued(now, &idempotency_key, result),
+                Reply::Ticket {
+                    code,
+                    requeue,
+                    result,
+                } => state.handle_ticket_view(now, &code, requeue, result),
+                Reply::Reported(_) => Vec::new(),
+            });
+        }
+        while let Ok(reply) = self.printed.try_recv() {
+            fx.extend(match reply {
+                PrinterReply::Printed { ticket, outcome } => {
+                    state.handle_print(now, ticket, outcome)
+                }
+                PrinterReply::Checked(outcome) => state.handle_printer_check(now, outcome),
+            });
+        }
+        fx
+    }
+}
+
+impl Effects for Workers {
+    fn run(&mut self, effect: Effect) {
+        match effect {
+            Effect::FetchServices => self.client.fetch_services(),
+            Effect::FetchGuide => self.client.fetch_guide(),
+            Effect::RequestTicket {
+                idempotency_key,
+                request,
+            } => self.client.issue(idempotency_key, request),
+            Effect::Print(job) => self.printer.print(job),
+            Effect::CheckPrinter => self.printer.check(),
+            Effect::ReportStatus(report) => self.client.report(report),
+            Effect::FetchTicket { id, code } => self.client.fetch_ticket(id, code),
+            Effect::Requeue { id, code } => self.client.requeue(id, code),
+        }
+    }
+}
+
+/// The kiosk app.
+pub struct KioskApp {
+    /// Behaviour.
+    pub state: KioskState,
+    workers: Workers,
+}
+
+impl KioskApp {
+    /// Builds the app inside eframe: fonts, workers, first fetches.
+    ///
+    /// # Errors
+    ///
+    /// The printer thread cannot be started.
+    pub fn new(cc: &eframe::CreationContext<'_>, config: &KioskConfig) -> std::io::Result<Self> {
+        if let Some(e) = crate::theme::install(&cc.egui_ctx, config.font_path.as_deref()) {
+            eprintln!("banli-kiosk: font_path unreadable, using the embedded font: {e}");
+        }
+        let ctx = cc.egui_ctx.clone();
+        let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(move || ctx.request_repaint());
+        let mut workers = Workers::start(config, wake)?;
+        let now = Instant::now();
+        let key_prefix = format!(
+            "kiosk-{}-{}",
+            std::process::id(),
+            jiff::Timestamp::now().as_millisecond()
+        );
+        let mut state = KioskState::new(config.settings(), key_prefix, now);
+        for e in state.start(now) {
+            workers.run(e);
+        }
+        Ok(KioskApp { state, workers })
+    }
+
+    fn schedule(&self, ctx: &egui::Context, now: Instant) {
+        if let Some(deadline) = self.state.next_deadline() {
+            ctx.request_repaint_after(deadline.saturating_duration_since(now));
+        }
+        // The ticket screen counts down the seconds to home.
+        if matches!(
+            self.state.screen,
+            crate::state::Screen::Ticket { until: Some(_), .. }
+        ) {
+            ctx.request_repaint_after(Duration::from_secs(1));
+        }
+    }
+}
+
+impl eframe::App for KioskApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        let now = Instant::now();
+        let mut fx = self.workers.drain(&mut self.state, now);
+        fx.extend(self.state.tick(now));
+        for e in fx {
+            self.workers.run(e);
+        }
+        self.schedule(ctx, now);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let now = Instant::now();
+        for e in crate::ui::kiosk_ui(ui, &mut self.state, now) {
+            self.workers.run(e);
+        }
+        self.schedule(ui.ctx(), now);
+    }
+}
+
+/// Opens the kiosk window and runs until it closes.
+///
+/// # Errors
+///
+/// No display, no GPU adapter, or the printer thread cannot start.
+pub fn run(config: KioskConfig, fullscreen: bool, size: Option<(f32, f32)>) -> anyhow::Result<()> {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("Banli 取号机")
+        .with_fullscreen(fullscreen);
+    if let Some((w, h)) = size {
+        viewport = viewport.with_inner_size([w, h]);
+    }
+    let options = eframe::NativeOptions {
+        viewport,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "banli-kiosk",
+        options,
+        Box::new(move |cc| Ok(Box::new(KioskApp::new(cc, &config)?))),
+    )
+    .map_err(|e| anyhow::anyhow!("the kiosk window failed: {e}"))
+}

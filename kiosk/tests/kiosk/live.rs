@@ -1,0 +1,123 @@
+//! End to end against the real server: a `banli-server` on the demo hall
+//! in this process, on a loopback port, with the kiosk's state driven by
+//! the real HTTP client and printing to a file.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use banli_core::ids::ServiceId;
+use banli_kiosk::client::{Client, ClientConfig};
+use banli_kiosk::printer::{Printer, TransportConfig};
+use banli_kiosk::state::{KioskState, PrintState, Screen, Settings};
+use banli_kiosk::testing::BlockingShell;
+
+/// Starts a demo server on a runtime of its own; returns its URL, the
+/// kiosk's device token, and the runtime (dropping it stops the server).
+fn demo_server(data: &std::path::Path) -> (String, String, tokio::runtime::Runtime) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let (url, token) = rt.block_on(async {
+        let settings = banli_server::Settings {
+            data_dir: data.to_owned(),
+            hall: banli_server::HallSource::Demo,
+            admin_password: Some("kiosk-e2e-admin".into()),
+        };
+        let server =
+            banli_server::Server::open(settings, Arc::new(banli_server::clock::SystemClock))
+                .await
+                .expect("server opens");
+        let token = server
+            .bootstrap
+            .demo_devices
+            .iter()
+            .find(|d| d.device.name == "demo-kiosk")
+            .map(|d| d.token.clone())
+            .expect("demo kiosk token");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(server.serve(listener, std::future::pending()));
+        (url, token)
+    });
+    (url, token, rt)
+}
+
+#[test]
+fn take_a_ticket_print_it_and_look_it_up() {
+    let data = tempfile::tempdir().expect("data dir");
+    let (url, token, _server) = demo_server(data.path());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let paper = dir.path().join("tickets.bin");
+    let (client, _replies) = Client::new(
+        ClientConfig {
+            server_url: url.clone(),
+            device_token: token,
+            timeout: Duration::from_secs(5),
+        },
+        Arc::new(|| {}),
+    );
+    let mut shell = BlockingShell {
+        client,
+        printer: Printer::new(TransportConfig::File {
+            path: paper.clone(),
+        }),
+        reports: Vec::new(),
+    };
+    let now = Instant::now();
+    let mut k = KioskState::new(
+        Settings::new("e2e", &format!("{url}/t/{{id}}?code={{code}}")),
+        format!("e2e-{}", std::process::id()),
+        now,
+    );
+    let fx = k.start(now);
+    shell.run(&mut k, now, fx);
+    assert!(k.is_issuing(), "{:?}", k.link);
+
+    let service = k
+        .services
+        .iter()
+        .find(|s| s.is_open)
+        .map(|s| s.id.clone())
+        .unwrap_or_else(|| ServiceId::from("exit-entry"));
+    k.tap_service(now, &service);
+    let fx = k.confirm(now);
+    // The same request twice (a retry after a lost answer) is one ticket.
+    let again = fx.clone();
+    shell.run(&mut k, now, fx);
+    let Screen::Ticket { issued, print, .. } = k.screen.clone() else {
+        panic!("no ticket: {:?}", k.screen)
+    };
+    assert_eq!(print, PrintState::Printed);
+    let bytes = std::fs::read(&paper).expect("printed");
+    assert!(bytes.len() > 100);
+    if let [
+        banli_kiosk::state::Effect::RequestTicket {
+            idempotency_key,
+            request,
+        },
+    ] = again.as_slice()
+    {
+        let replay = shell
+            .client
+            .post_ticket(idempotency_key, request)
+            .expect("replayed");
+        assert_eq!(replay.ticket.id, issued.ticket.id);
+        assert!(replay.replayed);
+    }
+
+    k.tap_progress(now);
+    for d in issued.ticket.id.to_string().chars() {
+        k.keypad_digit(now, d);
+    }
+    let fx = k.keypad_submit(now);
+    shell.run(&mut k, now, fx);
+    for d in issued.query_code.chars() {
+        k.keypad_digit(now, d);
+    }
+    let fx = k.keypad_submit(now);
+    shell.run(&mut k, now, fx);
+    let Screen::Progress { view, .. } = &k.screen else {
+        panic!("no progress: {:?}", k.screen)
+    };
+    assert_eq!(view.number, issued.ticket.number);
+}
