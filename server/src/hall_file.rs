@@ -146,13 +146,23 @@ pub fn load_hall(path: &Path) -> Result<HallConfig, HallFileError> {
 /// [`HallFileError::Invalid`] with every problem [`HallConfig::validate`]
 /// finds, each located at the line of its field.
 pub fn parse_hall(path_for_messages: &str, text: &str) -> Result<HallConfig, HallFileError> {
-    let config: HallConfig = toml::from_str(text)
+    parse_checked(path_for_messages, text, HallConfig::validate)
+}
+
+/// Deserializes a TOML document and runs its semantic checks, locating
+/// every problem in the text: what hall files and guide files share.
+fn parse_checked<T: serde::de::DeserializeOwned>(
+    path_for_messages: &str,
+    text: &str,
+    validate: impl FnOnce(&T) -> Result<(), Vec<ConfigIssue>>,
+) -> Result<T, HallFileError> {
+    let value: T = toml::from_str(text)
         .map_err(|e| HallFileError::Malformed(toml_issue(path_for_messages, text, &e)))?;
-    let Err(issues) = config.validate() else {
-        return Ok(config);
+    let Err(issues) = validate(&value) else {
+        return Ok(value);
     };
-    // The text parsed as a `HallConfig`, so it parses as a document too; if
-    // it somehow did not, the issues still name their fields.
+    // The text parsed as a `T`, so it parses as a document too; if it
+    // somehow did not, the issues still name their fields.
     let doc = DeTable::parse(text).ok();
     Err(HallFileError::Invalid(
         issues
@@ -176,18 +186,7 @@ pub fn parse_guide(
     path_for_messages: &str,
     text: &str,
 ) -> Result<banli_core::guide::Guide, HallFileError> {
-    let guide: banli_core::guide::Guide = toml::from_str(text)
-        .map_err(|e| HallFileError::Malformed(toml_issue(path_for_messages, text, &e)))?;
-    let Err(issues) = guide.validate() else {
-        return Ok(guide);
-    };
-    let doc = DeTable::parse(text).ok();
-    Err(HallFileError::Invalid(
-        issues
-            .into_iter()
-            .map(|issue| validation_issue(path_for_messages, text, doc.as_ref(), issue))
-            .collect(),
-    ))
+    parse_checked(path_for_messages, text, banli_core::guide::Guide::validate)
 }
 
 /// Locates an error from the `toml` crate: its span gives line and column,
