@@ -88,9 +88,16 @@
     }
 
     const opts = hall.services.filter((s) => !currentTicket || s.id !== currentTicket.service_id);
-    const keep = $("transfer-to").value;
-    $("transfer-to").innerHTML = opts.map((s) => `<option value="${esc(s.id)}">${esc(name(s))}</option>`).join("");
-    if (opts.some((s) => s.id === keep)) $("transfer-to").value = keep;
+    // Rebuild the choices only when they change: every hall event re-renders
+    // this page, and replacing the options would close a list the clerk has
+    // open and lose the choice being made.
+    const optsHtml = opts.map((s) => `<option value="${esc(s.id)}">${esc(name(s))}</option>`).join("");
+    if ($("transfer-to").dataset.opts !== optsHtml) {
+      const keep = $("transfer-to").value;
+      $("transfer-to").innerHTML = optsHtml;
+      $("transfer-to").dataset.opts = optsHtml;
+      if (opts.some((s) => s.id === keep)) $("transfer-to").value = keep;
+    }
 
     const rows = view.waiting.map((w) => {
       const s = svc.get(w.service_id);
