@@ -20,6 +20,7 @@ use crate::client::{self, ClientConfig, ClientEvent, ClientHandle};
 use crate::config::{BoardConfig, Mode};
 use crate::render::{Pcm, RenderOptions, render};
 use crate::speaker::{Speaker, SpeakerEvent, SpeakerOptions};
+use crate::ticker::{Governor, TickerMode, process_cpu_time};
 use crate::ui::{self, View};
 use crate::voice::Voice;
 use crate::{fonts, voice_dirs};
@@ -48,6 +49,8 @@ pub struct BoardApp {
     /// Announcements rendered while there is no speaker (a headless board
     /// with a voice: end-to-end tests), for [`BoardApp::take_rendered`].
     rendered: Vec<(CallView, Pcm)>,
+    /// Whether the notices scroll, by what scrolling costs.
+    governor: Governor,
 }
 
 /// Most rendered announcements a headless board keeps untaken.
@@ -60,7 +63,6 @@ impl BoardApp {
         let (_, speaker_events) = mpsc::channel();
         Self {
             board,
-            view,
             client: None,
             client_events,
             speaker: None,
@@ -69,6 +71,8 @@ impl BoardApp {
             render: RenderOptions::default(),
             mock_time: None,
             rendered: Vec::new(),
+            governor: Governor::new(TickerMode::Scroll, view.notice_speed),
+            view,
         }
     }
 
@@ -87,6 +91,7 @@ impl BoardApp {
                 Mode::Hall => None,
             },
             notice_speed: config.notice_speed,
+            scroll_notices: true,
             timezone: config.timezone.clone(),
             theme: crate::theme::Theme::HALL,
         };
@@ -97,6 +102,7 @@ impl BoardApp {
             config.max_announce_age,
         );
         let mut app = Self::headless(board, view);
+        app.governor = Governor::new(config.ticker, config.notice_speed);
         app.render = RenderOptions {
             volume: config.volume,
             repeat: config.repeat,
@@ -310,6 +316,12 @@ impl BoardApp {
 impl eframe::App for BoardApp {
     fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.poll();
+        if let Some(cpu) = process_cpu_time()
+            && let Some(note) = self.governor.sample(std::time::Instant::now(), cpu)
+        {
+            tracing::warn!("{note}");
+        }
+        self.view.scroll_notices = self.governor.scrolling();
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {

@@ -15,7 +15,8 @@
 //! volume = 0.8
 //! voice_zh = "assets/voice/zh"  # optional
 //! voice_en = "assets/voice/en"  # optional
-//! notice_speed = 80             # points per second
+//! notice_speed = 80             # points per second (0: notices change in place)
+//! ticker = "auto"               # "scroll", "page", or "auto": page when scrolling is costly
 //! max_announce_age_secs = 30
 //! font = "/usr/share/fonts/…"   # optional override of the embedded font
 //! ```
@@ -27,6 +28,7 @@ use banli_core::ids::CounterId;
 use serde::Deserialize;
 
 use crate::announcer::Lang;
+use crate::ticker::TickerMode;
 
 /// What the board shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -84,6 +86,8 @@ struct RawConfig {
     voice_en: Option<PathBuf>,
     #[serde(default = "default_notice_speed")]
     notice_speed: f32,
+    #[serde(default)]
+    ticker: TickerMode,
     #[serde(default = "default_max_age")]
     max_announce_age_secs: u64,
     #[serde(default)]
@@ -143,6 +147,8 @@ pub struct BoardConfig {
     pub voice_en: Option<PathBuf>,
     /// Notice ticker speed in points per second.
     pub notice_speed: f32,
+    /// Whether notices scroll, page, or choose by cost (see [`crate::ticker`]).
+    pub ticker: TickerMode,
     /// Calls older than this when they reach the board are shown, not spoken.
     pub max_announce_age: Duration,
     /// A font file that replaces the embedded Noto Sans SC subset.
@@ -290,6 +296,7 @@ impl BoardConfig {
             voice_zh: raw.voice_zh,
             voice_en: raw.voice_en,
             notice_speed: raw.notice_speed,
+            ticker: raw.ticker,
             max_announce_age: Duration::from_secs(raw.max_announce_age_secs),
             font: raw.font,
             timezone,

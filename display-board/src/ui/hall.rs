@@ -9,8 +9,10 @@ use jiff::Timestamp;
 
 use super::{
     ANIMATION_FRAME, Scale, View, bold, clock_texts, connection_ui, regular, text, text_at,
+    until_next,
 };
 use crate::board::Board;
+use crate::ticker::NOTICE_PAGE;
 use banli_core::wire::CallView;
 
 /// Draws the hall screen in `rect`.
@@ -235,14 +237,11 @@ fn waiting_ui(ui: &mut Ui, rect: Rect, s: Scale, board: &Board, view: &View) {
     }
 }
 
-/// How long each notice stays when the ticker does not scroll.
-const NOTICE_PAGE_SECS: i64 = 10;
-
 /// The notices: one line scrolling right to left, all of them, Chinese
-/// then English; or, with `notice_speed = 0`, one notice at a time for
-/// [`NOTICE_PAGE_SECS`] each. Paging needs no animation frames (the clock
-/// already repaints every second), so it is the low-CPU choice for boards
-/// without a GPU: scrolling repaints the screen 20 times a second.
+/// then English; or, when they do not scroll (see [`crate::ticker`]), one
+/// notice at a time for [`NOTICE_PAGE`] each. Paging repaints once a page,
+/// so it is the low-CPU choice for boards without a GPU: scrolling
+/// repaints the screen 20 times a second.
 fn ticker_ui(ui: &mut Ui, band: Rect, s: Scale, board: &Board, view: &View, now: Timestamp) {
     let t = &view.theme;
     ui.painter().rect_filled(band, s.px(8.0), t.ticker);
@@ -255,8 +254,12 @@ fn ticker_ui(ui: &mut Ui, band: Rect, s: Scale, board: &Board, view: &View, now:
     };
     let notices = board.notices();
     let font = egui::FontId::new(s.px(40.0), egui::FontFamily::Proportional);
-    if view.notice_speed <= 0.0 {
-        let page = now.as_second().div_euclid(NOTICE_PAGE_SECS);
+    if view.notice_speed <= 0.0 || !view.scroll_notices {
+        let page_secs = i64::try_from(NOTICE_PAGE.as_secs()).unwrap_or(10).max(1);
+        let page = now.as_second().div_euclid(page_secs);
+        if notices.len() > 1 {
+            ui.ctx().request_repaint_after(until_next(now, NOTICE_PAGE));
+        }
         let index = usize::try_from(page).unwrap_or(0) % notices.len().max(1);
         if let Some(notice) = notices.get(index) {
             let inner = band.shrink2(vec2(s.px(16.0), 0.0));

@@ -1,9 +1,11 @@
 //! Drawing: reads a [`Board`] and paints the hall or counter screen.
 //!
 //! Nothing here changes the board or does I/O; the only thing it asks of
-//! egui beyond painting is when to paint again: once a second for the
-//! clock, every 50 ms while notices scroll or the newest call flashes,
-//! and otherwise only when an event arrives (the client asks for that).
+//! egui beyond painting is when to paint again: at the next minute for the
+//! clock (it shows hours and minutes: a seconds hand would cost a frame a
+//! second), at the next page of notices, every 50 ms while notices scroll
+//! or the newest call flashes, and otherwise only when an event arrives
+//! (the client asks for that).
 //!
 //! Sizes are in "design points" of a 1080-point-high screen, scaled by
 //! [`Scale`], so the layout holds from 800×480 to 4K.
@@ -36,6 +38,8 @@ pub struct View {
     pub counter: Option<CounterId>,
     /// Notice ticker speed, points per second (design points).
     pub notice_speed: f32,
+    /// Whether the notices scroll (else they page); see [`crate::ticker`].
+    pub scroll_notices: bool,
     /// The hall's time zone, for the clock.
     pub timezone: jiff::tz::TimeZone,
     /// Colours.
@@ -48,6 +52,7 @@ impl Default for View {
             mode: Mode::Hall,
             counter: None,
             notice_speed: 80.0,
+            scroll_notices: true,
             timezone: jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or(jiff::tz::TimeZone::UTC),
             theme: Theme::HALL,
         }
@@ -63,13 +68,20 @@ pub fn board_ui(ui: &mut Ui, board: &Board, view: &View, now: Timestamp) {
         Mode::Hall => hall::hall_ui(ui, rect, s, board, view, now),
         Mode::Counter => counter::counter_ui(ui, rect, s, board, view, now),
     }
-    // The clock: repaint at the next whole second.
-    let into_second = now.subsec_nanosecond().max(0) as u64;
-    let to_next = Duration::from_nanos(1_000_000_000 - into_second.min(999_999_999));
-    ui.ctx().request_repaint_after(to_next);
+    // The clock: repaint at the next whole minute.
+    ui.ctx()
+        .request_repaint_after(until_next(now, Duration::from_secs(60)));
     if board.flash_remaining(now).is_some() {
         ui.ctx().request_repaint_after(ANIMATION_FRAME);
     }
+}
+
+/// Time from `now` to the next whole multiple of `period` (Unix time),
+/// never zero.
+pub fn until_next(now: Timestamp, period: Duration) -> Duration {
+    let period_ms = i64::try_from(period.as_millis()).unwrap_or(i64::MAX).max(1);
+    let into = now.as_millisecond().rem_euclid(period_ms);
+    Duration::from_millis(u64::try_from(period_ms - into).unwrap_or(1))
 }
 
 /// Converts design points (1080 high) to screen points.
@@ -115,11 +127,11 @@ pub fn text_at(ui: &mut Ui, rect: Rect, align: Align2, text: RichText) -> Respon
     .inner
 }
 
-/// The date and clock in the hall's time zone: 「14:05:33」 and
+/// The date and clock in the hall's time zone: 「14:05」 and
 /// 「2026年11月24日 星期二」.
 pub fn clock_texts(now: Timestamp, tz: &jiff::tz::TimeZone) -> (String, String) {
     let z = tz.to_datetime(now);
-    let time = format!("{:02}:{:02}:{:02}", z.hour(), z.minute(), z.second());
+    let time = format!("{:02}:{:02}", z.hour(), z.minute());
     let date = format!(
         "{}年{}月{}日 {}",
         z.year(),

@@ -8,7 +8,7 @@ use banli_board::announcer::Lang;
 use banli_board::app::BoardApp;
 use banli_board::board::Board;
 use banli_board::config::{Filter, Mode};
-use banli_board::ui::{View, text};
+use banli_board::ui::{ANIMATION_FRAME, View, text};
 use banli_core::engine::queue::CounterStatus;
 use banli_core::ids::CounterId;
 use egui_kittest::Harness;
@@ -48,8 +48,8 @@ fn hall_shows_the_newest_call_recent_calls_waiting_and_clock() {
     h.get_by_label("11");
     h.get_by_label("税务办理");
     h.get_by_label("某某市政务服务中心");
-    // 09:00:00 in Asia/Shanghai.
-    h.get_by_label("09:00:00");
+    // 09:00:00 in Asia/Shanghai; the clock shows minutes.
+    h.get_by_label("09:00");
     h.get_by_label("2026年11月24日 星期二");
     assert!(
         !has(&h, text::CONNECTION_LOST),
@@ -162,16 +162,63 @@ fn counter_names_lose_the_number_the_board_shows_already() {
 }
 
 #[test]
-fn still_notices_show_one_notice_at_a_time() {
+fn paged_notices_show_one_notice_at_a_time_and_turn_every_ten_seconds() {
+    const COMPLAINTS: &str = "投诉监督电话：12345  Complaints: 12345";
+    const HOURS: &str = "办公时间：周一至周五 9:00—17:00  Open Mon–Fri 9:00–17:00";
     let mut board = Board::new(Filter::default(), vec![Lang::Zh], Duration::from_secs(30));
     board.handle_message(at(0), snapshot(1, at(0), vec![]));
     let view = View {
-        notice_speed: 0.0,
+        scroll_notices: false,
         ..View::default()
     };
     let mut app = BoardApp::headless(board, view);
     app.set_mock_time(Some(at(0)));
     let mut h = harness(app, (1920.0, 1080.0));
     h.run();
-    h.get_by_label("投诉监督电话：12345  Complaints: 12345");
+    let first = has(&h, COMPLAINTS);
+    assert_ne!(first, has(&h, HOURS), "exactly one notice shows");
+    h.state_mut().set_mock_time(Some(at(10)));
+    h.run();
+    assert_eq!(has(&h, COMPLAINTS), !first, "the next notice after 10 s");
+    assert_eq!(has(&h, HOURS), first);
+    h.state_mut().set_mock_time(Some(at(20)));
+    h.run();
+    assert_eq!(has(&h, COMPLAINTS), first, "and round again");
+}
+
+/// The shortest repaint delay the board asks for in one frame, after the
+/// screen has settled.
+fn shortest_repaint_request(h: &mut Harness<'static, BoardApp>) -> Duration {
+    h.run();
+    let shortest = std::sync::Arc::new(std::sync::Mutex::new(Duration::MAX));
+    let seen = shortest.clone();
+    h.ctx.set_repaint_observer(move |info| {
+        if let Ok(mut s) = seen.lock() {
+            *s = (*s).min(info.delay);
+        }
+    });
+    h.step();
+    *shortest.lock().expect("not poisoned")
+}
+
+#[test]
+fn an_idle_board_repaints_only_for_the_clock_and_the_next_notice() {
+    // Ten minutes after the last call: nothing flashes.
+    let view = View {
+        scroll_notices: false,
+        ..View::default()
+    };
+    let mut app = BoardApp::headless(hall_app(at(0)).board().clone(), view);
+    app.set_mock_time(Some(at(603)));
+    let mut h = harness(app, (1920.0, 1080.0));
+    // The next page of notices is 7 s away; the clock's minute further.
+    assert_eq!(shortest_repaint_request(&mut h), Duration::from_secs(7));
+
+    // While the newest call flashes, and while notices scroll, it animates.
+    let mut h = harness(hall_app(at(0)), (1920.0, 1080.0));
+    h.state_mut().set_mock_time(Some(at(1)));
+    assert_eq!(shortest_repaint_request(&mut h), ANIMATION_FRAME);
+    let mut h = harness(hall_app(at(0)), (1920.0, 1080.0));
+    h.state_mut().set_mock_time(Some(at(600)));
+    assert_eq!(shortest_repaint_request(&mut h), ANIMATION_FRAME);
 }

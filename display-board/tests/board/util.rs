@@ -96,10 +96,16 @@ pub fn snapshot(seq: u64, taken: Timestamp, recent: Vec<CallView>) -> StreamMess
                 counter(3, "2F", "tax"),
             ],
             recent_calls: recent,
-            notices: vec![Notice {
-                text_zh: "投诉监督电话：12345".into(),
-                text_en: "Complaints: 12345".into(),
-            }],
+            notices: vec![
+                Notice {
+                    text_zh: "投诉监督电话：12345".into(),
+                    text_en: "Complaints: 12345".into(),
+                },
+                Notice {
+                    text_zh: "办公时间：周一至周五 9:00—17:00".into(),
+                    text_en: "Open Mon–Fri 9:00–17:00".into(),
+                },
+            ],
         }),
     }
 }
