@@ -53,6 +53,9 @@ pub struct BoardApp {
     governor: Governor,
 }
 
+/// Widest texture (and so glyph atlas) the board lets egui make.
+const MAX_ATLAS_SIDE: usize = 2048;
+
 /// Most rendered announcements a headless board keeps untaken.
 const RENDERED_KEPT: usize = 64;
 
@@ -179,6 +182,14 @@ impl BoardApp {
     pub fn set_voice(&mut self, voice: Voice, options: RenderOptions) {
         self.voice = Some(voice);
         self.render = options;
+    }
+
+    /// Plays announcements through `speaker`, whose callback sends its
+    /// events to `events` (benchmarks and tests: a speaker on a chosen
+    /// output; [`BoardApp::start`] makes its own).
+    pub fn set_speaker(&mut self, speaker: Speaker, events: Receiver<SpeakerEvent>) {
+        self.speaker = Some(speaker);
+        self.speaker_events = events;
     }
 
     /// The announcements rendered since the last call, oldest first, on a
@@ -326,5 +337,18 @@ impl eframe::App for BoardApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.draw(ui);
+    }
+
+    fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        // egui's glyph atlas is as wide as the largest texture the GPU
+        // takes (16384 with Mesa's software renderer) and grows in height
+        // by whole rows, so a row of 200-point numbers cost 13 MB of RAM
+        // twice (egui's copy and the texture). 2048 wide holds the same
+        // glyphs: measured steady RSS fell from 148 MB (see BENCHMARKS.md).
+        raw_input.max_texture_side = Some(
+            raw_input
+                .max_texture_side
+                .map_or(MAX_ATLAS_SIDE, |m| m.min(MAX_ATLAS_SIDE)),
+        );
     }
 }
