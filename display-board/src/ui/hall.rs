@@ -239,7 +239,7 @@ fn waiting_ui(ui: &mut Ui, rect: Rect, s: Scale, board: &Board, view: &View) {
 
 /// The notices: one line scrolling right to left, all of them, Chinese
 /// then English; or, when they do not scroll (see [`crate::ticker`]), one
-/// notice at a time for [`NOTICE_PAGE`] each. Paging repaints once a page,
+/// notice in one language at a time for [`NOTICE_PAGE`] each. Paging repaints once a page,
 /// so it is the low-CPU choice for boards without a GPU: scrolling
 /// repaints the screen 20 times a second.
 fn ticker_ui(ui: &mut Ui, band: Rect, s: Scale, board: &Board, view: &View, now: Timestamp) {
@@ -255,19 +255,37 @@ fn ticker_ui(ui: &mut Ui, band: Rect, s: Scale, board: &Board, view: &View, now:
     let notices = board.notices();
     let font = egui::FontId::new(s.px(40.0), egui::FontFamily::Proportional);
     if view.notice_speed <= 0.0 || !view.scroll_notices {
-        let page_secs = i64::try_from(NOTICE_PAGE.as_secs()).unwrap_or(10).max(1);
-        let page = now.as_second().div_euclid(page_secs);
-        if notices.len() > 1 {
+        // Each language of each notice is a page of its own: both on one
+        // line would not fit a 1920-wide band.
+        let pages: Vec<&str> = notices
+            .iter()
+            .flat_map(|n| [n.text_zh.as_str(), n.text_en.as_str()])
+            .filter(|p| !p.trim().is_empty())
+            .collect();
+        if pages.len() > 1 {
             ui.ctx().request_repaint_after(until_next(now, NOTICE_PAGE));
         }
-        let index = usize::try_from(page).unwrap_or(0) % notices.len().max(1);
-        if let Some(notice) = notices.get(index) {
+        let page_secs = i64::try_from(NOTICE_PAGE.as_secs()).unwrap_or(10).max(1);
+        let page = usize::try_from(now.as_second().div_euclid(page_secs)).unwrap_or(0);
+        if let Some(text) = pages.get(page % pages.len().max(1)) {
             let inner = band.shrink2(vec2(s.px(16.0), 0.0));
+            // A long notice shrinks to fit rather than lose its end, down
+            // to a size still read from the seats.
+            let width = ui
+                .painter()
+                .layout_no_wrap((*text).to_owned(), font, t.text)
+                .size()
+                .x;
+            let size = if width > inner.width() {
+                (40.0 * inner.width() / width).max(28.0)
+            } else {
+                40.0
+            };
             text_at(
                 ui,
                 inner,
                 Align2::LEFT_CENTER,
-                regular(s, both(notice), 40.0, t.text),
+                regular(s, *text, size, t.text),
             );
         }
         return;

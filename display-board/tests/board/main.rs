@@ -7,5 +7,6 @@ mod client;
 mod config;
 mod gui;
 mod live;
+mod snapshots;
 mod state;
 mod util;
