@@ -1,5 +1,6 @@
 //! `board.toml`: what is accepted, and errors that name the field.
 
+use banli_board::ticker::TickerMode;
 use std::path::Path;
 
 use banli_board::announcer::Lang;
@@ -32,6 +33,7 @@ languages = ["zh", "en"]
 repeat = 3
 volume = 0.5
 notice_speed = 60
+ticker = "page"
 max_announce_age_secs = 10
 timezone = "Asia/Shanghai"
 fullscreen = false
@@ -42,6 +44,17 @@ fullscreen = false
     assert_eq!(c.filter.counters, [CounterId(5)]);
     assert_eq!(c.languages, [Lang::Zh, Lang::En]);
     assert_eq!(c.repeat, 3);
+    assert_eq!(c.ticker, TickerMode::Page);
+}
+
+#[test]
+fn the_ticker_defaults_to_auto_and_refuses_other_words() {
+    let c = parse("server = \"http://a:1\"\ntoken = \"t\"\n").expect("valid");
+    assert_eq!(c.ticker, TickerMode::Auto);
+    let e = parse("server = \"http://a:1\"\ntoken = \"t\"\nticker = \"fast\"\n")
+        .expect_err("not a mode");
+    let e = e.to_string();
+    assert!(e.contains("ticker") && e.contains("fast"), "{e}");
 }
 
 #[test]
