@@ -23,8 +23,10 @@ impl Lang {
     }
 }
 
-/// The fixed words of the screens. Figures are put in by the `fmt_*`
-/// helpers below so word order can follow the language.
+/// The fixed words of the screens. Figures are put in by the helpers
+/// below so word order can follow the language; they tell the languages
+/// apart by address, which is why [`ZH`] and [`EN`] are `static`s (a
+/// `const` is copied at each use, and `ZH.ahead(3)` said it in English).
 #[allow(missing_docs)] // Field names say what each string is.
 #[derive(Debug)]
 pub struct Text {
@@ -117,7 +119,7 @@ pub struct Text {
 }
 
 /// 中文.
-pub const ZH: Text = Text {
+pub static ZH: Text = Text {
     title: "自助取号",
     choose_service: "请选择要办理的业务",
     switch_language: "English",
@@ -207,7 +209,7 @@ pub const ZH: Text = Text {
 };
 
 /// English.
-pub const EN: Text = Text {
+pub static EN: Text = Text {
     title: "Take a ticket",
     choose_service: "Choose a service",
     switch_language: "中文",
@@ -332,6 +334,17 @@ impl Text {
             format!("{secs} 秒后返回首页")
         } else {
             format!("Back to the start in {secs} s")
+        }
+    }
+
+    /// How many items a guide department has: 「共 N 项」.
+    pub fn guide_item_count(&self, n: usize) -> String {
+        if std::ptr::eq(self, &ZH) {
+            format!("共 {n} 项")
+        } else if n == 1 {
+            "1 item".to_owned()
+        } else {
+            format!("{n} items")
         }
     }
 

@@ -177,14 +177,33 @@ fn language_and_large_text_switch_anywhere() {
 fn guide_departments_items_detail() {
     let mut h = harness(ready_kiosk(Instant::now()));
     click(&mut h, ZH.guide);
-    click_containing(&mut h, "出入境证件");
-    assert!(matches!(h.state().k.screen, Screen::GuideItems { .. }));
-    let first = h
-        .state()
-        .k
-        .guide_items(&banli_core::ids::DepartmentId("exit-entry".into()))[0]
-        .name_zh
-        .clone();
+    // Departments by the hall's names, in both languages, with their
+    // item counts.
+    let exit_entry = banli_core::ids::DepartmentId("exit-entry".into());
+    let count = h.state().k.guide_items(&exit_entry).len();
+    assert!(count >= 2, "the demo guide has several exit-entry items");
+    let label = h
+        .get_by_label_contains("公安分局出入境管理大队")
+        .accesskit_node()
+        .label()
+        .unwrap_or_default();
+    assert!(
+        label.contains("Public Security Exit-Entry Administration")
+            && label.contains(&ZH.guide_item_count(count)),
+        "{label}"
+    );
+    assert!(
+        h.query_by_label_contains("国家税务总局滨江区税务局")
+            .is_some()
+    );
+    click_containing(&mut h, "公安分局出入境管理大队");
+    assert_eq!(
+        h.state().k.screen,
+        Screen::GuideItems {
+            department: exit_entry.clone()
+        }
+    );
+    let first = h.state().k.guide_items(&exit_entry)[0].name_zh.clone();
     click_containing(&mut h, &first);
     assert!(matches!(h.state().k.screen, Screen::GuideDetail { .. }));
     for label in [ZH.fee, ZH.materials] {
@@ -194,6 +213,8 @@ fn guide_departments_items_detail() {
     assert!(h.query_by_label_contains(ZH.committed_limit).is_some());
     click(&mut h, ZH.back);
     assert!(matches!(h.state().k.screen, Screen::GuideItems { .. }));
+    click(&mut h, ZH.back);
+    assert_eq!(h.state().k.screen, Screen::GuideDepartments);
     click(&mut h, ZH.home);
     assert_eq!(h.state().k.screen, Screen::Home);
 }
