@@ -118,6 +118,7 @@ pub fn detail_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant, item_id: &
             .text_style(egui::TextStyle::Heading)
             .color(THEME.primary),
     );
+    ui.label(RichText::new(k.department_name(&item.department, k.lang)).color(THEME.muted));
     let service: Option<ServiceId> = item
         .service_id
         .clone()
@@ -191,10 +192,14 @@ pub fn detail_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant, item_id: &
                 ui.label(RichText::new(notes).color(THEME.muted));
             }
         });
-    if let Some(s) = service
-        && widgets::primary_button(ui, t.take_ticket_for_this, THEME.primary).clicked()
-    {
-        k.take_from_guide(now, &s);
+    if let Some(s) = service {
+        // Beside 返回/首页, under the citizen's hand, as on the confirm
+        // screen.
+        let touch = crate::theme::touch_height(k.large_text);
+        widgets::pin_to_bottom(ui, touch * 1.2 + ui.spacing().item_spacing.y + touch + 24.0);
+        if widgets::primary_button(ui, t.take_ticket_for_this, THEME.primary).clicked() {
+            k.take_from_guide(now, &s);
+        }
     }
     back_row(ui, k, now);
 }
