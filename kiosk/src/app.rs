@@ -134,18 +134,23 @@ impl KioskApp {
         }
         Ok(KioskApp { state, workers })
     }
+}
 
-    fn schedule(&self, ctx: &egui::Context, now: Instant) {
-        if let Some(deadline) = self.state.next_deadline() {
-            ctx.request_repaint_after(deadline.saturating_duration_since(now));
-        }
-        // The ticket screen counts down the seconds to home.
-        if matches!(
-            self.state.screen,
-            crate::state::Screen::Ticket { until: Some(_), .. }
-        ) {
-            ctx.request_repaint_after(Duration::from_secs(1));
-        }
+/// Asks egui for the next frame only when the state has something to do:
+/// at its next deadline (a poll, a retry, the idle timeout, the ticket
+/// screen's end), and once a second while the ticket screen counts down.
+/// Nothing else: an idle kiosk draws no frames. The app calls it after
+/// every `logic` and `ui`; tests call it after drawing the screens.
+pub fn schedule_repaint(ctx: &egui::Context, state: &KioskState, now: Instant) {
+    if let Some(deadline) = state.next_deadline() {
+        ctx.request_repaint_after(deadline.saturating_duration_since(now));
+    }
+    // The ticket screen counts down the seconds to home.
+    if matches!(
+        state.screen,
+        crate::state::Screen::Ticket { until: Some(_), .. }
+    ) {
+        ctx.request_repaint_after(Duration::from_secs(1));
     }
 }
 
@@ -157,7 +162,7 @@ impl eframe::App for KioskApp {
         for e in fx {
             self.workers.run(e);
         }
-        self.schedule(ctx, now);
+        schedule_repaint(ctx, &self.state, now);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -165,7 +170,7 @@ impl eframe::App for KioskApp {
         for e in crate::ui::kiosk_ui(ui, &mut self.state, now) {
             self.workers.run(e);
         }
-        self.schedule(ui.ctx(), now);
+        schedule_repaint(ui.ctx(), &self.state, now);
     }
 }
 

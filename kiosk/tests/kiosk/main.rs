@@ -1,11 +1,14 @@
-//! Kiosk integration tests: tickets printed through the real transports
-//! into a fake printer on a pseudo-terminal or a TCP port, and the
-//! `banli-kiosk` binary's maintenance commands.
+//! Kiosk integration tests: the screens driven by label and rendered to
+//! image snapshots, tickets printed through the real transports into a
+//! fake printer on a pseudo-terminal or a TCP port, the real server end to
+//! end, and the `banli-kiosk` binary's maintenance commands.
 
 mod cli;
 mod client;
+mod harness;
 mod live;
 mod printing;
+mod repaint;
 mod screens;
 
 use std::time::Duration;

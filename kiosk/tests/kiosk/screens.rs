@@ -7,57 +7,13 @@ use std::time::Instant;
 use banli_core::config::PriorityClass;
 use banli_core::engine::TicketStatus;
 use banli_core::ids::TicketId;
-use banli_kiosk::state::{
-    ApiFailure, Effect, KioskState, Lane, PrintState, Screen, outcome_of_error,
-};
+use banli_kiosk::state::{ApiFailure, Effect, Lane, PrintState, Screen, outcome_of_error};
 use banli_kiosk::testing::{issued, ready_kiosk};
 use banli_kiosk::text::{EN, Lang, ZH};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 
-/// The state under test, the effects the screens asked for, and the clock.
-struct View {
-    k: KioskState,
-    fx: Vec<Effect>,
-    now: Instant,
-}
-
-fn harness(k: KioskState) -> Harness<'static, View> {
-    let now = Instant::now();
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1080.0, 1920.0))
-        .with_context_setup(|ctx| {
-            let _ = banli_kiosk::theme::install(ctx, None);
-        })
-        .build_ui_state(
-            |ui, v: &mut View| {
-                let fx = banli_kiosk::ui::kiosk_ui(ui, &mut v.k, v.now);
-                v.fx.extend(fx);
-            },
-            View {
-                k,
-                fx: Vec::new(),
-                now,
-            },
-        );
-    settle(&mut h);
-    h
-}
-
-/// A few frames; spinners keep asking for more, so never `run()`.
-fn settle(h: &mut Harness<'static, View>) {
-    let _ = h.run_ok();
-}
-
-fn click(h: &mut Harness<'static, View>, label: &str) {
-    h.get_by_label(label).click();
-    settle(h);
-}
-
-fn click_containing(h: &mut Harness<'static, View>, part: &str) {
-    h.get_by_label_contains(part).click();
-    settle(h);
-}
+use crate::harness::{View, click, click_containing, harness, settle};
 
 fn take_key(h: &mut Harness<'static, View>) -> String {
     let fx = std::mem::take(&mut h.state_mut().fx);
