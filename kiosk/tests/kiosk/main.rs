@@ -10,6 +10,7 @@ mod live;
 mod printing;
 mod repaint;
 mod screens;
+mod snapshots;
 
 use std::time::Duration;
 
