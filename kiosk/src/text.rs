@@ -299,10 +299,16 @@ pub static EN: Text = Text {
 };
 
 impl Text {
-    /// 「前面还有 N 人」.
+    /// 「前面还有 N 人」; nobody ahead is said in words, not as a zero.
     pub fn ahead(&self, n: u32) -> String {
         if std::ptr::eq(self, &ZH) {
-            format!("前面还有 {n} 人")
+            if n == 0 {
+                "前面没有人等候".to_owned()
+            } else {
+                format!("前面还有 {n} 人")
+            }
+        } else if n == 0 {
+            "Nobody ahead of you".to_owned()
         } else if n == 1 {
             "1 person ahead".to_owned()
         } else {
@@ -310,12 +316,14 @@ impl Text {
         }
     }
 
-    /// 「预计等候约 M 分钟」.
+    /// 「预计等候约 M 分钟」; under a minute is 「即将叫号」, not
+    /// 「约 0 分钟」.
     pub fn wait(&self, minutes: u32) -> String {
-        if std::ptr::eq(self, &ZH) {
-            format!("预计等候约 {minutes} 分钟")
-        } else {
-            format!("about {minutes} min wait")
+        match (std::ptr::eq(self, &ZH), minutes) {
+            (true, 0) => "即将叫号".to_owned(),
+            (true, m) => format!("预计等候约 {m} 分钟"),
+            (false, 0) => "called soon".to_owned(),
+            (false, m) => format!("about {m} min wait"),
         }
     }
 
@@ -355,5 +363,24 @@ impl Text {
         } else {
             format!("{days} working days")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_read_naturally_in_both_languages() {
+        assert_eq!(ZH.ahead(3), "前面还有 3 人");
+        assert_eq!(ZH.ahead(0), "前面没有人等候");
+        assert_eq!(EN.ahead(1), "1 person ahead");
+        assert_eq!(EN.ahead(0), "Nobody ahead of you");
+        assert_eq!(ZH.wait(12), "预计等候约 12 分钟");
+        assert_eq!(ZH.wait(0), "即将叫号");
+        assert_eq!(EN.wait(0), "called soon");
+        // Through the language, as the screens reach them.
+        assert_eq!(Lang::Zh.text().guide_item_count(4), "共 4 项");
+        assert_eq!(Lang::En.text().guide_item_count(1), "1 item");
     }
 }
