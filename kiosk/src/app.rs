@@ -107,6 +107,22 @@ pub struct KioskApp {
     /// Behaviour.
     pub state: KioskState,
     workers: Workers,
+    /// Set by [`RunOptions::exit_after_first_frame`] until the first frame
+    /// is drawn.
+    first_frame_probe: bool,
+}
+
+/// How [`run`] opens the window.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    /// Take the whole screen (a kiosk); otherwise a window.
+    pub fullscreen: bool,
+    /// Window size in points, e.g. 1080x1920.
+    pub size: Option<(f32, f32)>,
+    /// For the cold-start benchmark (`scripts/bench-kiosk`): when the
+    /// first frame is drawn, print `first_frame_unix_ns=…` (wall clock, so
+    /// the script can subtract its own launch time) and close.
+    pub exit_after_first_frame: bool,
 }
 
 impl KioskApp {
@@ -115,7 +131,11 @@ impl KioskApp {
     /// # Errors
     ///
     /// The printer thread cannot be started.
-    pub fn new(cc: &eframe::CreationContext<'_>, config: &KioskConfig) -> std::io::Result<Self> {
+    pub fn new(
+        cc: &eframe::CreationContext<'_>,
+        config: &KioskConfig,
+        options: RunOptions,
+    ) -> std::io::Result<Self> {
         if let Some(e) = crate::theme::install(&cc.egui_ctx, config.font_path.as_deref()) {
             eprintln!("banli-kiosk: font_path unreadable, using the embedded font: {e}");
         }
@@ -132,7 +152,11 @@ impl KioskApp {
         for e in state.start(now) {
             workers.run(e);
         }
-        Ok(KioskApp { state, workers })
+        Ok(KioskApp {
+            state,
+            workers,
+            first_frame_probe: options.exit_after_first_frame,
+        })
     }
 }
 
@@ -154,7 +178,22 @@ pub fn schedule_repaint(ctx: &egui::Context, state: &KioskState, now: Instant) {
     }
 }
 
+/// Widest texture egui may make: its font atlas is as wide as this and
+/// doubles in height as glyphs arrive. Left to the GPU's limit (16384 on
+/// Mesa) one row of the ticket screen's 260-point number made a 16384×512
+/// RGBA atlas, 32 MB in the app and again in the driver; 2048 (egui's own
+/// portable default) holds every glyph the screens use in a few MB.
+pub const MAX_TEXTURE_SIDE: usize = 2048;
+
 impl eframe::App for KioskApp {
+    fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        raw_input.max_texture_side = Some(
+            raw_input
+                .max_texture_side
+                .map_or(MAX_TEXTURE_SIDE, |side| side.min(MAX_TEXTURE_SIDE)),
+        );
+    }
+
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         let now = Instant::now();
         let mut fx = self.workers.drain(&mut self.state, now);
@@ -171,6 +210,13 @@ impl eframe::App for KioskApp {
             self.workers.run(e);
         }
         schedule_repaint(ui.ctx(), &self.state, now);
+        if std::mem::take(&mut self.first_frame_probe) {
+            println!(
+                "first_frame_unix_ns={}",
+                jiff::Timestamp::now().as_nanosecond()
+            );
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
     }
 }
 
@@ -179,21 +225,21 @@ impl eframe::App for KioskApp {
 /// # Errors
 ///
 /// No display, no GPU adapter, or the printer thread cannot start.
-pub fn run(config: KioskConfig, fullscreen: bool, size: Option<(f32, f32)>) -> anyhow::Result<()> {
+pub fn run(config: KioskConfig, options: RunOptions) -> anyhow::Result<()> {
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("Banli 取号机")
-        .with_fullscreen(fullscreen);
-    if let Some((w, h)) = size {
+        .with_fullscreen(options.fullscreen);
+    if let Some((w, h)) = options.size {
         viewport = viewport.with_inner_size([w, h]);
     }
-    let options = eframe::NativeOptions {
+    let native = eframe::NativeOptions {
         viewport,
         ..Default::default()
     };
     eframe::run_native(
         "banli-kiosk",
-        options,
-        Box::new(move |cc| Ok(Box::new(KioskApp::new(cc, &config)?))),
+        native,
+        Box::new(move |cc| Ok(Box::new(KioskApp::new(cc, &config, options)?))),
     )
     .map_err(|e| anyhow::anyhow!("the kiosk window failed: {e}"))
 }
