@@ -110,6 +110,9 @@ pub struct KioskApp {
     /// Set by [`RunOptions::exit_after_first_frame`] until the first frame
     /// is drawn.
     first_frame_probe: bool,
+    /// A window size asked for with `--size`, until the window has been
+    /// checked against it ([`KioskApp::fit_window`]).
+    fit_to: Option<egui::Vec2>,
 }
 
 /// How [`run`] opens the window.
@@ -156,7 +159,43 @@ impl KioskApp {
             state,
             workers,
             first_frame_probe: options.exit_after_first_frame,
+            fit_to: options
+                .size
+                .filter(|_| !options.fullscreen)
+                .map(|(w, h)| egui::vec2(w, h)),
         })
+    }
+
+    /// A window asked for with `--size` that the screen cannot hold (a
+    /// 1080x1920 portrait kiosk on a 1920x1080 desktop, as `scripts/run-demo`
+    /// opens it) gets clamped by eframe and would show a cut-down layout.
+    /// Instead the whole requested layout is scaled down to fit (egui's
+    /// zoom) and the window resized to match, so the demo looks like the
+    /// kiosk, only smaller. A tenth of the screen is left for the window
+    /// manager's title bar and panels.
+    fn fit_window(&mut self, ctx: &egui::Context) {
+        let Some(wanted) = self.fit_to else {
+            return;
+        };
+        let (inner, monitor) = ctx.input(|i| {
+            let v = i.viewport();
+            (v.inner_rect.map(|r| r.size()), v.monitor_size)
+        });
+        let Some(mut room) = inner else {
+            // Not known before the window exists: try next frame.
+            return;
+        };
+        self.fit_to = None;
+        if let Some(monitor) = monitor
+            && (wanted.x > monitor.x || wanted.y > monitor.y)
+        {
+            room = room.min(monitor * 0.9);
+        }
+        let zoom = (room.x / wanted.x).min(room.y / wanted.y);
+        if zoom < 0.99 {
+            ctx.set_zoom_factor(zoom);
+            ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(wanted * zoom));
+        }
     }
 }
 
@@ -195,6 +234,7 @@ impl eframe::App for KioskApp {
     }
 
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.fit_window(ctx);
         let now = Instant::now();
         let mut fx = self.workers.drain(&mut self.state, now);
         fx.extend(self.state.tick(now));
