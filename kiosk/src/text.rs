@@ -356,12 +356,15 @@ impl Text {
         }
     }
 
-    /// Days for a time limit.
+    /// Days for a time limit; a limit of 0 days is 「当场办结」, not
+    /// 「0 个工作日」.
     pub fn days(&self, days: u32) -> String {
-        if std::ptr::eq(self, &ZH) {
-            format!("{days} 个工作日")
-        } else {
-            format!("{days} working days")
+        match (std::ptr::eq(self, &ZH), days) {
+            (true, 0) => "当场办结".to_owned(),
+            (true, d) => format!("{d} 个工作日"),
+            (false, 0) => "on the spot".to_owned(),
+            (false, 1) => "1 working day".to_owned(),
+            (false, d) => format!("{d} working days"),
         }
     }
 }
@@ -379,6 +382,9 @@ mod tests {
         assert_eq!(ZH.wait(12), "预计等候约 12 分钟");
         assert_eq!(ZH.wait(0), "即将叫号");
         assert_eq!(EN.wait(0), "called soon");
+        assert_eq!(ZH.days(0), "当场办结");
+        assert_eq!(ZH.days(15), "15 个工作日");
+        assert_eq!(EN.days(1), "1 working day");
         // Through the language, as the screens reach them.
         assert_eq!(Lang::Zh.text().guide_item_count(4), "共 4 项");
         assert_eq!(Lang::En.text().guide_item_count(1), "1 item");
