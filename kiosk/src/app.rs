@@ -172,7 +172,9 @@ impl KioskApp {
     /// Instead the whole requested layout is scaled down to fit (egui's
     /// zoom) and the window resized to match, so the demo looks like the
     /// kiosk, only smaller. A tenth of the screen is left for the window
-    /// manager's title bar and panels.
+    /// manager's title bar and panels, and the window goes to the right
+    /// edge of the screen, where it leaves the call panel of a board
+    /// started beside it in view.
     fn fit_window(&mut self, ctx: &egui::Context) {
         let Some(wanted) = self.fit_to else {
             return;
@@ -193,8 +195,13 @@ impl KioskApp {
         }
         let zoom = (room.x / wanted.x).min(room.y / wanted.y);
         if zoom < 0.99 {
+            let size = wanted * zoom;
             ctx.set_zoom_factor(zoom);
-            ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(wanted * zoom));
+            ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
+            if let Some(monitor) = monitor {
+                let x = (monitor.x - size.x).max(0.0);
+                ctx.send_viewport_cmd(egui::ViewportCommand::OuterPosition(egui::pos2(x, 0.0)));
+            }
         }
     }
 }
