@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::ConfigIssue;
+use crate::config::{ConfigIssue, Department};
 use crate::ids::{DepartmentId, ServiceId};
 
 /// One item of business.
@@ -79,6 +79,24 @@ pub struct Material {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Guide {
+    /// Items, in display order.
+    #[serde(default)]
+    pub items: Vec<GuideItem>,
+}
+
+/// `GET /api/v1/guide`: the guide as citizens browse it, departments
+/// first. [`Guide`] is what administrators store and import; this adds
+/// the hall's departments (from the hall configuration, in hall order) so
+/// a kiosk can name them without a staff token.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct GuideView {
+    /// Every department of the hall, in the hall's order. Some may have
+    /// no items; an item may name a department removed since it was
+    /// written (readers fall back to its id).
+    #[serde(default)]
+    pub departments: Vec<Department>,
     /// Items, in display order.
     #[serde(default)]
     pub items: Vec<GuideItem>,

@@ -107,6 +107,25 @@ pub struct KioskApp {
     /// Behaviour.
     pub state: KioskState,
     workers: Workers,
+    /// Set by [`RunOptions::exit_after_first_frame`] until the first frame
+    /// is drawn.
+    first_frame_probe: bool,
+    /// A window size asked for with `--size`, until the window has been
+    /// checked against it ([`KioskApp::fit_window`]).
+    fit_to: Option<egui::Vec2>,
+}
+
+/// How [`run`] opens the window.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    /// Take the whole screen (a kiosk); otherwise a window.
+    pub fullscreen: bool,
+    /// Window size in points, e.g. 1080x1920.
+    pub size: Option<(f32, f32)>,
+    /// For the cold-start benchmark (`scripts/bench-kiosk`): when the
+    /// first frame is drawn, print `first_frame_unix_ns=…` (wall clock, so
+    /// the script can subtract its own launch time) and close.
+    pub exit_after_first_frame: bool,
 }
 
 impl KioskApp {
@@ -115,7 +134,11 @@ impl KioskApp {
     /// # Errors
     ///
     /// The printer thread cannot be started.
-    pub fn new(cc: &eframe::CreationContext<'_>, config: &KioskConfig) -> std::io::Result<Self> {
+    pub fn new(
+        cc: &eframe::CreationContext<'_>,
+        config: &KioskConfig,
+        options: RunOptions,
+    ) -> std::io::Result<Self> {
         if let Some(e) = crate::theme::install(&cc.egui_ctx, config.font_path.as_deref()) {
             eprintln!("banli-kiosk: font_path unreadable, using the embedded font: {e}");
         }
@@ -132,32 +155,100 @@ impl KioskApp {
         for e in state.start(now) {
             workers.run(e);
         }
-        Ok(KioskApp { state, workers })
+        Ok(KioskApp {
+            state,
+            workers,
+            first_frame_probe: options.exit_after_first_frame,
+            fit_to: options
+                .size
+                .filter(|_| !options.fullscreen)
+                .map(|(w, h)| egui::vec2(w, h)),
+        })
     }
 
-    fn schedule(&self, ctx: &egui::Context, now: Instant) {
-        if let Some(deadline) = self.state.next_deadline() {
-            ctx.request_repaint_after(deadline.saturating_duration_since(now));
+    /// A window asked for with `--size` that the screen cannot hold (a
+    /// 1080x1920 portrait kiosk on a 1920x1080 desktop, as `scripts/run-demo`
+    /// opens it) gets clamped by eframe and would show a cut-down layout.
+    /// Instead the whole requested layout is scaled down to fit (egui's
+    /// zoom) and the window resized to match, so the demo looks like the
+    /// kiosk, only smaller. A tenth of the screen is left for the window
+    /// manager's title bar and panels, and the window goes to the right
+    /// edge of the screen, where it leaves the call panel of a board
+    /// started beside it in view.
+    fn fit_window(&mut self, ctx: &egui::Context) {
+        let Some(wanted) = self.fit_to else {
+            return;
+        };
+        let (inner, monitor) = ctx.input(|i| {
+            let v = i.viewport();
+            (v.inner_rect.map(|r| r.size()), v.monitor_size)
+        });
+        let Some(mut room) = inner else {
+            // Not known before the window exists: try next frame.
+            return;
+        };
+        self.fit_to = None;
+        if let Some(monitor) = monitor
+            && (wanted.x > monitor.x || wanted.y > monitor.y)
+        {
+            room = room.min(monitor * 0.9);
         }
-        // The ticket screen counts down the seconds to home.
-        if matches!(
-            self.state.screen,
-            crate::state::Screen::Ticket { until: Some(_), .. }
-        ) {
-            ctx.request_repaint_after(Duration::from_secs(1));
+        let zoom = (room.x / wanted.x).min(room.y / wanted.y);
+        if zoom < 0.99 {
+            let size = wanted * zoom;
+            ctx.set_zoom_factor(zoom);
+            ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
+            if let Some(monitor) = monitor {
+                let x = (monitor.x - size.x).max(0.0);
+                ctx.send_viewport_cmd(egui::ViewportCommand::OuterPosition(egui::pos2(x, 0.0)));
+            }
         }
     }
 }
 
+/// Asks egui for the next frame only when the state has something to do:
+/// at its next deadline (a poll, a retry, the idle timeout, the ticket
+/// screen's end), and once a second while the ticket screen counts down.
+/// Nothing else: an idle kiosk draws no frames. The app calls it after
+/// every `logic` and `ui`; tests call it after drawing the screens.
+pub fn schedule_repaint(ctx: &egui::Context, state: &KioskState, now: Instant) {
+    if let Some(deadline) = state.next_deadline() {
+        ctx.request_repaint_after(deadline.saturating_duration_since(now));
+    }
+    // The ticket screen counts down the seconds to home.
+    if matches!(
+        state.screen,
+        crate::state::Screen::Ticket { until: Some(_), .. }
+    ) {
+        ctx.request_repaint_after(Duration::from_secs(1));
+    }
+}
+
+/// Widest texture egui may make: its font atlas is as wide as this and
+/// doubles in height as glyphs arrive. Left to the GPU's limit (16384 on
+/// Mesa) one row of the ticket screen's 260-point number made a 16384×512
+/// RGBA atlas, 32 MB in the app and again in the driver; 2048 (egui's own
+/// portable default) holds every glyph the screens use in a few MB.
+pub const MAX_TEXTURE_SIDE: usize = 2048;
+
 impl eframe::App for KioskApp {
+    fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        raw_input.max_texture_side = Some(
+            raw_input
+                .max_texture_side
+                .map_or(MAX_TEXTURE_SIDE, |side| side.min(MAX_TEXTURE_SIDE)),
+        );
+    }
+
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.fit_window(ctx);
         let now = Instant::now();
         let mut fx = self.workers.drain(&mut self.state, now);
         fx.extend(self.state.tick(now));
         for e in fx {
             self.workers.run(e);
         }
-        self.schedule(ctx, now);
+        schedule_repaint(ctx, &self.state, now);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -165,7 +256,14 @@ impl eframe::App for KioskApp {
         for e in crate::ui::kiosk_ui(ui, &mut self.state, now) {
             self.workers.run(e);
         }
-        self.schedule(ui.ctx(), now);
+        schedule_repaint(ui.ctx(), &self.state, now);
+        if std::mem::take(&mut self.first_frame_probe) {
+            println!(
+                "first_frame_unix_ns={}",
+                jiff::Timestamp::now().as_nanosecond()
+            );
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
     }
 }
 
@@ -174,21 +272,21 @@ impl eframe::App for KioskApp {
 /// # Errors
 ///
 /// No display, no GPU adapter, or the printer thread cannot start.
-pub fn run(config: KioskConfig, fullscreen: bool, size: Option<(f32, f32)>) -> anyhow::Result<()> {
+pub fn run(config: KioskConfig, options: RunOptions) -> anyhow::Result<()> {
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("Banli 取号机")
-        .with_fullscreen(fullscreen);
-    if let Some((w, h)) = size {
+        .with_fullscreen(options.fullscreen);
+    if let Some((w, h)) = options.size {
         viewport = viewport.with_inner_size([w, h]);
     }
-    let options = eframe::NativeOptions {
+    let native = eframe::NativeOptions {
         viewport,
         ..Default::default()
     };
     eframe::run_native(
         "banli-kiosk",
-        options,
-        Box::new(move |cc| Ok(Box::new(KioskApp::new(cc, &config)?))),
+        native,
+        Box::new(move |cc| Ok(Box::new(KioskApp::new(cc, &config, options)?))),
     )
     .map_err(|e| anyhow::anyhow!("the kiosk window failed: {e}"))
 }

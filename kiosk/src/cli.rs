@@ -28,6 +28,10 @@ pub struct Cli {
     /// Window size, e.g. 1080x1920 (with --windowed).
     #[arg(long, value_name = "WxH")]
     size: Option<String>,
+    /// Print `first_frame_unix_ns=…` when the first frame is drawn, then
+    /// exit (the cold-start benchmark, scripts/bench-kiosk).
+    #[arg(long, hide = true)]
+    exit_after_first_frame: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,7 +148,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
             };
-            app::run(config, !cli.windowed, size)?;
+            app::run(
+                config,
+                app::RunOptions {
+                    fullscreen: !cli.windowed,
+                    size,
+                    exit_after_first_frame: cli.exit_after_first_frame,
+                },
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::PrintTest {

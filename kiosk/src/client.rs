@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::Duration;
 
-use banli_core::guide::Guide;
+use banli_core::guide::GuideView;
 use banli_core::ids::TicketId;
 use banli_core::wire::{
     ApiError, DeviceStatusReport, IssueTicketRequest, IssuedTicket, ServiceView, TicketView,
@@ -44,7 +44,7 @@ pub enum Reply {
     /// `GET /services`.
     Services(Result<Vec<ServiceView>, ApiFailure>),
     /// `GET /guide`.
-    Guide(Result<Guide, ApiFailure>),
+    Guide(Result<GuideView, ApiFailure>),
     /// `POST /tickets`.
     Issued {
         /// The key it was sent with.
@@ -194,7 +194,7 @@ impl Client {
     /// # Errors
     ///
     /// [`ApiFailure`]: no answer, or the server's refusal.
-    pub fn get_guide(&self) -> Result<Guide, ApiFailure> {
+    pub fn get_guide(&self) -> Result<GuideView, ApiFailure> {
         answer(self.agent.get(self.url("/guide")).call())
     }
 

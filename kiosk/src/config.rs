@@ -351,7 +351,7 @@ paper_mm = 76
             .expect("the example parses");
         assert!(matches!(
             c.transport,
-            TransportConfig::Serial { baud: 9600, .. }
+            TransportConfig::Serial { baud: 115200, .. }
         ));
     }
 

@@ -22,7 +22,7 @@
 use std::time::{Duration, Instant};
 
 use banli_core::config::PriorityClass;
-use banli_core::guide::{Guide, GuideItem};
+use banli_core::guide::{GuideItem, GuideView};
 use banli_core::ids::{DepartmentId, ServiceId, TicketId};
 use banli_core::wire::{
     ApiError, DeviceStatusReport, FailedPrint, IssueTicketRequest, IssuedTicket, PrinterReport,
@@ -353,8 +353,8 @@ pub struct KioskState {
     pub lane: Lane,
     /// Services and their waiting figures, from the last poll.
     pub services: Vec<ServiceView>,
-    /// The guide catalogue.
-    pub guide: Guide,
+    /// The guide catalogue and the hall's departments.
+    pub guide: GuideView,
     /// The server link.
     pub link: ServerLink,
     /// The printer's last known state and message.
@@ -387,7 +387,7 @@ impl KioskState {
             large_text: false,
             lane: Lane::Normal,
             services: Vec::new(),
-            guide: Guide::default(),
+            guide: GuideView::default(),
             link: ServerLink::Connecting,
             printer: None,
             progress_id: None,
@@ -454,9 +454,18 @@ impl KioskState {
         self.guide.items.iter().find(|i| i.id == id)
     }
 
-    /// Departments in the guide, in first-seen order.
+    /// The guide's first level: the hall's departments that have items,
+    /// in hall order, then any department an item names that the hall no
+    /// longer lists (removed since the item was written), so no item is
+    /// out of reach.
     pub fn guide_departments(&self) -> Vec<DepartmentId> {
-        let mut out: Vec<DepartmentId> = Vec::new();
+        let mut out: Vec<DepartmentId> = self
+            .guide
+            .departments
+            .iter()
+            .filter(|d| self.guide.items.iter().any(|i| i.department == d.id))
+            .map(|d| d.id.clone())
+            .collect();
         for item in &self.guide.items {
             if !out.contains(&item.department) {
                 out.push(item.department.clone());
@@ -465,9 +474,16 @@ impl KioskState {
         out
     }
 
-    /// A department's display name: the server sends none, so it is named
-    /// by its services (企业开办、…) and falls back to its id.
+    /// A department's name in `lang` (Chinese when it has no English
+    /// name): the hall's name for it, else (a department the hall no
+    /// longer lists) its services' names, else its id.
     pub fn department_name(&self, department: &DepartmentId, lang: Lang) -> String {
+        if let Some(d) = self.guide.departments.iter().find(|d| &d.id == department) {
+            return match lang {
+                Lang::En if !d.name_en.is_empty() => d.name_en.clone(),
+                _ => d.name_zh.clone(),
+            };
+        }
         let names: Vec<&str> = self
             .services
             .iter()
@@ -917,7 +933,11 @@ impl KioskState {
     }
 
     /// `GET /guide` answered.
-    pub fn handle_guide(&mut self, now: Instant, result: Result<Guide, ApiFailure>) -> Vec<Effect> {
+    pub fn handle_guide(
+        &mut self,
+        now: Instant,
+        result: Result<GuideView, ApiFailure>,
+    ) -> Vec<Effect> {
         self.guide_in_flight = false;
         match result {
             Ok(guide) => {

@@ -4,7 +4,8 @@
 
 use std::time::Instant;
 
-use banli_core::guide::Guide;
+use banli_core::config::Department;
+use banli_core::guide::{Guide, GuideView};
 use banli_core::wire::ServiceView;
 
 use crate::state::{KioskState, Settings};
@@ -20,14 +21,29 @@ pub fn demo_services() -> Vec<ServiceView> {
     serde_json::from_str(include_str!("state/services.json")).expect("fixture parses")
 }
 
-/// The demo hall's guide (`assets/demo-guide.toml`).
+/// `GET /api/v1/guide` of the demo hall: the guide
+/// (`assets/demo-guide.toml`) with the hall's departments
+/// (`assets/demo-hall.toml`).
 ///
 /// # Panics
 ///
-/// Never: the asset is parsed by the server's tests too.
-pub fn demo_guide() -> Guide {
+/// Never: the assets are parsed by the server's tests too.
+pub fn demo_guide() -> GuideView {
+    /// Just the departments of the hall file; serde skips the rest.
+    #[derive(serde::Deserialize)]
+    struct Hall {
+        departments: Vec<Department>,
+    }
     #[allow(clippy::expect_used)]
-    toml::from_str(include_str!("../../assets/demo-guide.toml")).expect("demo guide parses")
+    let hall: Hall =
+        toml::from_str(include_str!("../../assets/demo-hall.toml")).expect("demo hall parses");
+    #[allow(clippy::expect_used)]
+    let guide: Guide =
+        toml::from_str(include_str!("../../assets/demo-guide.toml")).expect("demo guide parses");
+    GuideView {
+        departments: hall.departments,
+        items: guide.items,
+    }
 }
 
 /// A kiosk that has heard from the server: demo services and guide loaded.

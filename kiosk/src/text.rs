@@ -23,8 +23,10 @@ impl Lang {
     }
 }
 
-/// The fixed words of the screens. Figures are put in by the `fmt_*`
-/// helpers below so word order can follow the language.
+/// The fixed words of the screens. Figures are put in by the helpers
+/// below so word order can follow the language; they tell the languages
+/// apart by address, which is why [`ZH`] and [`EN`] are `static`s (a
+/// `const` is copied at each use, and `ZH.ahead(3)` said it in English).
 #[allow(missing_docs)] // Field names say what each string is.
 #[derive(Debug)]
 pub struct Text {
@@ -117,7 +119,7 @@ pub struct Text {
 }
 
 /// 中文.
-pub const ZH: Text = Text {
+pub static ZH: Text = Text {
     title: "自助取号",
     choose_service: "请选择要办理的业务",
     switch_language: "English",
@@ -207,7 +209,7 @@ pub const ZH: Text = Text {
 };
 
 /// English.
-pub const EN: Text = Text {
+pub static EN: Text = Text {
     title: "Take a ticket",
     choose_service: "Choose a service",
     switch_language: "中文",
@@ -297,10 +299,16 @@ pub const EN: Text = Text {
 };
 
 impl Text {
-    /// 「前面还有 N 人」.
+    /// 「前面还有 N 人」; nobody ahead is said in words, not as a zero.
     pub fn ahead(&self, n: u32) -> String {
         if std::ptr::eq(self, &ZH) {
-            format!("前面还有 {n} 人")
+            if n == 0 {
+                "前面没有人等候".to_owned()
+            } else {
+                format!("前面还有 {n} 人")
+            }
+        } else if n == 0 {
+            "Nobody ahead of you".to_owned()
         } else if n == 1 {
             "1 person ahead".to_owned()
         } else {
@@ -308,12 +316,14 @@ impl Text {
         }
     }
 
-    /// 「预计等候约 M 分钟」.
+    /// 「预计等候约 M 分钟」; under a minute is 「即将叫号」, not
+    /// 「约 0 分钟」.
     pub fn wait(&self, minutes: u32) -> String {
-        if std::ptr::eq(self, &ZH) {
-            format!("预计等候约 {minutes} 分钟")
-        } else {
-            format!("about {minutes} min wait")
+        match (std::ptr::eq(self, &ZH), minutes) {
+            (true, 0) => "即将叫号".to_owned(),
+            (true, m) => format!("预计等候约 {m} 分钟"),
+            (false, 0) => "called soon".to_owned(),
+            (false, m) => format!("about {m} min wait"),
         }
     }
 
@@ -335,12 +345,48 @@ impl Text {
         }
     }
 
-    /// Days for a time limit.
-    pub fn days(&self, days: u32) -> String {
+    /// How many items a guide department has: 「共 N 项」.
+    pub fn guide_item_count(&self, n: usize) -> String {
         if std::ptr::eq(self, &ZH) {
-            format!("{days} 个工作日")
+            format!("共 {n} 项")
+        } else if n == 1 {
+            "1 item".to_owned()
         } else {
-            format!("{days} working days")
+            format!("{n} items")
         }
+    }
+
+    /// Days for a time limit; a limit of 0 days is 「当场办结」, not
+    /// 「0 个工作日」.
+    pub fn days(&self, days: u32) -> String {
+        match (std::ptr::eq(self, &ZH), days) {
+            (true, 0) => "当场办结".to_owned(),
+            (true, d) => format!("{d} 个工作日"),
+            (false, 0) => "on the spot".to_owned(),
+            (false, 1) => "1 working day".to_owned(),
+            (false, d) => format!("{d} working days"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_read_naturally_in_both_languages() {
+        assert_eq!(ZH.ahead(3), "前面还有 3 人");
+        assert_eq!(ZH.ahead(0), "前面没有人等候");
+        assert_eq!(EN.ahead(1), "1 person ahead");
+        assert_eq!(EN.ahead(0), "Nobody ahead of you");
+        assert_eq!(ZH.wait(12), "预计等候约 12 分钟");
+        assert_eq!(ZH.wait(0), "即将叫号");
+        assert_eq!(EN.wait(0), "called soon");
+        assert_eq!(ZH.days(0), "当场办结");
+        assert_eq!(ZH.days(15), "15 个工作日");
+        assert_eq!(EN.days(1), "1 working day");
+        // Through the language, as the screens reach them.
+        assert_eq!(Lang::Zh.text().guide_item_count(4), "共 4 项");
+        assert_eq!(Lang::En.text().guide_item_count(1), "1 item");
     }
 }

@@ -713,6 +713,15 @@ async fn openapi_describes_every_route_and_metrics_count() {
     ] {
         assert!(paths.contains_key(p), "{p} is documented");
     }
+    // The guide's schema is the type the kiosk reads, departments and all.
+    let guide_ref = &doc["paths"]["/api/v1/guide"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"]["$ref"];
+    assert_eq!(guide_ref, "#/components/schemas/GuideView");
+    let props = &doc["components"]["schemas"]["GuideView"]["properties"];
+    assert!(
+        props["departments"].is_object() && props["items"].is_object(),
+        "{props}"
+    );
     hall.issue("tax").await;
     let req = Request::get("/metrics")
         .header("authorization", format!("Bearer {}", hall.admin))

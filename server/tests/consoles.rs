@@ -478,3 +478,45 @@ async fn the_console_says_when_the_connection_drops_and_recovers() {
     b.text_until("#current-number", |t| t == "F001").await;
     b.client.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_edits_a_guide_item_that_kiosks_read_by_department() {
+    let mut hall = Hall::demo().await;
+    let addr = serve(&mut hall).await;
+    let b = browser(addr).await;
+    b.login("admin", common::ADMIN_PASSWORD).await;
+    // The editor lists the demo guide with each item's department named.
+    b.goto("/admin/guide").await;
+    b.text_until("#guide-table", |t| {
+        t.contains("个体工商户设立登记") && t.contains("区市场监督管理局")
+    })
+    .await;
+    b.click("guide-edit-individual-business-registration").await;
+    let name = b.find("guide-name_zh").await;
+    name.clear().await.expect("clear");
+    name.send_keys("个体工商户设立登记（经营者本人）")
+        .await
+        .expect("type");
+    b.click("guide-save").await;
+    b.text_until("#guide-table", |t| t.contains("经营者本人"))
+        .await;
+    // What kiosks read: the edited item, and the hall's departments.
+    let (_, guide) = hall.get("/api/v1/guide", None).await;
+    let item = guide["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["id"] == "individual-business-registration")
+        .cloned()
+        .expect("the item");
+    assert_eq!(item["name_zh"], "个体工商户设立登记（经营者本人）");
+    assert_eq!(item["department"], "amr");
+    assert!(
+        guide["departments"]
+            .as_array()
+            .expect("departments")
+            .iter()
+            .any(|d| d["id"] == "amr" && d["name_zh"] == "区市场监督管理局")
+    );
+    b.client.close().await.expect("close");
+}

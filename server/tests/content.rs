@@ -30,6 +30,53 @@ async fn the_guide_is_public_and_admins_edit_it_with_validation() {
             .all(|i| i["fee_zh"].as_str().is_some_and(|f| !f.is_empty())),
         "every item discloses its fee"
     );
+    // The hall's departments come with it, in hall order, named in both
+    // languages, so a kiosk browses departments → items → detail.
+    let departments = guide["departments"].as_array().expect("departments");
+    let ids: Vec<&str> = departments
+        .iter()
+        .filter_map(|d| d["id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "center",
+            "amr",
+            "exit-entry",
+            "real-estate",
+            "hrss",
+            "housing-fund",
+            "tax"
+        ]
+    );
+    assert_eq!(departments[6]["name_zh"], "国家税务总局滨江区税务局");
+    assert!(
+        departments
+            .iter()
+            .all(|d| d["name_en"].as_str().is_some_and(|n| !n.is_empty())),
+        "{departments:?}"
+    );
+    assert!(
+        items
+            .iter()
+            .all(|i| ids.contains(&i["department"].as_str().unwrap_or(""))),
+        "every item belongs to a listed department"
+    );
+    // A department added by an administrator is listed at once.
+    let (s, _) = hall
+        .put(
+            "/api/v1/admin/departments/notary",
+            Some(&hall.admin),
+            json!({"id": "notary", "name_zh": "公证处", "name_en": "Notary Office"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, guide) = hall.get("/api/v1/guide", None).await;
+    assert_eq!(guide["departments"][7]["name_en"], "Notary Office");
+    // The body is exactly the shared wire type the kiosk reads.
+    let typed: banli_core::guide::GuideView =
+        serde_json::from_value(guide).expect("GET /guide is a GuideView");
+    assert_eq!(typed.departments.len(), 8);
 
     let item = json!({
         "id": "notary-copy",

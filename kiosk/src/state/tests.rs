@@ -366,3 +366,49 @@ fn no_deadline_in_the_past_while_fetches_are_on_their_way() {
         "a past deadline means repainting without pause"
     );
 }
+
+#[test]
+fn guide_departments_come_from_the_hall_in_hall_order() {
+    let t0 = Instant::now();
+    let mut k = ready_kiosk(t0);
+    let ids: Vec<String> = k
+        .guide_departments()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "center",
+            "amr",
+            "exit-entry",
+            "real-estate",
+            "hrss",
+            "housing-fund",
+            "tax"
+        ]
+    );
+    let tax = DepartmentId("tax".into());
+    assert_eq!(
+        k.department_name(&tax, Lang::Zh),
+        "国家税务总局滨江区税务局"
+    );
+    assert!(
+        k.department_name(&tax, Lang::En)
+            .starts_with("Binjiang District Tax Bureau")
+    );
+    // A department with no items is not offered; one the hall no longer
+    // lists still is (after the others), named by its services.
+    let mut guide = crate::testing::demo_guide();
+    guide.departments.push(banli_core::config::Department {
+        id: DepartmentId("notary".into()),
+        name_zh: "公证处".into(),
+        name_en: String::new(),
+    });
+    guide.departments.retain(|d| d.id != tax);
+    let _ = k.handle_guide(t0, Ok(guide));
+    let ids = k.guide_departments();
+    assert!(!ids.contains(&DepartmentId("notary".into())));
+    assert_eq!(ids.last(), Some(&tax));
+    assert_eq!(k.department_name(&tax, Lang::Zh), "税务办理");
+}

@@ -24,7 +24,8 @@ fn back_row(ui: &mut egui::Ui, k: &mut KioskState, now: Instant) {
     });
 }
 
-/// Departments.
+/// Departments, in hall order, each with its names and how many items it
+/// has.
 pub fn departments_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant) {
     let t = k.lang.text();
     ui.label(
@@ -34,12 +35,16 @@ pub fn departments_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant) {
     if k.guide.items.is_empty() {
         ui.label(RichText::new(t.loading).color(THEME.muted));
     }
-    let departments: Vec<(DepartmentId, String)> = k
+    let departments: Vec<(DepartmentId, String, String, String)> = k
         .guide_departments()
         .into_iter()
         .map(|d| {
-            let name = k.department_name(&d, k.lang);
-            (d, name)
+            let zh = k.department_name(&d, Lang::Zh);
+            let en = k.department_name(&d, Lang::En);
+            // No English name: show the Chinese one once.
+            let en = if en == zh { String::new() } else { en };
+            let count = t.guide_item_count(k.guide_items(&d).len());
+            (d, zh, en, count)
         })
         .collect();
     let mut tapped = None;
@@ -47,8 +52,8 @@ pub fn departments_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant) {
     egui::ScrollArea::vertical()
         .max_height((ui.available_height() - footer).max(100.0))
         .show(ui, |ui| {
-            for (d, name) in &departments {
-                if widgets::big_button(ui, name).clicked() {
+            for (d, zh, en, count) in &departments {
+                if widgets::department_button(ui, zh, en, count).clicked() {
                     tapped = Some(d.clone());
                 }
             }
@@ -113,6 +118,7 @@ pub fn detail_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant, item_id: &
             .text_style(egui::TextStyle::Heading)
             .color(THEME.primary),
     );
+    ui.label(RichText::new(k.department_name(&item.department, k.lang)).color(THEME.muted));
     let service: Option<ServiceId> = item
         .service_id
         .clone()
@@ -186,10 +192,14 @@ pub fn detail_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant, item_id: &
                 ui.label(RichText::new(notes).color(THEME.muted));
             }
         });
-    if let Some(s) = service
-        && widgets::primary_button(ui, t.take_ticket_for_this, THEME.primary).clicked()
-    {
-        k.take_from_guide(now, &s);
+    if let Some(s) = service {
+        // Beside 返回/首页, under the citizen's hand, as on the confirm
+        // screen.
+        let touch = crate::theme::touch_height(k.large_text);
+        widgets::pin_to_bottom(ui, touch * 1.2 + ui.spacing().item_spacing.y + touch + 24.0);
+        if widgets::primary_button(ui, t.take_ticket_for_this, THEME.primary).clicked() {
+            k.take_from_guide(now, &s);
+        }
     }
     back_row(ui, k, now);
 }

@@ -67,7 +67,7 @@ pub fn ticket_ui(
             ui,
             &format!("{} / {}", ZH.photograph, EN.photograph),
             &format!(
-                "{message_zh}\n{message_en}\n{} {}",
+                "{message_zh}{}\n{message_en} {}",
                 ZH.ticket_valid, EN.ticket_valid
             ),
         );

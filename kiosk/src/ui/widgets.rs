@@ -74,6 +74,46 @@ pub fn service_button(ui: &mut egui::Ui, zh: &str, en: &str, status: &str, open:
     )
 }
 
+/// A guide department: its Chinese name large and bold, the English name
+/// under it (when it has one), then how many items it has. Its
+/// accessibility label is all of it, so tests find it by either name.
+pub fn department_button(ui: &mut egui::Ui, zh: &str, en: &str, count: &str) -> Response {
+    use egui::text::{LayoutJob, TextFormat};
+    let b = ui
+        .style()
+        .text_styles
+        .get(&egui::TextStyle::Body)
+        .map_or(26.0, |f| f.size);
+    let fmt = |size: f32, family: egui::FontFamily, color: Color32| TextFormat {
+        font_id: egui::FontId::new(size, family),
+        color,
+        ..Default::default()
+    };
+    let bold = egui::FontFamily::Name(theme::BOLD.into());
+    let mut job = LayoutJob::default();
+    job.append(zh, 0.0, fmt(b * 1.2, bold, THEME.button_text));
+    if !en.is_empty() {
+        job.append(
+            &format!("\n{en}"),
+            0.0,
+            fmt(b * 0.8, egui::FontFamily::Proportional, THEME.muted),
+        );
+    }
+    job.append(
+        &format!("\n{count}"),
+        0.0,
+        fmt(b * 0.9, egui::FontFamily::Proportional, THEME.primary),
+    );
+    let h = theme::touch_height(large(ui)) * 1.3;
+    ui.add(
+        Button::new(job)
+            .fill(THEME.button)
+            .stroke(Stroke::new(2.0, THEME.primary))
+            .corner_radius(14.0)
+            .min_size(Vec2::new(ui.available_width(), h)),
+    )
+}
+
 /// A filled, centred action button (绿色通道, 办事指南 …).
 pub fn action_button(ui: &mut egui::Ui, text: &str, fill: Color32) -> Response {
     let h = theme::touch_height(large(ui)) * 1.3;

@@ -72,6 +72,21 @@ fn take_a_ticket_print_it_and_look_it_up() {
     let fx = k.start(now);
     shell.run(&mut k, now, fx);
     assert!(k.is_issuing(), "{:?}", k.link);
+    // The real server's guide names its departments: the kiosk lists them
+    // by name, in hall order, each with items.
+    let departments = k.guide_departments();
+    assert_eq!(
+        departments.first().map(ToString::to_string).as_deref(),
+        Some("center")
+    );
+    for d in &departments {
+        assert!(!k.guide_items(d).is_empty(), "{d}");
+        assert_ne!(
+            k.department_name(d, banli_kiosk::text::Lang::Zh),
+            d.to_string(),
+            "{d} is named"
+        );
+    }
 
     let service = k
         .services

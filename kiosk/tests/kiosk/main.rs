@@ -1,12 +1,16 @@
-//! Kiosk integration tests: tickets printed through the real transports
-//! into a fake printer on a pseudo-terminal or a TCP port, and the
-//! `banli-kiosk` binary's maintenance commands.
+//! Kiosk integration tests: the screens driven by label and rendered to
+//! image snapshots, tickets printed through the real transports into a
+//! fake printer on a pseudo-terminal or a TCP port, the real server end to
+//! end, and the `banli-kiosk` binary's maintenance commands.
 
 mod cli;
 mod client;
+mod harness;
 mod live;
 mod printing;
+mod repaint;
 mod screens;
+mod snapshots;
 
 use std::time::Duration;
 

@@ -7,57 +7,13 @@ use std::time::Instant;
 use banli_core::config::PriorityClass;
 use banli_core::engine::TicketStatus;
 use banli_core::ids::TicketId;
-use banli_kiosk::state::{
-    ApiFailure, Effect, KioskState, Lane, PrintState, Screen, outcome_of_error,
-};
+use banli_kiosk::state::{ApiFailure, Effect, Lane, PrintState, Screen, outcome_of_error};
 use banli_kiosk::testing::{issued, ready_kiosk};
 use banli_kiosk::text::{EN, Lang, ZH};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 
-/// The state under test, the effects the screens asked for, and the clock.
-struct View {
-    k: KioskState,
-    fx: Vec<Effect>,
-    now: Instant,
-}
-
-fn harness(k: KioskState) -> Harness<'static, View> {
-    let now = Instant::now();
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1080.0, 1920.0))
-        .with_context_setup(|ctx| {
-            let _ = banli_kiosk::theme::install(ctx, None);
-        })
-        .build_ui_state(
-            |ui, v: &mut View| {
-                let fx = banli_kiosk::ui::kiosk_ui(ui, &mut v.k, v.now);
-                v.fx.extend(fx);
-            },
-            View {
-                k,
-                fx: Vec::new(),
-                now,
-            },
-        );
-    settle(&mut h);
-    h
-}
-
-/// A few frames; spinners keep asking for more, so never `run()`.
-fn settle(h: &mut Harness<'static, View>) {
-    let _ = h.run_ok();
-}
-
-fn click(h: &mut Harness<'static, View>, label: &str) {
-    h.get_by_label(label).click();
-    settle(h);
-}
-
-fn click_containing(h: &mut Harness<'static, View>, part: &str) {
-    h.get_by_label_contains(part).click();
-    settle(h);
-}
+use crate::harness::{View, click, click_containing, harness, settle};
 
 fn take_key(h: &mut Harness<'static, View>) -> String {
     let fx = std::mem::take(&mut h.state_mut().fx);
@@ -177,14 +133,33 @@ fn language_and_large_text_switch_anywhere() {
 fn guide_departments_items_detail() {
     let mut h = harness(ready_kiosk(Instant::now()));
     click(&mut h, ZH.guide);
-    click_containing(&mut h, "出入境证件");
-    assert!(matches!(h.state().k.screen, Screen::GuideItems { .. }));
-    let first = h
-        .state()
-        .k
-        .guide_items(&banli_core::ids::DepartmentId("exit-entry".into()))[0]
-        .name_zh
-        .clone();
+    // Departments by the hall's names, in both languages, with their
+    // item counts.
+    let exit_entry = banli_core::ids::DepartmentId("exit-entry".into());
+    let count = h.state().k.guide_items(&exit_entry).len();
+    assert!(count >= 2, "the demo guide has several exit-entry items");
+    let label = h
+        .get_by_label_contains("公安分局出入境管理大队")
+        .accesskit_node()
+        .label()
+        .unwrap_or_default();
+    assert!(
+        label.contains("Public Security Exit-Entry Administration")
+            && label.contains(&ZH.guide_item_count(count)),
+        "{label}"
+    );
+    assert!(
+        h.query_by_label_contains("国家税务总局滨江区税务局")
+            .is_some()
+    );
+    click_containing(&mut h, "公安分局出入境管理大队");
+    assert_eq!(
+        h.state().k.screen,
+        Screen::GuideItems {
+            department: exit_entry.clone()
+        }
+    );
+    let first = h.state().k.guide_items(&exit_entry)[0].name_zh.clone();
     click_containing(&mut h, &first);
     assert!(matches!(h.state().k.screen, Screen::GuideDetail { .. }));
     for label in [ZH.fee, ZH.materials] {
@@ -194,6 +169,8 @@ fn guide_departments_items_detail() {
     assert!(h.query_by_label_contains(ZH.committed_limit).is_some());
     click(&mut h, ZH.back);
     assert!(matches!(h.state().k.screen, Screen::GuideItems { .. }));
+    click(&mut h, ZH.back);
+    assert_eq!(h.state().k.screen, Screen::GuideDepartments);
     click(&mut h, ZH.home);
     assert_eq!(h.state().k.screen, Screen::Home);
 }

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, put};
 use banli_core::config::ConfigIssue;
-use banli_core::guide::{Guide, GuideItem};
+use banli_core::guide::{Guide, GuideItem, GuideView};
 
 use super::error::AppError;
 use super::extract::{AppJson, AppPath, Caller};
@@ -25,11 +25,17 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// The whole service guide. Public.
+/// The whole service guide with the hall's departments (in hall order),
+/// so a kiosk can browse it department by department. Public.
 #[utoipa::path(get, path = "/api/v1/guide", tag = "guide",
-    responses((status = 200, description = "The guide", body = Guide)))]
-pub async fn guide_show(State(state): State<AppState>) -> Result<AppJson<Guide>, AppError> {
-    Ok(AppJson(state.store.call(|s| s.guide()).await?))
+    responses((status = 200, description = "The guide and the hall's departments", body = GuideView)))]
+pub async fn guide_show(State(state): State<AppState>) -> Result<AppJson<GuideView>, AppError> {
+    let departments = state
+        .engine
+        .run(|engine, _| engine.config().departments.clone())
+        .await?;
+    let Guide { items } = state.store.call(|s| s.guide()).await?;
+    Ok(AppJson(GuideView { departments, items }))
 }
 
 /// Checks items against the hall: their departments and services exist.
