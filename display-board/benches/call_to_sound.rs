@@ -23,7 +23,6 @@
 //! `asound.conf` pointing the default PCM at `null` and runs itself again
 //! with `ALSA_CONFIG_PATH` set (setting it in-process needs `unsafe`).
 
-use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -69,32 +68,12 @@ enum Wake {
 
 fn run(calls: usize) -> anyhow::Result<()> {
     let data = tempfile::tempdir()?;
-    let runtime = tokio::runtime::Runtime::new()?;
-    let (url, kiosk, board_token) = runtime.block_on(async {
-        let server = banli_server::Server::open(
-            banli_server::Settings {
-                data_dir: data.path().to_owned(),
-                hall: banli_server::HallSource::Demo,
-                admin_password: Some("bench-admin".into()),
-            },
-            Arc::new(banli_server::clock::SystemClock),
-        )
-        .await?;
-        let token = |name: &str| {
-            server
-                .bootstrap
-                .demo_devices
-                .iter()
-                .find(|d| d.device.name == name)
-                .map(|d| d.token.clone())
-                .ok_or_else(|| anyhow::anyhow!("no demo device {name}"))
-        };
-        let (kiosk, board) = (token("demo-kiosk")?, token("demo-board")?);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let url = format!("http://{}", listener.local_addr()?);
-        tokio::spawn(server.serve(listener, std::future::pending()));
-        anyhow::Ok((url, kiosk, board))
-    })?;
+    let hall = banli_server::loopback::LoopbackDemo::start(data.path())?;
+    let (url, kiosk, board_token) = (
+        hall.url.clone(),
+        hall.kiosk_token.clone(),
+        hall.board_token.clone(),
+    );
     let http: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()

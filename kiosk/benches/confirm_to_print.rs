@@ -37,36 +37,6 @@ const WARM_UP: usize = 10;
 /// Longest wait for any one step; a healthy run never gets near it.
 const PATIENCE: Duration = Duration::from_secs(10);
 
-/// The demo server on a runtime of its own, on a loopback port.
-fn demo_server(data: &std::path::Path) -> (String, String, tokio::runtime::Runtime) {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let (url, token) = rt.block_on(async {
-        let settings = banli_server::Settings {
-            data_dir: data.to_owned(),
-            hall: banli_server::HallSource::Demo,
-            admin_password: Some("kiosk-bench-admin".into()),
-        };
-        let server =
-            banli_server::Server::open(settings, Arc::new(banli_server::clock::SystemClock))
-                .await
-                .expect("server opens");
-        let token = server
-            .bootstrap
-            .demo_devices
-            .iter()
-            .find(|d| d.device.name == "demo-kiosk")
-            .map(|d| d.token.clone())
-            .expect("demo kiosk token");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
-        tokio::spawn(server.serve(listener, std::future::pending()));
-        (url, token)
-    });
-    (url, token, rt)
-}
-
 /// The kiosk as `KioskApp` runs it, minus the window: the state, the
 /// app's workers, and the wake-ups they send instead of repaints.
 struct Kiosk {
@@ -209,7 +179,8 @@ fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(200);
     let data = tempfile::tempdir().expect("data dir");
-    let (url, token, _server) = demo_server(data.path());
+    let hall = banli_server::loopback::LoopbackDemo::start(data.path()).expect("demo server");
+    let (url, token) = (hall.url.clone(), hall.kiosk_token.clone());
     let service = ServiceId::from("exit-entry");
     for (name, link, printer) in [
         (

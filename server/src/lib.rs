@@ -25,6 +25,7 @@ pub mod auth;
 pub mod clock;
 pub mod engine_task;
 pub mod hall_file;
+pub mod loopback;
 pub mod metrics;
 pub mod store;
 pub mod web;

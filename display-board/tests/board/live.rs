@@ -7,7 +7,6 @@
 //! Waiting is on the board client's wake-up (the same `request_repaint`
 //! callback the window uses), never on a sleep.
 
-use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -20,56 +19,21 @@ use banli_board::render::{Pcm, RenderOptions};
 use banli_board::ui::View;
 use banli_board::voice::Voice;
 use banli_core::wire::CallView;
+use banli_server::loopback::LoopbackDemo;
 use serde_json::{Value, json};
 
-/// A demo server on a runtime of its own, with the kiosk's and board's
-/// device tokens. Dropping the runtime stops it.
+/// The demo hall on a loopback port, with the kiosk's and board's device
+/// tokens. Dropping it stops the server.
 struct Hall {
-    url: String,
-    kiosk: String,
-    board: String,
-    _runtime: tokio::runtime::Runtime,
+    demo: LoopbackDemo,
     _data: tempfile::TempDir,
 }
 
 impl Hall {
     fn demo() -> Self {
         let data = tempfile::tempdir().expect("data dir");
-        let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        let (url, kiosk, board) = runtime.block_on(async {
-            let settings = banli_server::Settings {
-                data_dir: data.path().to_owned(),
-                hall: banli_server::HallSource::Demo,
-                admin_password: Some("board-e2e-admin".into()),
-            };
-            let server =
-                banli_server::Server::open(settings, Arc::new(banli_server::clock::SystemClock))
-                    .await
-                    .expect("server opens");
-            let token = |name: &str| {
-                server
-                    .bootstrap
-                    .demo_devices
-                    .iter()
-                    .find(|d| d.device.name == name)
-                    .map(|d| d.token.clone())
-                    .expect("demo device token")
-            };
-            let (kiosk, board) = (token("demo-kiosk"), token("demo-board"));
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            let url = format!("http://{}", listener.local_addr().expect("addr"));
-            tokio::spawn(server.serve(listener, std::future::pending()));
-            (url, kiosk, board)
-        });
-        Self {
-            url,
-            kiosk,
-            board,
-            _runtime: runtime,
-            _data: data,
-        }
+        let demo = LoopbackDemo::start(data.path()).expect("demo server");
+        Self { demo, _data: data }
     }
 
     fn post(&self, path: &str, token: &str, body: Value) -> Value {
@@ -78,7 +42,7 @@ impl Hall {
             .build()
             .into();
         let mut resp = agent
-            .post(&format!("{}{path}", self.url))
+            .post(&format!("{}{path}", self.demo.url))
             .header("Authorization", &format!("Bearer {token}"))
             .header("Idempotency-Key", &format!("board-e2e-{path}-{body}"))
             .send_json(&body)
@@ -92,7 +56,7 @@ impl Hall {
     fn login(&self, user: &str) -> String {
         let agent = ureq::Agent::new_with_defaults();
         let mut resp = agent
-            .post(&format!("{}/api/v1/auth/login", self.url))
+            .post(&format!("{}/api/v1/auth/login", self.demo.url))
             .send_json(json!({"username": user, "password": banli_server::DEMO_STAFF_PASSWORD}))
             .expect("login");
         let body: Value = resp.body_mut().read_json().expect("json body");
@@ -111,8 +75,8 @@ fn board(hall: &Hall) -> (BoardApp, mpsc::Receiver<()>) {
     let (wake, woken) = mpsc::channel();
     app.connect(
         ClientConfig {
-            server: hall.url.clone(),
-            token: hall.board.clone(),
+            server: hall.demo.url.clone(),
+            token: hall.demo.board_token.clone(),
         },
         move || {
             let _ = wake.send(());
@@ -166,7 +130,7 @@ fn a_counter_calls_and_the_board_shows_and_announces_it() {
     // A citizen takes a housing-fund ticket; counter 5 calls it.
     let ticket = hall.post(
         "/api/v1/tickets",
-        &hall.kiosk,
+        &hall.demo.kiosk_token,
         json!({"service_id": "housing-fund"}),
     );
     let number = ticket["number"].as_str().expect("number").to_owned();
@@ -221,7 +185,7 @@ fn a_counter_calls_and_the_board_shows_and_announces_it() {
     hall.post("/api/v1/counters/5/finish", &clerk, json!({}));
     let next = hall.post(
         "/api/v1/tickets",
-        &hall.kiosk,
+        &hall.demo.kiosk_token,
         json!({"service_id": "social-insurance"}),
     );
     let service = next["service_id"].as_str().expect("service").to_owned();

@@ -11,41 +11,11 @@ use banli_kiosk::printer::{Printer, TransportConfig};
 use banli_kiosk::state::{KioskState, PrintState, Screen, Settings};
 use banli_kiosk::testing::BlockingShell;
 
-/// Starts a demo server on a runtime of its own; returns its URL, the
-/// kiosk's device token, and the runtime (dropping it stops the server).
-fn demo_server(data: &std::path::Path) -> (String, String, tokio::runtime::Runtime) {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let (url, token) = rt.block_on(async {
-        let settings = banli_server::Settings {
-            data_dir: data.to_owned(),
-            hall: banli_server::HallSource::Demo,
-            admin_password: Some("kiosk-e2e-admin".into()),
-        };
-        let server =
-            banli_server::Server::open(settings, Arc::new(banli_server::clock::SystemClock))
-                .await
-                .expect("server opens");
-        let token = server
-            .bootstrap
-            .demo_devices
-            .iter()
-            .find(|d| d.device.name == "demo-kiosk")
-            .map(|d| d.token.clone())
-            .expect("demo kiosk token");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
-        tokio::spawn(server.serve(listener, std::future::pending()));
-        (url, token)
-    });
-    (url, token, rt)
-}
-
 #[test]
 fn take_a_ticket_print_it_and_look_it_up() {
     let data = tempfile::tempdir().expect("data dir");
-    let (url, token, _server) = demo_server(data.path());
+    let hall = banli_server::loopback::LoopbackDemo::start(data.path()).expect("demo server");
+    let (url, token) = (hall.url.clone(), hall.kiosk_token.clone());
     let dir = tempfile::tempdir().expect("temp dir");
     let paper = dir.path().join("tickets.bin");
     let (client, _replies) = Client::new(
