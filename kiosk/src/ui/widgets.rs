@@ -116,25 +116,23 @@ pub fn department_button(ui: &mut egui::Ui, zh: &str, en: &str, count: &str) -> 
 
 /// A filled, centred action button (绿色通道, 办事指南 …).
 pub fn action_button(ui: &mut egui::Ui, text: &str, fill: Color32) -> Response {
-    let h = theme::touch_height(large(ui)) * 1.3;
-    ui.vertical_centered(|ui| {
-        ui.add(
-            Button::new(
-                RichText::new(text)
-                    .color(THEME.primary_text)
-                    .text_style(egui::TextStyle::Heading),
-            )
-            .fill(fill)
-            .corner_radius(14.0)
-            .min_size(Vec2::new(ui.available_width(), h)),
-        )
-    })
-    .inner
+    filled_button(ui, text, fill, 1.3, 14.0)
 }
 
 /// A filled primary action (确认取号).
 pub fn primary_button(ui: &mut egui::Ui, text: &str, fill: Color32) -> Response {
-    let h = theme::touch_height(large(ui)) * 1.2;
+    filled_button(ui, text, fill, 1.2, 12.0)
+}
+
+/// A full-width filled button `height` touch heights tall.
+fn filled_button(
+    ui: &mut egui::Ui,
+    text: &str,
+    fill: Color32,
+    height: f32,
+    corner_radius: f32,
+) -> Response {
+    let h = theme::touch_height(large(ui)) * height;
     ui.vertical_centered(|ui| {
         ui.add(
             Button::new(
@@ -143,7 +141,7 @@ pub fn primary_button(ui: &mut egui::Ui, text: &str, fill: Color32) -> Response 
                     .text_style(egui::TextStyle::Heading),
             )
             .fill(fill)
-            .corner_radius(12.0)
+            .corner_radius(corner_radius)
             .min_size(Vec2::new(ui.available_width(), h)),
         )
     })
