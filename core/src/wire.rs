@@ -151,6 +151,20 @@ pub struct CallView {
     pub recalls: u32,
     /// Priority class.
     pub class: TicketClass,
+    /// Which call of this ticket this is (calls and recalls, from 1, never
+    /// reset by a transfer or re-queue): announce each `(ticket_id,
+    /// call_no)` once.
+    #[serde(default)]
+    pub call_no: u32,
+    /// When this call or recall was made (server time): its age decides
+    /// whether it is still worth announcing.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    #[serde(default = "epoch")]
+    pub announced_at: Timestamp,
+}
+
+fn epoch() -> Timestamp {
+    Timestamp::UNIX_EPOCH
 }
 
 /// A ticket's progress, as its holder sees it.
@@ -355,6 +369,12 @@ pub enum StreamMessage {
     Event {
         /// Sequence number.
         seq: u64,
+        /// The server's time when the change was committed. Clients judge
+        /// the age of a call against it, never against their own clock,
+        /// which may be minutes off.
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+        #[serde(default = "epoch")]
+        server_time: Timestamp,
         /// The change.
         event: HallEvent,
     },

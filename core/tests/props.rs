@@ -1,7 +1,11 @@
-//! Property tests of the engine's invariants over random days in the hall:
-//! numbers are unique per service and day, every ticket ends in exactly one
-//! final state, tickets of one class are called first-in first-out, the
-//! priority fairness limit holds, and replaying the journal rebuilds the state.
+//! Property tests of the engine's invariants over random days in the hall,
+//! with the administrators' changes in the middle of them (remove, re-add,
+//! rename a service, change its prefix, lower its first number, replace the
+//! whole configuration), day roll-overs and restarts (from a JSON snapshot,
+//! as the server does). After every step: numbers are unique per business
+//! day, every ticket ends in exactly one final state, tickets of one class
+//! are called first-in first-out, the priority fairness limit holds; at the
+//! end, replaying the journal rebuilds exactly the same state.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
 
@@ -9,7 +13,9 @@ mod util;
 
 use std::collections::{HashMap, HashSet};
 
-use banli_core::config::{ClockTime, Hours, Period, PriorityClass, TransferPosition};
+use banli_core::config::{
+    ClockTime, HallConfig, Hours, Period, PriorityClass, Service, TransferPosition,
+};
 use banli_core::engine::{Command, Engine, Event};
 use banli_core::ids::{CounterId, ServiceId, TicketId};
 use banli_core::jiff::SignedDuration;
@@ -20,17 +26,46 @@ const SERVICES: [&str; 3] = ["biz", "tax", "pass"];
 
 #[derive(Debug, Clone)]
 enum Op {
-    Issue { svc: usize, priority: bool },
+    Issue {
+        svc: usize,
+        priority: bool,
+    },
     Call(u32),
     Finish(u32),
     NoShow(u32),
     Recall(u32),
-    Transfer { counter: u32, svc: usize, pos: u8 },
+    Transfer {
+        counter: u32,
+        svc: usize,
+        pos: u8,
+    },
     Requeue(usize),
     Cancel(usize),
     Pause(u32),
     Resume(u32),
     Advance(i64),
+    /// Remove a service (and its place on every counter).
+    RemoveService(usize),
+    /// Put a removed service back as it was configured in the morning.
+    ReAddService(usize),
+    /// Give a service another id (remove and add under the new id).
+    RenameService(usize),
+    /// Change a service's prefix to one of a few letters.
+    ChangePrefix {
+        svc: usize,
+        prefix: usize,
+    },
+    /// Lower (or raise) a service's first number.
+    FirstNumber {
+        svc: usize,
+        first: u32,
+    },
+    /// Replace the whole configuration with the morning's.
+    ReplaceWithMorning,
+    /// Stop the server and start it again from a snapshot of the state.
+    Restart,
+    /// Jump to the same time tomorrow (the day rolls over).
+    NextDay,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -46,6 +81,14 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (1..=4u32).prop_map(Op::Pause),
         1 => (1..=4u32).prop_map(Op::Resume),
         2 => prop_oneof![9 => 0..10i64, 1 => 60..900i64].prop_map(Op::Advance),
+        1 => (0..3usize).prop_map(Op::RemoveService),
+        1 => (0..3usize).prop_map(Op::ReAddService),
+        1 => (0..3usize).prop_map(Op::RenameService),
+        1 => (0..3usize, 0..5usize).prop_map(|(svc, prefix)| Op::ChangePrefix { svc, prefix }),
+        1 => (0..3usize, prop_oneof![Just(0u32), Just(1), Just(2), Just(5)]).prop_map(|(svc, first)| Op::FirstNumber { svc, first }),
+        1 => Just(Op::ReplaceWithMorning),
+        1 => Just(Op::Restart),
+        1 => Just(Op::NextDay),
     ]
 }
 
@@ -145,18 +188,60 @@ impl Checker {
 }
 
 fn normal_waiting(engine: &Engine) -> HashMap<ServiceId, bool> {
-    SERVICES
+    engine
+        .state()
+        .queues
         .iter()
-        .map(|s| {
-            let id = ServiceId::from(*s);
-            let has = engine.queue(&id).is_some_and(|q| !q.normal.is_empty());
-            (id, has)
-        })
+        .map(|(id, q)| (id.clone(), !q.normal.is_empty()))
         .collect()
 }
 
+/// The configuration without service `id`, on the counters too (a counter
+/// left with no service goes).
+fn without(config: &HallConfig, id: &ServiceId) -> HallConfig {
+    let mut c = config.clone();
+    c.services.retain(|s| &s.id != id);
+    for counter in &mut c.counters {
+        counter.services.retain(|s| &s.service != id);
+    }
+    c.counters.retain(|x| !x.services.is_empty());
+    c
+}
+
+/// The configuration with `svc` added, placed on the counters that served
+/// `morning_id` in the morning (or replacing the service of the same id).
+fn with(config: &HallConfig, morning: &HallConfig, morning_id: &str, svc: Service) -> HallConfig {
+    let mut c = config.clone();
+    c.services.retain(|s| s.id != svc.id);
+    for m in &morning.counters {
+        if !m.services.iter().any(|s| s.service.as_str() == morning_id) {
+            continue;
+        }
+        let place = banli_core::config::CounterService {
+            service: svc.id.clone(),
+            weight: 1,
+        };
+        match c.counters.iter_mut().find(|x| x.id == m.id) {
+            Some(x) if !x.services.iter().any(|s| s.service == svc.id) => x.services.push(place),
+            Some(_) => {}
+            None => {
+                let mut x = m.clone();
+                x.services = vec![place];
+                c.counters.push(x);
+                c.counters.sort_by_key(|x| x.id);
+            }
+        }
+    }
+    c.services.push(svc);
+    c
+}
+
 fn run(ops: Vec<Op>, burst: u32) {
-    let mut sim = Sim::new(all_day_hall(burst));
+    let morning = all_day_hall(burst);
+    let mut sim = Sim::new(morning.clone());
+    // The current id of each of the morning's three services (renames
+    // toggle a suffix).
+    let mut ids: Vec<String> = SERVICES.iter().map(|s| (*s).to_owned()).collect();
     let mut ck = Checker {
         burst,
         numbers: HashSet::new(),
@@ -180,7 +265,7 @@ fn run(ops: Vec<Op>, burst: u32) {
         let cmd = match op {
             Op::Issue { svc, priority } => {
                 let prio = (priority && svc == 0).then_some(PriorityClass::Elderly);
-                sim.try_issue(SERVICES[svc], prio).ok();
+                sim.try_issue(&ids[svc], prio).ok();
                 None
             }
             Op::Call(c) => Some(Command::CallNext {
@@ -205,7 +290,7 @@ fn run(ops: Vec<Op>, burst: u32) {
             Op::Transfer { counter, svc, pos } => Some(Command::Transfer {
                 counter_id: CounterId(counter),
                 ticket_id: None,
-                to_service: SERVICES[svc].into(),
+                to_service: ids[svc].as_str().into(),
                 position: Some(
                     [
                         TransferPosition::Front,
@@ -228,6 +313,92 @@ fn run(ops: Vec<Op>, burst: u32) {
             }),
             Op::Advance(m) => {
                 sim.mins(m);
+                None
+            }
+            Op::RemoveService(i) => Some(Command::ReplaceConfig {
+                config: Box::new(without(sim.engine.config(), &ids[i].as_str().into())),
+                actor,
+            }),
+            Op::ReAddService(i) => {
+                let mut svc = morning.services[i].clone();
+                svc.id = ids[i].as_str().into();
+                let c = with(sim.engine.config(), &morning, SERVICES[i], svc);
+                Some(Command::ReplaceConfig {
+                    config: Box::new(c),
+                    actor,
+                })
+            }
+            Op::RenameService(i) => {
+                let old: ServiceId = ids[i].as_str().into();
+                let new_id = if ids[i].ends_with("_r") {
+                    SERVICES[i].to_owned()
+                } else {
+                    format!("{}_r", SERVICES[i])
+                };
+                let mut svc = sim
+                    .engine
+                    .config()
+                    .service(&old)
+                    .cloned()
+                    .unwrap_or_else(|| morning.services[i].clone());
+                svc.id = new_id.as_str().into();
+                let c = with(
+                    &without(sim.engine.config(), &old),
+                    &morning,
+                    SERVICES[i],
+                    svc,
+                );
+                let r = sim.cmd(Command::ReplaceConfig {
+                    config: Box::new(c),
+                    actor,
+                });
+                if r.is_ok() {
+                    ids[i] = new_id;
+                }
+                None
+            }
+            Op::ChangePrefix { svc, prefix } => sim
+                .engine
+                .config()
+                .service(&ids[svc].as_str().into())
+                .cloned()
+                .map(|mut s| {
+                    s.prefix = ["A", "B", "C", "D", "E"][prefix].into();
+                    Command::UpsertService { service: s, actor }
+                }),
+            Op::FirstNumber { svc, first } => sim
+                .engine
+                .config()
+                .service(&ids[svc].as_str().into())
+                .cloned()
+                .map(|mut s| {
+                    s.first_number = first;
+                    Command::UpsertService { service: s, actor }
+                }),
+            Op::ReplaceWithMorning => {
+                let r = sim.cmd(Command::ReplaceConfig {
+                    config: Box::new(morning.clone()),
+                    actor,
+                });
+                if r.is_ok() {
+                    ids = SERVICES.iter().map(|s| (*s).to_owned()).collect();
+                }
+                None
+            }
+            Op::Restart => {
+                let json = serde_json::to_string(sim.engine.state()).expect("state serializes");
+                let state = serde_json::from_str(&json).expect("snapshot loads");
+                let restarted = Engine::from_state(state);
+                assert_eq!(
+                    restarted.state(),
+                    sim.engine.state(),
+                    "a restart loses nothing"
+                );
+                sim.engine = restarted;
+                None
+            }
+            Op::NextDay => {
+                sim.advance(SignedDuration::from_hours(24));
                 None
             }
         };

@@ -77,8 +77,18 @@ pub struct EngineState {
     /// roll-over; the server's read model keeps them all. Memory thus grows
     /// with the people in the hall, not with the tickets of the day.
     pub tickets: HashMap<TicketId, TicketRecord>,
-    /// One queue per configured service.
+    /// One queue per configured service, and the queues of services
+    /// removed today (empty, kept until the roll-over so that a service
+    /// re-added the same day keeps its count for the daily quota).
     pub queues: BTreeMap<ServiceId, ServiceQueue>,
+    /// The highest number issued today per ticket prefix. Numbering lives
+    /// here, outside the services' configuration, so that no change of
+    /// configuration (removing and re-adding a service, renaming its id,
+    /// changing its prefix, lowering its first number, replacing the whole
+    /// configuration) can bring back a number already issued today: the
+    /// next number of a prefix is always above the highest one issued.
+    #[serde(default)]
+    pub numbers: BTreeMap<CompactString, u32>,
     /// One runtime state per configured counter.
     pub counters: BTreeMap<CounterId, CounterState>,
     /// `actor \u{1f} key` to the ticket it issued, for today.
@@ -119,6 +129,16 @@ pub struct RecentCall {
     pub recalls: u32,
     /// Priority class.
     pub class: TicketClass,
+    /// Which call of the ticket this is (see [`TicketRecord::call_no`]).
+    #[serde(default)]
+    pub call_no: u32,
+    /// When this call or recall was made.
+    #[serde(default = "epoch")]
+    pub announced_at: Timestamp,
+}
+
+fn epoch() -> Timestamp {
+    Timestamp::UNIX_EPOCH
 }
 
 /// The queue engine. See the [module documentation](self) for the contract.
@@ -167,6 +187,7 @@ impl Engine {
             next_ticket_id: 1,
             tickets: HashMap::new(),
             queues: BTreeMap::new(),
+            numbers: BTreeMap::new(),
             counters: BTreeMap::new(),
             idempotency: HashMap::new(),
             appointments: HashMap::new(),
@@ -176,7 +197,20 @@ impl Engine {
     }
 
     /// An engine resumed from a snapshot.
-    pub fn from_state(state: EngineState) -> Self {
+    pub fn from_state(mut state: EngineState) -> Self {
+        // A snapshot written before numbering moved out of the services'
+        // queues has no `numbers`: derive them from what each queue issued.
+        if state.numbers.is_empty() {
+            for svc in &state.config.services {
+                if let Some(q) = state.queues.get(&svc.id)
+                    && q.issued > 0
+                {
+                    let last = svc.first_number.saturating_add(q.issued - 1);
+                    let e = state.numbers.entry(svc.prefix.as_str().into()).or_insert(0);
+                    *e = (*e).max(last);
+                }
+            }
+        }
         let tz = tz_of(&state.config);
         let mut engine = Self {
             state,
@@ -293,7 +327,7 @@ impl Engine {
                 actor: _,
             } => {
                 let id = self.current_ticket(counter_id, ticket_id)?;
-                let t = &self.state.tickets[&id];
+                let t = self.open_ticket(id)?;
                 let max = self.state.config.rules.max_recalls;
                 if t.recalls >= max {
                     return Err(Rejection::RecallLimit(t.recalls));
@@ -304,7 +338,7 @@ impl Engine {
                     ticket_id: id,
                     counter_id,
                     recalls,
-                });
+                })?;
                 Ok(Outcome::Ticket {
                     ticket_id: id,
                     next: None,
@@ -320,8 +354,8 @@ impl Engine {
                     at: now,
                     ticket_id: id,
                     counter_id,
-                });
-                let next = self.auto_call(now, counter_id, actor);
+                })?;
+                let next = self.auto_call(now, counter_id, actor)?;
                 Ok(Outcome::Ticket {
                     ticket_id: id,
                     next,
@@ -333,8 +367,8 @@ impl Engine {
                 actor,
             } => {
                 let id = self.current_ticket(counter_id, ticket_id)?;
-                self.emit(self.finished(now, id, counter_id));
-                let next = self.auto_call(now, counter_id, actor);
+                self.emit(self.finished(now, id, counter_id))?;
+                let next = self.auto_call(now, counter_id, actor)?;
                 Ok(Outcome::Ticket {
                     ticket_id: id,
                     next,
@@ -363,7 +397,7 @@ impl Engine {
                         counter_id,
                         status,
                         staff: Some(actor),
-                    });
+                    })?;
                 }
                 Ok(Outcome::Done)
             }
@@ -375,7 +409,7 @@ impl Engine {
                         counter_id,
                         status: CounterStatus::Open,
                         staff: Some(actor),
-                    });
+                    })?;
                 }
                 Ok(Outcome::Done)
             }
@@ -393,7 +427,7 @@ impl Engine {
                         counter_id,
                         status: CounterStatus::Closed,
                         staff: None,
-                    });
+                    })?;
                 }
                 Ok(Outcome::Done)
             }
@@ -414,7 +448,7 @@ impl Engine {
                     number,
                     service_id,
                     actor,
-                });
+                })?;
                 Ok(Outcome::Ticket {
                     ticket_id,
                     next: None,
@@ -444,7 +478,7 @@ impl Engine {
                     at: now,
                     appointment,
                     actor,
-                });
+                })?;
                 Ok(Outcome::Done)
             }
             Command::CancelAppointment { code, actor } => {
@@ -460,7 +494,7 @@ impl Engine {
                     at: now,
                     code,
                     actor,
-                });
+                })?;
                 Ok(Outcome::Done)
             }
             Command::UpsertService { service, actor } => {
@@ -559,13 +593,45 @@ impl Engine {
 
     // ----- Decisions --------------------------------------------------------
 
-    fn emit(&mut self, event: Event) {
-        // The event was just decided against this very state, so it applies;
-        // a failure here is a bug in the engine, not bad input.
-        #[allow(clippy::expect_used)]
-        self.apply(&event)
-            .expect("a freshly decided event applies to the state it was decided on");
+    /// Records a decided event: applies it and queues it for
+    /// [`Engine::poll_event`].
+    ///
+    /// The event was just decided against this very state, so it applies;
+    /// if it does not, that is a bug in the engine, and the command is
+    /// refused with [`Rejection::Inconsistent`] instead of stopping the
+    /// hall. Events an earlier step of the same command recorded stay
+    /// recorded (they were applied, so memory and the journal agree).
+    fn emit(&mut self, event: Event) -> Result<(), Rejection> {
+        self.apply(&event).map_err(Rejection::Inconsistent)?;
         self.out.push_back(event);
+        Ok(())
+    }
+
+    /// An open ticket of today, or the refusal a request naming it gets.
+    fn open_ticket(&self, id: TicketId) -> Result<&TicketRecord, Rejection> {
+        self.state
+            .tickets
+            .get(&id)
+            .ok_or(Rejection::UnknownTicket(id))
+    }
+
+    /// The queue of a configured service.
+    fn service_queue(&self, id: &ServiceId) -> Result<&ServiceQueue, Rejection> {
+        self.state
+            .queues
+            .get(id)
+            .ok_or_else(|| Rejection::UnknownService(id.clone()))
+    }
+
+    /// The number the service's next ticket gets: above every number of its
+    /// prefix issued today, and not below its first number.
+    pub fn next_number(&self, svc: &Service) -> u32 {
+        let floor = self
+            .state
+            .numbers
+            .get(svc.prefix.as_str())
+            .map_or(0, |n| n.saturating_add(1));
+        svc.first_number.max(floor)
     }
 
     /// The event of a counter finishing its ticket.
@@ -628,11 +694,15 @@ impl Engine {
             .map(|t| t.id)
             .collect();
         expired.sort();
-        self.emit(Event::DayRolled {
+        // A roll-over that cannot be applied is an engine bug; the day stays
+        // as it was and the next command tries again.
+        if let Err(e) = self.emit(Event::DayRolled {
             at: now,
             day: today,
             expired,
-        });
+        }) {
+            debug_assert!(false, "roll-over failed: {e}");
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -691,8 +761,8 @@ impl Engine {
         if let Some(reason) = self.closed_reason(svc, now) {
             return Err(Rejection::ServiceClosed { service_id, reason });
         }
-        let q = &self.state.queues[&service_id];
-        let n = svc.first_number + q.issued;
+        let q = self.service_queue(&service_id)?;
+        let n = self.next_number(svc);
         let number = format!(
             "{}{:0width$}",
             svc.prefix,
@@ -727,11 +797,12 @@ impl Engine {
             closed_at: None,
             requeued: false,
             transfers: 0,
+            call_no: 0,
         };
         self.emit(Event::TicketIssued {
             at: now,
             ticket: Box::new(ticket),
-        });
+        })?;
         Ok(Outcome::Issued {
             ticket_id: id,
             replayed: false,
@@ -771,14 +842,14 @@ impl Engine {
                 counter_id,
                 status: CounterStatus::Open,
                 staff: Some(actor.clone()),
-            });
+            })?;
         }
-        if let Some(current) = self.state.counters[&counter_id].current {
+        if let Some(current) = self.counter(counter_id)?.current {
             // Calling the next citizen means the current one is done.
-            self.emit(self.finished(now, current, counter_id));
+            self.emit(self.finished(now, current, counter_id))?;
         }
         Ok(Outcome::Called {
-            ticket_id: self.call_pick(now, counter_id, actor),
+            ticket_id: self.call_pick(now, counter_id, actor)?,
         })
     }
 
@@ -789,7 +860,7 @@ impl Engine {
         now: Timestamp,
         counter_id: CounterId,
         actor: String,
-    ) -> Option<TicketId> {
+    ) -> Result<Option<TicketId>, Rejection> {
         let auto = self.counter_cfg(counter_id).is_some_and(|c| c.auto_call);
         let open = self
             .state
@@ -799,7 +870,7 @@ impl Engine {
         if auto && open {
             self.call_pick(now, counter_id, actor)
         } else {
-            None
+            Ok(None)
         }
     }
 
@@ -808,16 +879,18 @@ impl Engine {
         now: Timestamp,
         counter_id: CounterId,
         actor: String,
-    ) -> Option<TicketId> {
-        let (ticket_id, wrr) = self.pick(counter_id)?;
+    ) -> Result<Option<TicketId>, Rejection> {
+        let Some((ticket_id, wrr)) = self.pick(counter_id) else {
+            return Ok(None);
+        };
         self.emit(Event::TicketCalled {
             at: now,
             ticket_id,
             counter_id,
             actor,
             wrr,
-        });
-        Some(ticket_id)
+        })?;
+        Ok(Some(ticket_id))
     }
 
     /// Which ticket the counter gets now under its policy, and its new
@@ -826,41 +899,42 @@ impl Engine {
         let counter = self.counter_cfg(counter_id)?;
         let cs = self.state.counters.get(&counter_id)?;
         let burst = self.state.config.rules.priority_burst;
-        let head = |i: usize| -> Option<TicketId> {
-            let s = &counter.services[i].service;
-            self.state.queues.get(s).and_then(|q| q.head(burst))
-        };
+        // The head of each of the counter's services, with its place in the
+        // counter's list and its weight.
+        let heads = counter.services.iter().enumerate().filter_map(|(i, s)| {
+            let head = self.state.queues.get(&s.service)?.head(burst)?;
+            Some((i, head, i64::from(s.weight)))
+        });
         match counter.policy {
-            Policy::Ordered => (0..counter.services.len())
-                .find_map(head)
-                .map(|t| (t, None)),
-            Policy::OldestFirst => (0..counter.services.len())
-                .filter_map(head)
-                .min_by_key(|t| (self.state.tickets[t].issued_at, *t))
-                .map(|t| (t, None)),
+            Policy::Ordered => heads.map(|(_, t, _)| (t, None)).next(),
+            Policy::OldestFirst => heads
+                .filter_map(|(_, t, _)| Some((self.state.tickets.get(&t)?.issued_at, t)))
+                .min()
+                .map(|(_, t)| (t, None)),
             Policy::Weighted => {
-                let heads: Vec<(usize, TicketId)> = (0..counter.services.len())
-                    .filter_map(|i| head(i).map(|t| (i, t)))
-                    .collect();
-                if heads.is_empty() {
-                    return None;
-                }
+                // Smooth weighted round-robin (nginx's): every non-empty
+                // service gains its weight, the largest wins and pays back
+                // the total. Ties go to the earlier service in the list.
+                let heads: Vec<(usize, TicketId, i64)> = heads.collect();
                 let mut wrr = cs.wrr.clone();
                 wrr.resize(counter.services.len(), 0);
                 let mut total = 0i64;
-                for &(i, _) in &heads {
-                    let w = i64::from(counter.services[i].weight);
-                    wrr[i] += w;
+                let mut best: Option<(usize, TicketId, i64)> = None;
+                for &(i, t, w) in &heads {
+                    let Some(current) = wrr.get_mut(i) else {
+                        continue;
+                    };
+                    *current += w;
                     total += w;
-                }
-                let mut best = heads[0];
-                for &(i, t) in &heads[1..] {
-                    if wrr[i] > wrr[best.0] {
-                        best = (i, t);
+                    if best.is_none_or(|(_, _, b)| *current > b) {
+                        best = Some((i, t, *current));
                     }
                 }
-                wrr[best.0] -= total;
-                Some((best.1, Some(wrr)))
+                let (i, t, _) = best?;
+                if let Some(current) = wrr.get_mut(i) {
+                    *current -= total;
+                }
+                Some((t, Some(wrr)))
             }
         }
     }
@@ -882,11 +956,11 @@ impl Engine {
                 reason: ClosedReason::Disabled,
             });
         }
-        let t = &self.state.tickets[&id];
+        let t = self.open_ticket(id)?;
         if t.service_id == to_service {
             return Err(Rejection::SameService);
         }
-        let q = &self.state.queues[&to_service];
+        let q = self.service_queue(&to_service)?;
         let lane = if t.class.is_priority() {
             &q.priority
         } else {
@@ -897,7 +971,12 @@ impl Engine {
             TransferPosition::Back => lane.len(),
             TransferPosition::ByIssueTime => lane
                 .iter()
-                .position(|o| self.state.tickets[o].issued_at > t.issued_at)
+                .position(|o| {
+                    self.state
+                        .tickets
+                        .get(o)
+                        .is_some_and(|o| o.issued_at > t.issued_at)
+                })
                 .unwrap_or(lane.len()),
         };
         let index = u32::try_from(index).unwrap_or(u32::MAX);
@@ -907,8 +986,8 @@ impl Engine {
             counter_id,
             to_service,
             index,
-        });
-        let next = self.auto_call(now, counter_id, actor);
+        })?;
+        let next = self.auto_call(now, counter_id, actor)?;
         Ok(Outcome::Ticket {
             ticket_id: id,
             next,
@@ -937,7 +1016,9 @@ impl Engine {
         if t.closed_at.is_some_and(|c| now.duration_since(c) > window) {
             return Err(Rejection::RequeueWindowPassed(rules.requeue_window_minutes));
         }
-        let q = &self.state.queues[&t.service_id];
+        // The service may have been removed since the no-show.
+        self.service(&t.service_id)?;
+        let q = self.service_queue(&t.service_id)?;
         let lane = if t.class.is_priority() {
             &q.priority
         } else {
@@ -950,7 +1031,7 @@ impl Engine {
             ticket_id,
             actor,
             index,
-        });
+        })?;
         Ok(Outcome::Ticket {
             ticket_id,
             next: None,
@@ -964,28 +1045,34 @@ impl Engine {
         actor: String,
         summary: String,
     ) -> Result<Outcome, Rejection> {
+        // Numbering needs no check here: it is kept per prefix outside the
+        // configuration (see `EngineState::numbers`). What must not be
+        // orphaned is a ticket still waiting or being served.
         let old = &self.state.config;
         for s in &old.services {
-            let q = &self.state.queues[&s.id];
-            match config.service(&s.id) {
-                None => {
-                    let serving = self
-                        .state
-                        .tickets
-                        .values()
-                        .any(|t| t.service_id == s.id && t.status == TicketStatus::Called);
-                    if q.waiting() > 0 || serving {
-                        return Err(Rejection::ServiceInUse(s.id.clone()));
-                    }
+            if config.service(&s.id).is_none() {
+                let waiting = self
+                    .state
+                    .queues
+                    .get(&s.id)
+                    .is_some_and(|q| q.waiting() > 0);
+                let serving = self
+                    .state
+                    .tickets
+                    .values()
+                    .any(|t| t.service_id == s.id && t.status == TicketStatus::Called);
+                if waiting || serving {
+                    return Err(Rejection::ServiceInUse(s.id.clone()));
                 }
-                Some(new) if new.prefix != s.prefix && q.issued > 0 => {
-                    return Err(Rejection::PrefixInUse(s.id.clone()));
-                }
-                Some(_) => {}
             }
         }
         for c in &old.counters {
-            if config.counter(c.id).is_none() && self.state.counters[&c.id].current.is_some() {
+            let busy = self
+                .state
+                .counters
+                .get(&c.id)
+                .is_some_and(|cs| cs.current.is_some());
+            if config.counter(c.id).is_none() && busy {
                 return Err(Rejection::CounterBusy(c.id));
             }
         }
@@ -995,7 +1082,7 @@ impl Engine {
             actor,
             summary,
             config: Box::new(config),
-        });
+        })?;
         Ok(Outcome::Done)
     }
 
@@ -1014,7 +1101,8 @@ impl Engine {
         match event {
             Event::ConfigChanged { config, .. } => {
                 let config = (**config).clone();
-                st.queues.retain(|id, _| config.service(id).is_some());
+                // Queues of removed services stay (empty) until the
+                // roll-over; see `EngineState::queues`.
                 for s in &config.services {
                     st.queues.entry(s.id.clone()).or_default();
                 }
@@ -1042,6 +1130,10 @@ impl Engine {
                     .ok_or("ticket for an unknown service")?;
                 q.issued += 1;
                 q.lane_mut(ticket.class.is_priority()).push_back(ticket.id);
+                if let Some((prefix, n)) = split_number(&ticket.number) {
+                    let last = st.numbers.entry(prefix.into()).or_insert(0);
+                    *last = (*last).max(n);
+                }
                 if let Some(key) = &ticket.idempotency_key {
                     st.idempotency.insert(
                         idem_key(&ticket.issued_by, key),
@@ -1085,6 +1177,7 @@ impl Engine {
                 t.staff = Some(actor.as_str().into());
                 t.called_at = Some(*at);
                 t.recalls = 0;
+                t.call_no += 1;
                 let cs = st
                     .counters
                     .get_mut(counter_id)
@@ -1102,19 +1195,25 @@ impl Engine {
                     called_at: *at,
                     recalls: 0,
                     class: t.class,
+                    call_no: t.call_no,
+                    announced_at: *at,
                 };
                 st.recent_calls.retain(|x| x.ticket_id != *ticket_id);
                 st.recent_calls.push_front(recent);
                 st.recent_calls.truncate(RECENT_CALLS);
             }
             Event::TicketRecalled {
-                ticket_id, recalls, ..
+                at,
+                ticket_id,
+                recalls,
+                ..
             } => {
                 let t = st
                     .tickets
                     .get_mut(ticket_id)
                     .ok_or("recall of an unknown ticket")?;
                 t.recalls = *recalls;
+                t.call_no += 1;
                 if let Some(i) = st
                     .recent_calls
                     .iter()
@@ -1122,6 +1221,8 @@ impl Engine {
                     && let Some(mut recent) = st.recent_calls.remove(i)
                 {
                     recent.recalls = *recalls;
+                    recent.call_no = t.call_no;
+                    recent.announced_at = *at;
                     st.recent_calls.push_front(recent);
                 }
             }
@@ -1269,6 +1370,9 @@ impl Engine {
                 // Open tickets expire; all of the old day's tickets leave
                 // memory (the server's read model keeps them).
                 st.tickets.clear();
+                st.numbers.clear();
+                let config = &st.config;
+                st.queues.retain(|id, _| config.service(id).is_some());
                 for q in st.queues.values_mut() {
                     q.priority.clear();
                     q.normal.clear();
@@ -1302,7 +1406,7 @@ impl Engine {
         if svc.daily_quota.is_some_and(|quota| q.issued >= quota) {
             return Some(ClosedReason::QuotaReached);
         }
-        if svc.first_number.saturating_add(q.issued) > svc.last_number {
+        if self.next_number(svc) > svc.last_number {
             return Some(ClosedReason::NumbersExhausted);
         }
         let rules = &self.state.config.rules;
@@ -1491,6 +1595,13 @@ impl Engine {
             called_at: t.called_at?,
             recalls: t.recalls,
             class: t.class,
+            call_no: t.call_no,
+            announced_at: self
+                .state
+                .recent_calls
+                .iter()
+                .find(|r| r.ticket_id == ticket_id)
+                .map_or(t.called_at?, |r| r.announced_at),
         })
     }
 
@@ -1508,6 +1619,8 @@ impl Engine {
             called_at: r.called_at,
             recalls: r.recalls,
             class: r.class,
+            call_no: r.call_no,
+            announced_at: r.announced_at,
         }
     }
 
@@ -1740,6 +1853,16 @@ fn upsert<T>(list: &mut Vec<T>, item: T, same: impl Fn(&T) -> bool) -> &'static 
             "added"
         }
     }
+}
+
+/// A ticket number's prefix and value: `A023` is `("A", 23)`.
+pub fn split_number(number: &str) -> Option<(&str, u32)> {
+    let digits = number.len()
+        - number
+            .trim_start_matches(|c: char| !c.is_ascii_digit())
+            .len();
+    let (prefix, value) = number.split_at_checked(digits)?;
+    Some((prefix, value.parse().ok()?))
 }
 
 fn idem_key(actor: &str, key: &str) -> String {

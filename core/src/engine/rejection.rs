@@ -91,9 +91,10 @@ pub enum Rejection {
     /// A service or counter still refers to the department.
     #[error("department {0} is still used by a service or counter")]
     DepartmentInUse(DepartmentId),
-    /// The prefix of a service that issued tickets today cannot change.
-    #[error("the prefix of {0} cannot change on a day it issued tickets")]
-    PrefixInUse(ServiceId),
+    /// The engine found its own state inconsistent while deciding (a bug,
+    /// not bad input). The command is refused and the hall keeps running.
+    #[error("internal inconsistency: {0}")]
+    Inconsistent(String),
     /// The resulting configuration is not valid.
     #[error("invalid configuration: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     InvalidConfig(Vec<ConfigIssue>),
@@ -128,7 +129,7 @@ impl Rejection {
             Self::CounterBusy(_) => "counter_busy",
             Self::ServiceInUse(_) => "service_in_use",
             Self::DepartmentInUse(_) => "department_in_use",
-            Self::PrefixInUse(_) => "prefix_in_use",
+            Self::Inconsistent(_) => "engine_inconsistent",
             Self::InvalidConfig(_) => "invalid_config",
         }
     }
@@ -163,7 +164,7 @@ impl Rejection {
             Self::CounterBusy(c) => format!("{c}号窗口仍在办理业务，请先办结"),
             Self::ServiceInUse(_) => "该业务仍有排队或办理中的号".into(),
             Self::DepartmentInUse(_) => "仍有业务或窗口属于该部门".into(),
-            Self::PrefixInUse(_) => "该业务今日已出号，次日才能修改号头".into(),
+            Self::Inconsistent(_) => "系统内部错误，请稍后重试或联系管理员".into(),
             Self::InvalidConfig(_) => "配置有误".into(),
         }
     }

@@ -113,4 +113,10 @@ pub struct TicketRecord {
     pub requeued: bool,
     /// How many times it was transferred.
     pub transfers: u32,
+    /// Calls and recalls so far, never reset: the `n`-th announcement of
+    /// this ticket. Boards announce each `(ticket, call_no)` once, so a
+    /// transferred or re-queued ticket's new call is spoken, and a repeated
+    /// snapshot is not.
+    #[serde(default)]
+    pub call_no: u32,
 }
