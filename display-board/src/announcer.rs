@@ -363,6 +363,8 @@ mod tests {
             called_at: Timestamp::UNIX_EPOCH,
             recalls: 0,
             class: TicketClass::Normal,
+            call_no: 1,
+            announced_at: Timestamp::UNIX_EPOCH,
         }
     }
 

@@ -233,7 +233,7 @@ impl Board {
             StreamMessage::Snapshot { snapshot } => {
                 self.apply_snapshot(now, *snapshot, &mut effects)
             }
-            StreamMessage::Event { seq, event } => {
+            StreamMessage::Event { seq, event, .. } => {
                 let Some(last) = self.last_seq else {
                     return effects;
                 };

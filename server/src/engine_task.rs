@@ -226,6 +226,7 @@ impl EngineTask {
             ctx.seq += 1;
             let msg = StreamMessage::Event {
                 seq: ctx.seq,
+                server_time: ctx.now,
                 event: self.engine.public_event(&event),
             };
             match serde_json::to_string(&msg) {

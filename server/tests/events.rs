@@ -114,7 +114,7 @@ async fn a_board_gets_a_snapshot_then_every_call_in_order() {
     assert_eq!(s, axum::http::StatusCode::OK);
     let mut saw_call = false;
     while !saw_call {
-        let StreamMessage::Event { seq: s, event } = next_message(&mut ws).await else {
+        let StreamMessage::Event { seq: s, event, .. } = next_message(&mut ws).await else {
             panic!("events after the snapshot")
         };
         assert_eq!(s, seq + 1, "sequence numbers have no gaps");

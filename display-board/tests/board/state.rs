@@ -248,6 +248,7 @@ fn config_change_and_day_roll_ask_for_a_snapshot() {
         at(1),
         StreamMessage::Event {
             seq: 2,
+            server_time: at(1),
             event: HallEvent::ConfigChanged { at: at(1) },
         },
     );
@@ -257,6 +258,7 @@ fn config_change_and_day_roll_ask_for_a_snapshot() {
         at(2),
         StreamMessage::Event {
             seq: 3,
+            server_time: at(2),
             event: HallEvent::DayRolled {
                 at: at(2),
                 business_day: "2026-11-25".parse().expect("a valid date literal"),

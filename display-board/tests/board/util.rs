@@ -74,6 +74,8 @@ pub fn call(ticket: u64, number: &str, counter: u32, called_at: Timestamp) -> Ca
         called_at,
         recalls: 0,
         class: TicketClass::Normal,
+        call_no: 1,
+        announced_at: called_at,
     }
 }
 
@@ -114,6 +116,7 @@ pub fn called(seq: u64, call: CallView, waiting: u32) -> StreamMessage {
     let service_id = call.service_id.clone();
     StreamMessage::Event {
         seq,
+        server_time: call.called_at,
         event: HallEvent::TicketCalled {
             at: call.called_at,
             call,
@@ -130,6 +133,7 @@ pub fn recalled(seq: u64, mut call: CallView, recalls: u32, when: Timestamp) -> 
     call.recalls = recalls;
     StreamMessage::Event {
         seq,
+        server_time: when,
         event: HallEvent::TicketRecalled { at: when, call },
     }
 }
@@ -137,6 +141,7 @@ pub fn recalled(seq: u64, mut call: CallView, recalls: u32, when: Timestamp) -> 
 pub fn counter_changed(seq: u64, counter: CounterView, when: Timestamp) -> StreamMessage {
     StreamMessage::Event {
         seq,
+        server_time: when,
         event: HallEvent::CounterChanged { at: when, counter },
     }
 }

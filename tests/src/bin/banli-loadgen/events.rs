@@ -131,6 +131,7 @@ mod tests {
             StreamMessage::Event {
                 seq,
                 event: banli_core::wire::HallEvent::TicketCalled { call, .. },
+                ..
             } => {
                 assert_eq!(seq, 8);
                 assert_eq!(call.ticket_id.0, 41);

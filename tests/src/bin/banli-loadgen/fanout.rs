@@ -330,7 +330,7 @@ async fn subscribe(mut sub: Subscriber) -> SubscriberReport {
             // Stop was sent, or the coordinator is gone.
             _ = sub.stop.changed() => break,
             msg = events::next_message(&mut ws) => match msg {
-                Ok(Some((at, StreamMessage::Event { seq, event }))) => {
+                Ok(Some((at, StreamMessage::Event { seq, event, .. }))) => {
                     if seq != last + 1 {
                         report.seq_gaps += 1;
                     }
