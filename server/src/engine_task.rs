@@ -1,24 +1,53 @@
-//! The engine task: the single writer of the hall.
+//! The engine task: the single writer of the hall, and the committed view
+//! every read is served from.
 //!
-//! One tokio task owns the [`Engine`]. Handlers send it jobs (closures run
-//! against the engine) over a bounded channel and await a oneshot reply.
-//! The task takes every job waiting (up to [`MAX_BATCH`]), runs them in
-//! order, draining the events each produces and numbering them, then
-//! commits the whole batch to SQLite in **one transaction** (group commit)
-//! on the storage thread. Only after the commit does it deliver the replies
-//! and broadcast the events. While it waits for the fsync, new requests
-//! queue up and form the next batch, so the cost of a commit is shared by
-//! every request that arrived meanwhile.
+//! # Writes
+//! One tokio task owns the writer's [`Engine`]. Handlers send it
+//! [`Command`] values (not closures: the writer's behaviour is the
+//! engine's, and every job can be counted and traced by kind) over a
+//! bounded channel and await a oneshot reply. The task takes every job
+//! waiting (up to [`MAX_BATCH`]), decides them in order, numbers the events
+//! they record, then commits the whole batch to SQLite in **one
+//! transaction** (group commit) on the storage thread. Only after the
+//! commit does it publish the events to the [`HallView`], reply, and
+//! broadcast. While it waits for the fsync, new requests queue up and form
+//! the next batch.
 //!
-//! If a commit fails, the batch's replies are dropped (callers answer 503),
-//! nothing is broadcast, and the engine is rebuilt from the database, so
-//! memory never runs ahead of what is durable.
+//! # Failure
+//! - **A batch that cannot be committed** (a full disk, an I/O error, a
+//!   read-model constraint) is not dropped whole: the writer goes back to
+//!   the committed state (a copy of the view's engine, which is exactly
+//!   what the journal holds) and decides and commits the batch's commands
+//!   one at a time. A command whose own commit fails is refused with a
+//!   clear error ([`CommandError::Storage`]); the others are recorded. No
+//!   command is retried more than that once, so nothing loops, and memory
+//!   is never ahead of the journal.
+//! - **A command that panics the engine** (a bug: the engine's contract is
+//!   that every state a request can reach is a [`Rejection`]) is caught,
+//!   refused with [`CommandError::Fault`], logged with its kind, and the
+//!   writer is restored from the committed state the same way. The hall
+//!   goes on.
+//! - **If the task itself ends** anyway, [`Health`] says so, `/health`
+//!   answers 503, and [`crate::Server::serve`] returns an error so that the
+//!   process exits and its supervisor (systemd's `Restart=always`) starts
+//!   it again from the journal within seconds.
+//!
+//! # Reads
+//! Reads never wait for a commit or for the writer: the [`HallView`] is a
+//! second engine that applies each batch's events after they are
+//! committed (applying is cheap; every decision is in the event), behind a
+//! read-write lock that the writer holds only while it applies a batch.
+//! Handlers read services, counters, tickets and snapshots from it
+//! directly; reports and history come from read-only SQLite connections
+//! ([`crate::store::readers`]).
 
-use std::sync::Arc;
-use std::time::Instant;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use axum::extract::ws::Utf8Bytes;
-use banli_core::engine::{Engine, Event};
+use banli_core::engine::{Command, Engine, Event, Outcome, Rejection};
 use banli_core::jiff::Timestamp;
 use banli_core::wire::{HallSnapshot, StreamMessage};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -26,6 +55,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
 use crate::metrics::Metrics;
+use crate::store::StoreError;
 use crate::store::worker::StoreHandle;
 
 /// Most jobs in one batch. Large enough to amortise an fsync over many
@@ -36,66 +66,197 @@ pub const MAX_BATCH: usize = 512;
 pub const CHANNEL_CAPACITY: usize = 4096;
 /// A snapshot is written after at least this many events, and after at
 /// least twice as many events as the state holds tickets and retry keys:
-/// writing one costs time in proportion to the state (it pauses the
-/// engine), replaying costs time in proportion to the events since, so
-/// this keeps both bounded and the pause amortised to a constant per event.
+/// writing one costs time in proportion to the state, replaying costs time
+/// in proportion to the events since, so this keeps both bounded and the
+/// cost amortised to a constant per event.
 pub const SNAPSHOT_EVERY: u64 = 20_000;
 /// Events buffered per subscriber before a slow one lags and resyncs.
 pub const BROADCAST_CAPACITY: usize = 4096;
+/// After a roll-over (or other timed change) could not be committed, wait
+/// this long before trying again, so a full disk does not spin the task.
+const TIMEOUT_RETRY: Duration = Duration::from_secs(1);
 
-/// What a job sees besides the engine.
-#[derive(Debug, Clone, Copy)]
-pub struct JobCtx {
-    /// The time of this batch.
-    pub now: Timestamp,
-    /// The sequence number of the last event recorded so far.
-    pub seq: u64,
+/// Why a command was not recorded.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CommandError {
+    /// The engine refused it (the normal "not allowed" answers).
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    /// It was decided but could not be committed.
+    #[error("the command could not be recorded: {0}")]
+    Storage(StorageFailure),
+    /// The engine failed on it (a bug); nothing was recorded.
+    #[error("the hall engine failed on this request")]
+    Fault,
+    /// The engine task is not running (shutting down, or stopped).
+    #[error("the hall engine is not running")]
+    Stopped,
 }
 
-type Delivery = Box<dyn FnOnce() + Send>;
-type Job = Box<dyn FnOnce(&mut Engine, &JobCtx) -> Delivery + Send>;
+/// What kind of storage failure stopped a commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageFailure {
+    /// The disk (or the database's size limit) is full.
+    Full,
+    /// Any other failure of the database.
+    Failed,
+}
 
-/// The engine is not answering: it is shutting down, or the batch holding
-/// this request could not be committed.
+impl std::fmt::Display for StorageFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Full => "the disk is full",
+            Self::Failed => "the database failed",
+        })
+    }
+}
+
+impl StorageFailure {
+    fn of(e: &StoreError) -> Self {
+        match e {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+                if f.code == rusqlite::ErrorCode::DiskFull =>
+            {
+                Self::Full
+            }
+            _ => Self::Failed,
+        }
+    }
+}
+
+/// The engine is not answering: it stopped, or the request was not
+/// recorded for a reason the caller does not distinguish.
 #[derive(Debug, Clone, Copy, thiserror::Error)]
 #[error("the hall engine is unavailable (storage failure or shutdown)")]
 pub struct EngineUnavailable;
 
-/// A handle to the engine task.
+/// What a command achieved, once it is durable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Committed {
+    /// The engine's answer.
+    pub outcome: Outcome,
+    /// When it was decided (the batch's time).
+    pub at: Timestamp,
+}
+
+/// The committed state of the hall, for readers.
+pub struct Published {
+    /// An engine holding exactly what the journal holds.
+    pub engine: Engine,
+    /// Sequence number of the last event applied.
+    pub seq: u64,
+}
+
+/// The committed view: a read-write lock around [`Published`]. The writer
+/// holds the write lock only while it applies a committed batch (a few
+/// microseconds per event); readers hold the read lock only while they
+/// build their answer. `std`'s lock is right here: no holder ever awaits.
+#[derive(Clone)]
+pub struct HallView(Arc<RwLock<Published>>);
+
+impl HallView {
+    fn new(engine: Engine, seq: u64) -> Self {
+        Self(Arc::new(RwLock::new(Published { engine, seq })))
+    }
+
+    /// Runs `f` on the committed engine and its sequence number.
+    pub fn read<T>(&self, f: impl FnOnce(&Engine, u64) -> T) -> T {
+        // A panic while holding the lock poisons it; the data is still the
+        // committed state (apply never leaves it half-done in a way a
+        // reader could not show), so read on.
+        let guard = self.0.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&guard.engine, guard.seq)
+    }
+
+    /// A snapshot of the hall at `now`, with the sequence number of its
+    /// last event.
+    pub fn snapshot(&self, now: Timestamp) -> HallSnapshot {
+        self.read(|engine, seq| engine.snapshot(seq, now))
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Published> {
+        self.0.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Whether the hall can work: what `/health` reports.
+#[derive(Debug)]
+pub struct Health {
+    /// The engine task is running.
+    pub engine_running: AtomicBool,
+    /// The last commit succeeded (false while the disk is full, say).
+    pub storage_ok: AtomicBool,
+    /// Commands refused because their commit failed, since start.
+    pub commit_failures: AtomicU64,
+}
+
+impl Default for Health {
+    fn default() -> Self {
+        Self {
+            engine_running: AtomicBool::new(true),
+            storage_ok: AtomicBool::new(true),
+            commit_failures: AtomicU64::new(0),
+        }
+    }
+}
+
+// Ticks are rare; boxing every command would cost an allocation per request.
+#[allow(clippy::large_enum_variant)]
+enum Job {
+    /// A command, answered once it is committed.
+    Command {
+        command: Command,
+        reply: oneshot::Sender<Result<Committed, CommandError>>,
+    },
+    /// Do what is due now (a missed roll-over), answered once committed.
+    Tick { reply: oneshot::Sender<()> },
+}
+
+/// A handle to the engine task and the committed view.
 #[derive(Clone)]
 pub struct EngineHandle {
     tx: mpsc::Sender<Job>,
+    view: HallView,
+    health: Arc<Health>,
 }
 
 impl EngineHandle {
-    /// Runs `f` against the engine in the next batch and returns its value
-    /// once the batch is durably committed.
+    /// Decides `command` in the next batch and answers once it is durably
+    /// committed and visible in the [`view`](Self::view).
     ///
     /// # Errors
-    /// [`EngineUnavailable`] when the engine stopped or the commit failed.
-    pub async fn run<T, F>(&self, f: F) -> Result<T, EngineUnavailable>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Engine, &JobCtx) -> T + Send + 'static,
-    {
+    /// The engine's [`Rejection`], or why the command was not recorded.
+    pub async fn command(&self, command: Command) -> Result<Committed, CommandError> {
         let (reply, rx) = oneshot::channel();
-        let job: Job = Box::new(move |engine, ctx| {
-            let value = f(engine, ctx);
-            Box::new(move || {
-                let _ = reply.send(value);
-            })
-        });
-        self.tx.send(job).await.map_err(|_| EngineUnavailable)?;
+        self.tx
+            .send(Job::Command { command, reply })
+            .await
+            .map_err(|_| CommandError::Stopped)?;
+        rx.await.map_err(|_| CommandError::Stopped)?
+    }
+
+    /// Does what is due now (the roll-over of a server that slept through
+    /// it) and answers once it is committed.
+    ///
+    /// # Errors
+    /// [`EngineUnavailable`] when the engine stopped.
+    pub async fn tick(&self) -> Result<(), EngineUnavailable> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Job::Tick { reply })
+            .await
+            .map_err(|_| EngineUnavailable)?;
         rx.await.map_err(|_| EngineUnavailable)
     }
 
-    /// A snapshot of the hall with the sequence number of its last event.
-    ///
-    /// # Errors
-    /// [`EngineUnavailable`].
-    pub async fn snapshot(&self) -> Result<HallSnapshot, EngineUnavailable> {
-        self.run(|engine, ctx| engine.snapshot(ctx.seq, ctx.now))
-            .await
+    /// The committed view of the hall.
+    pub fn view(&self) -> &HallView {
+        &self.view
+    }
+
+    /// Whether the engine and its storage are working.
+    pub fn health(&self) -> &Health {
+        &self.health
     }
 }
 
@@ -117,16 +278,68 @@ pub struct EngineTask {
     pub shutdown: CancellationToken,
 }
 
+/// One command of a batch, with what deciding it produced.
+struct Decided {
+    command: Command,
+    reply: oneshot::Sender<Result<Committed, CommandError>>,
+    result: Result<Outcome, CommandError>,
+}
+
+/// The running task's state.
+struct Writer {
+    engine: Engine,
+    seq: u64,
+    view: HallView,
+    health: Arc<Health>,
+    store: StoreHandle,
+    clock: Arc<dyn Clock>,
+    events: broadcast::Sender<(u64, Utf8Bytes)>,
+    metrics: Arc<Metrics>,
+    since_snapshot: u64,
+    /// Not before this instant is a failed timed change tried again.
+    retry_timeout_after: Option<Instant>,
+    /// What the last failed commit ran into.
+    last_failure: StorageFailure,
+}
+
 impl EngineTask {
     /// Starts the task and returns its handle and join handle.
     pub fn spawn(self) -> (EngineHandle, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
-        let join = tokio::spawn(self.run(rx));
-        (EngineHandle { tx }, join)
+        let view = HallView::new(self.engine.clone(), self.seq);
+        let health = Arc::new(Health::default());
+        let writer = Writer {
+            engine: self.engine,
+            seq: self.seq,
+            view: view.clone(),
+            health: Arc::clone(&health),
+            store: self.store,
+            clock: self.clock,
+            events: self.events,
+            metrics: self.metrics,
+            since_snapshot: 0,
+            retry_timeout_after: None,
+            last_failure: StorageFailure::Failed,
+        };
+        let running = Arc::clone(&health);
+        let shutdown = self.shutdown;
+        let join = tokio::spawn(async move {
+            // Whatever way the task ends, /health stops saying it runs.
+            struct Stopped(Arc<Health>);
+            impl Drop for Stopped {
+                fn drop(&mut self) {
+                    self.0.engine_running.store(false, Ordering::SeqCst);
+                }
+            }
+            let _stopped = Stopped(running);
+            writer.run(rx, shutdown).await;
+        });
+        (EngineHandle { tx, view, health }, join)
     }
+}
 
-    async fn run(mut self, mut rx: mpsc::Receiver<Job>) {
-        let mut since_snapshot = 0u64;
+impl Writer {
+    async fn run(mut self, mut rx: mpsc::Receiver<Job>, shutdown: CancellationToken) {
         self.refresh_waiting_gauges();
         loop {
             let sleep = self.sleep_until_timeout();
@@ -136,129 +349,255 @@ impl EngineTask {
                     Some(job) => Some(job),
                     None => break,
                 },
-                () = self.shutdown.cancelled() => break,
+                () = shutdown.cancelled() => break,
                 () = sleep => None,
             };
-            let now = self.clock.now();
-            let mut ctx = JobCtx { now, seq: self.seq };
-            let mut deliveries = Vec::new();
-            let mut batch: Vec<(u64, Event)> = Vec::new();
-            let mut public = Vec::new();
-            match first {
-                None => self.engine.handle_timeout(now),
-                Some(job) => {
-                    deliveries.push(job(&mut self.engine, &ctx));
-                    self.drain(&mut ctx, &mut batch, &mut public);
-                    while deliveries.len() < MAX_BATCH {
-                        let Ok(job) = rx.try_recv() else { break };
-                        deliveries.push(job(&mut self.engine, &ctx));
-                        self.drain(&mut ctx, &mut batch, &mut public);
-                    }
+            let mut jobs = Vec::new();
+            if let Some(job) = first {
+                jobs.push(job);
+                while jobs.len() < MAX_BATCH {
+                    let Ok(job) = rx.try_recv() else { break };
+                    jobs.push(job);
                 }
             }
-            self.drain(&mut ctx, &mut batch, &mut public);
-            if !batch.is_empty() {
-                let started = Instant::now();
-                let n = batch.len() as u64;
-                let events = Arc::new(batch);
-                let to_store = Arc::clone(&events);
-                let result = self.store.call(move |s| s.append(&to_store)).await;
-                self.metrics
-                    .commit_seconds
-                    .observe(started.elapsed().as_secs_f64());
-                self.metrics.batch_size.observe(deliveries.len() as f64);
-                if let Err(e) = result {
-                    tracing::error!(error = %e, "commit failed; rebuilding the engine from the database");
-                    drop(deliveries);
-                    self.reload().await;
-                    continue;
-                }
-                self.seq = ctx.seq;
-                self.observe(&events);
-                since_snapshot += n;
-            }
-            for deliver in deliveries {
-                deliver();
-            }
-            for msg in public {
-                // No subscribers is fine.
-                let _ = self.events.send(msg);
-            }
+            self.batch(jobs).await;
             let state = self.engine.state();
             let state_size = (state.tickets.len() + state.idempotency.len()) as u64;
-            if since_snapshot >= SNAPSHOT_EVERY.max(2 * state_size) {
-                since_snapshot = 0;
+            if self.since_snapshot >= SNAPSHOT_EVERY.max(2 * state_size) {
+                self.since_snapshot = 0;
                 self.write_snapshot().await;
             }
         }
         // Jobs already in the channel were sent before shutdown; answer them.
         rx.close();
-        let mut ctx = JobCtx {
-            now: self.clock.now(),
-            seq: self.seq,
-        };
-        let mut deliveries = Vec::new();
-        let (mut batch, mut public) = (Vec::new(), Vec::new());
+        let mut jobs = Vec::new();
         while let Ok(job) = rx.try_recv() {
-            deliveries.push(job(&mut self.engine, &ctx));
-            self.drain(&mut ctx, &mut batch, &mut public);
+            jobs.push(job);
         }
-        if !batch.is_empty() {
-            let events = Arc::new(batch);
-            let to_store = Arc::clone(&events);
-            if self.store.call(move |s| s.append(&to_store)).await.is_ok() {
-                self.seq = ctx.seq;
-                deliveries.into_iter().for_each(|d| d());
-            }
+        if !jobs.is_empty() {
+            self.batch(jobs).await;
         }
+        // The writer holds only committed state here (a failed commit
+        // restores it from the view), so the snapshot is never ahead of
+        // the journal.
         self.write_snapshot().await;
         tracing::info!(seq = self.seq, "engine stopped; journal flushed");
     }
 
-    /// Numbers the events the last job recorded and prepares their public form.
+    /// Decides, commits, publishes and answers one batch. An empty batch
+    /// is a timeout: do what is due.
+    async fn batch(&mut self, jobs: Vec<Job>) {
+        let now = self.clock.now();
+        let mut decided = Vec::with_capacity(jobs.len());
+        let mut ticks = Vec::new();
+        let mut pending: Vec<(u64, Event)> = Vec::new();
+        let mut public = Vec::new();
+        let mut fault = false;
+        if !self.timeout_paused() {
+            self.engine.handle_timeout(now);
+        }
+        self.drain(now, &mut pending, &mut public);
+        for job in jobs {
+            match job {
+                Job::Tick { reply } => ticks.push(reply),
+                Job::Command { command, reply } => {
+                    let result = if fault {
+                        // Decided again one by one below.
+                        Err(CommandError::Fault)
+                    } else {
+                        self.decide(now, &command)
+                    };
+                    fault |= matches!(result, Err(CommandError::Fault));
+                    self.drain(now, &mut pending, &mut public);
+                    decided.push(Decided {
+                        command,
+                        reply,
+                        result,
+                    });
+                }
+            }
+        }
+        self.metrics.batch_size.observe(decided.len() as f64);
+        let committed = if fault {
+            false
+        } else {
+            self.commit(pending, public).await
+        };
+        if committed {
+            for d in decided {
+                let _ = d.reply.send(d.result.map(|outcome| Committed { outcome, at: now }));
+            }
+        } else {
+            self.one_by_one(now, decided).await;
+        }
+        for reply in ticks {
+            let _ = reply.send(());
+        }
+    }
+
+    /// The slow path after a failed batch: back to the committed state,
+    /// then each command decided and committed on its own.
+    async fn one_by_one(&mut self, now: Timestamp, decided: Vec<Decided>) {
+        self.restore();
+        let mut pending = Vec::new();
+        let mut public = Vec::new();
+        if !self.timeout_paused() {
+            self.engine.handle_timeout(now);
+            self.drain(now, &mut pending, &mut public);
+            if !pending.is_empty() && !self.commit(pending, public).await {
+                self.restore();
+                self.retry_timeout_after = Some(Instant::now() + TIMEOUT_RETRY);
+            }
+        }
+        for d in decided {
+            let result = self.decide(now, &d.command);
+            let (mut pending, mut public) = (Vec::new(), Vec::new());
+            self.drain(now, &mut pending, &mut public);
+            let result = match result {
+                Err(CommandError::Fault) => {
+                    self.restore();
+                    Err(CommandError::Fault)
+                }
+                result if pending.is_empty() => result,
+                result => {
+                    if self.commit(pending, public).await {
+                        result
+                    } else {
+                        self.restore();
+                        self.health.commit_failures.fetch_add(1, Ordering::Relaxed);
+                        Err(CommandError::Storage(self.last_failure))
+                    }
+                }
+            };
+            if let Err(e) = &result
+                && !matches!(e, CommandError::Rejected(_))
+            {
+                tracing::warn!(command = d.command.kind(), error = %e, "command not recorded");
+            }
+            let _ = d
+                .reply
+                .send(result.map(|outcome| Committed { outcome, at: now }));
+        }
+    }
+
+    /// Decides one command, catching a panic of the engine (a bug) so that
+    /// it costs one refused request, not the hall.
+    fn decide(&mut self, now: Timestamp, command: &Command) -> Result<Outcome, CommandError> {
+        let engine = &mut self.engine;
+        let cmd = command.clone();
+        match std::panic::catch_unwind(AssertUnwindSafe(|| engine.handle(now, cmd))) {
+            Ok(result) => result.map_err(CommandError::Rejected),
+            Err(_) => {
+                tracing::error!(
+                    command = command.kind(),
+                    "the engine panicked on a command; it is refused and the engine restored from the journal's state"
+                );
+                Err(CommandError::Fault)
+            }
+        }
+    }
+
+    /// Back to what is committed: a copy of the view's engine.
+    fn restore(&mut self) {
+        let (engine, seq) = self.view.read(|e, seq| (e.clone(), seq));
+        self.engine = engine;
+        // Events the failed attempt recorded are dropped with it.
+        while self.engine.poll_event().is_some() {}
+        self.seq = seq;
+        self.refresh_waiting_gauges();
+    }
+
+    fn timeout_paused(&self) -> bool {
+        self.retry_timeout_after
+            .is_some_and(|at| Instant::now() < at)
+    }
+
+    /// Commits events, then publishes them to the view and the
+    /// subscribers. Returns whether the commit succeeded.
+    async fn commit(&mut self, batch: Vec<(u64, Event)>, public: Vec<(u64, Utf8Bytes)>) -> bool {
+        if batch.is_empty() {
+            return true;
+        }
+        let started = Instant::now();
+        let events = Arc::new(batch);
+        let to_store = Arc::clone(&events);
+        let result = self.store.call(move |s| s.append(&to_store)).await;
+        self.metrics
+            .commit_seconds
+            .observe(started.elapsed().as_secs_f64());
+        if let Err(e) = result {
+            self.last_failure = StorageFailure::of(&e);
+            tracing::error!(error = %e, events = events.len(), "commit failed");
+            self.health.storage_ok.store(false, Ordering::SeqCst);
+            return false;
+        }
+        self.health.storage_ok.store(true, Ordering::SeqCst);
+        self.retry_timeout_after = None;
+        if let Some(&(seq, _)) = events.last() {
+            self.seq = seq;
+        }
+        self.since_snapshot += events.len() as u64;
+        self.publish(&events);
+        self.observe(&events);
+        for msg in public {
+            // No subscribers is fine.
+            let _ = self.events.send(msg);
+        }
+        true
+    }
+
+    /// Applies committed events to the view.
+    fn publish(&self, events: &[(u64, Event)]) {
+        let mut view = self.view.write();
+        for (seq, event) in events {
+            if let Err(e) = view.engine.replay(event) {
+                // Cannot happen: the writer applied the same event to the
+                // same state. Resynchronise the view from the writer.
+                tracing::error!(seq, error = %e, "the view could not apply a committed event; copying the writer");
+                view.engine = self.engine.clone();
+                while view.engine.poll_event().is_some() {}
+                view.seq = self.seq;
+                return;
+            }
+            view.seq = *seq;
+        }
+    }
+
+    /// Numbers the events recorded so far and prepares their public form.
     fn drain(
         &mut self,
-        ctx: &mut JobCtx,
+        now: Timestamp,
         batch: &mut Vec<(u64, Event)>,
         public: &mut Vec<(u64, Utf8Bytes)>,
     ) {
         while let Some(event) = self.engine.poll_event() {
-            ctx.seq += 1;
+            let seq = batch.last().map_or(self.seq, |&(s, _)| s) + 1;
             let msg = StreamMessage::Event {
-                seq: ctx.seq,
-                server_time: ctx.now,
+                seq,
+                server_time: now,
                 event: self.engine.public_event(&event),
             };
             match serde_json::to_string(&msg) {
-                Ok(s) => public.push((ctx.seq, s.into())),
+                Ok(s) => public.push((seq, s.into())),
                 Err(e) => tracing::error!(error = %e, "could not serialize an event"),
             }
-            batch.push((ctx.seq, event));
+            batch.push((seq, event));
         }
     }
 
     async fn sleep_until_timeout(&self) {
+        if let Some(at) = self.retry_timeout_after {
+            tokio::time::sleep_until(at.into()).await;
+            return;
+        }
         match self.engine.poll_timeout() {
             Some(at) => {
                 let wait = at.duration_since(self.clock.now());
-                let wait = std::time::Duration::try_from(wait).unwrap_or_default();
+                let wait = Duration::try_from(wait).unwrap_or_default();
                 tokio::time::sleep(wait).await;
             }
             None => std::future::pending().await,
         }
-    }
-
-    async fn reload(&mut self) {
-        match self.store.call(|s| s.load_engine()).await {
-            Ok((engine, seq)) => {
-                self.engine = engine;
-                self.seq = seq;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "could not reload the engine; keeping memory state")
-            }
-        }
-        self.refresh_waiting_gauges();
     }
 
     async fn write_snapshot(&mut self) {

@@ -35,6 +35,7 @@ use std::net::SocketAddr;
 use std::ops::Deref;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context as _;
 use axum::extract::ws::Utf8Bytes;
@@ -47,7 +48,7 @@ use tokio_util::sync::CancellationToken;
 use crate::api::admin::{DeviceCreated, create_device};
 use crate::auth::{Auth, Principal, hash_password, new_password};
 use crate::clock::Clock;
-use crate::engine_task::{BROADCAST_CAPACITY, EngineHandle, EngineTask};
+use crate::engine_task::{BROADCAST_CAPACITY, CommandError, EngineHandle, EngineTask};
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::store::accounts::{DeviceKind, Role, StaffAccount};
@@ -63,8 +64,10 @@ pub struct AppState(Arc<Shared>);
 pub struct Shared {
     /// The engine task.
     pub engine: EngineHandle,
-    /// The storage thread (accounts, devices, audit, past tickets).
+    /// The storage thread: every write (journal, accounts, devices, audit).
     pub store: StoreHandle,
+    /// Read-only connections: reports, past tickets, account lookups.
+    pub readers: store::readers::Readers,
     /// Token cache and login limiter.
     pub auth: Auth,
     /// Metrics.
@@ -98,9 +101,21 @@ pub enum HallSource {
     /// The embedded demo hall, if the database has no hall yet; also
     /// creates demo staff accounts and device tokens.
     Demo,
-    /// A `hall.toml`, applied at every start (recorded as an admin change
-    /// when it differs from the database).
-    File(PathBuf),
+    /// A `hall.toml`. It is imported into a hall that has no configuration
+    /// yet (the first start). Afterwards the hall's configuration is what
+    /// administrators make it in the console; a later start with a file
+    /// that differs says so in the log and keeps the hall as it is, unless
+    /// `replace` asks for the file to replace it.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Replace the hall's configuration with the file at this start
+        /// (an audited admin change). If the engine refuses it (a removed
+        /// service still has tickets waiting, say), the refusal is logged
+        /// naming the service and the server starts with the configuration
+        /// it had.
+        replace: bool,
+    },
 }
 
 /// How to start the server.
@@ -124,6 +139,10 @@ pub struct Bootstrap {
     /// Demo staff accounts created now, with their password.
     pub demo_staff: Vec<(String, String)>,
 }
+
+/// Read-only database connections for reports and lookups: enough for a
+/// few reports and many small lookups at once on a small server.
+const READERS: usize = 4;
 
 /// Password of the demo hall's staff accounts (demo only; documented).
 pub const DEMO_STAFF_PASSWORD: &str = "banli-demo";
@@ -153,7 +172,7 @@ impl Server {
             )
         })?;
         let hall_file = match &settings.hall {
-            HallSource::File(path) => Some(hall_file::load_hall(path)?),
+            HallSource::File { path, .. } => Some(hall_file::load_hall(path)?),
             _ => None,
         };
         let db = settings.data_dir.join("banli.db");
@@ -166,6 +185,8 @@ impl Server {
         let sessions = store.sessions_active(now_ms)?;
         let devices = store.devices_active()?;
         let store = StoreHandle::spawn(store).context("cannot start the storage thread")?;
+        let readers = store::readers::Readers::open(&db, READERS)
+            .with_context(|| format!("cannot open {} for reading", db.display()))?;
 
         let auth = Auth::default();
         for (hash, account, expires) in sessions {
@@ -194,6 +215,7 @@ impl Server {
         let state = AppState(Arc::new(Shared {
             engine,
             store,
+            readers,
             auth,
             metrics,
             clock,
@@ -212,19 +234,13 @@ impl Server {
         match settings.hall {
             HallSource::Database => {}
             HallSource::Demo => server.bootstrap_demo(&settings.data_dir).await?,
-            HallSource::File(path) => {
+            HallSource::File { path, replace } => {
                 let config = hall_file.context("hall file was loaded above")?;
-                server
-                    .apply_hall(config, &format!("config-file:{}", path.display()))
-                    .await?;
+                server.import_hall(config, &path, replace).await?;
             }
         }
         // Roll the business day now if the server slept through it.
-        server
-            .state
-            .engine
-            .run(|engine, ctx| engine.handle_timeout(ctx.now))
-            .await?;
+        server.state.engine.tick().await?;
         Ok(server)
     }
 
@@ -270,41 +286,82 @@ impl Server {
         Ok(())
     }
 
-    async fn apply_hall(&self, config: HallConfig, actor: &str) -> anyhow::Result<()> {
-        let actor = actor.to_owned();
+    /// The hall has no configuration yet (no services, no counters).
+    fn hall_is_empty(&self) -> bool {
+        self.state.engine.view().read(|engine, _| {
+            engine.config().services.is_empty() && engine.config().counters.is_empty()
+        })
+    }
+
+    async fn apply_hall(&self, config: HallConfig, actor: &str) -> Result<(), CommandError> {
+        if self
+            .state
+            .engine
+            .view()
+            .read(|engine, _| engine.config() == &config)
+        {
+            return Ok(());
+        }
         self.state
             .engine
-            .run(move |engine, ctx| {
-                if engine.config() == &config {
-                    return Ok(());
-                }
-                engine
-                    .handle(
-                        ctx.now,
-                        Command::ReplaceConfig {
-                            config: Box::new(config),
-                            actor,
-                        },
-                    )
-                    .map(|_| ())
+            .command(Command::ReplaceConfig {
+                config: Box::new(config),
+                actor: actor.to_owned(),
             })
-            .await?
-            .map_err(|r| anyhow::anyhow!("the hall configuration cannot be applied: {r}"))
+            .await
+            .map(|_| ())
+    }
+
+    /// `--config FILE`: see [`HallSource::File`].
+    async fn import_hall(
+        &self,
+        config: HallConfig,
+        path: &std::path::Path,
+        replace: bool,
+    ) -> anyhow::Result<()> {
+        let actor = format!("config-file:{}", path.display());
+        if !self.hall_is_empty() && !replace {
+            let same = self
+                .state
+                .engine
+                .view()
+                .read(|engine, _| engine.config() == &config);
+            if !same {
+                tracing::warn!(
+                    file = %path.display(),
+                    "the hall file differs from the hall's configuration (changed in the console since it was imported); \
+                     the hall keeps its configuration. Start with --replace-config to make the file replace it"
+                );
+            }
+            return Ok(());
+        }
+        match self.apply_hall(config, &actor).await {
+            Ok(()) => Ok(()),
+            Err(CommandError::Rejected(r)) if replace => {
+                tracing::error!(
+                    file = %path.display(),
+                    refusal = %r,
+                    "the hall file cannot replace the hall's configuration now; starting with the configuration the hall had"
+                );
+                Ok(())
+            }
+            Err(e) => Err(anyhow::anyhow!(
+                "the hall configuration in {} cannot be applied: {e}",
+                path.display()
+            )),
+        }
     }
 
     async fn bootstrap_demo(&mut self, data_dir: &std::path::Path) -> anyhow::Result<()> {
-        let empty = self
-            .state
-            .engine
-            .run(|engine, _| engine.config().services.is_empty())
-            .await?;
-        if !empty {
+        if !self.hall_is_empty() {
             return Ok(());
         }
         let config = hall_file::parse_hall("demo-hall.toml", hall_file::DEMO_HALL)?;
         let guide = hall_file::parse_guide("demo-guide.toml", hall_file::DEMO_GUIDE)?;
         let counters: Vec<_> = config.counters.iter().map(|c| c.id).collect();
-        self.apply_hall(config, "demo").await?;
+        self.apply_hall(config, "demo")
+            .await
+            .map_err(|e| anyhow::anyhow!("the demo hall cannot be applied: {e}"))?;
         api::guide::replace_guide(&self.state, "demo", guide)
             .await
             .map_err(|e| anyhow::anyhow!("the demo guide cannot be stored: {}", e.message))?;
@@ -383,19 +440,48 @@ impl Server {
     ) -> anyhow::Result<()> {
         let streams = self.state.shutdown.clone();
         let router = app(self.state.clone());
+        // If the engine task ends while the server is meant to run (a bug
+        // the engine did not catch), the hall cannot work: stop serving and
+        // return an error, so the process exits and its supervisor starts
+        // it again from the journal. /health answers 503 meanwhile.
+        let (engine_died_tx, engine_died) = tokio::sync::oneshot::channel::<()>();
+        let mut engine_join = self.engine_join;
+        let watch_stop = self.engine_stop.clone();
+        let watcher = tokio::spawn(async move {
+            tokio::select! {
+                _ = &mut engine_join => {
+                    if !watch_stop.is_cancelled() {
+                        tracing::error!("the engine task stopped unexpectedly; shutting down so the supervisor restarts the server");
+                        let _ = engine_died_tx.send(());
+                    }
+                    return;
+                }
+                () = watch_stop.cancelled() => {}
+            }
+            // Shutting down: wait until the engine has flushed the journal.
+            let _ = engine_join.await;
+        });
+        let died = Arc::new(AtomicBool::new(false));
+        let died_flag = Arc::clone(&died);
         let result = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move {
-            shutdown.await;
+            tokio::select! {
+                () = shutdown => {}
+                Ok(()) = engine_died => died_flag.store(true, Ordering::SeqCst),
+            }
             streams.cancel();
         })
         .await;
         self.state.shutdown.cancel();
         self.engine_stop.cancel();
         drop(self.state);
-        let _ = self.engine_join.await;
+        let _ = watcher.await;
+        if died.load(Ordering::SeqCst) {
+            anyhow::bail!("the hall engine stopped unexpectedly");
+        }
         result.context("the HTTP server failed")
     }
 }

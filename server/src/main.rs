@@ -31,9 +31,16 @@ struct Args {
     /// staff accounts and device tokens.
     #[arg(long, conflicts_with = "config")]
     demo: bool,
-    /// Hall configuration file (TOML), applied at every start.
+    /// Hall configuration file (TOML), imported into a hall that has no
+    /// configuration yet. Later changes are made in the admin console; a
+    /// later start with a file that differs logs so and keeps the hall.
     #[arg(long, value_name = "hall.toml")]
     config: Option<PathBuf>,
+    /// With --config: replace the hall's configuration by the file at this
+    /// start (audited). If it is refused (a removed service still has
+    /// tickets waiting), the refusal is logged and the hall starts as it was.
+    #[arg(long, requires = "config")]
+    replace_config: bool,
     /// Only check a hall configuration file and exit.
     #[arg(long, value_name = "hall.toml")]
     check_config: Option<PathBuf>,
@@ -71,7 +78,10 @@ async fn main() -> anyhow::Result<()> {
     }
     let hall = match (args.demo, args.config) {
         (true, _) => HallSource::Demo,
-        (false, Some(path)) => HallSource::File(path),
+        (false, Some(path)) => HallSource::File {
+            path,
+            replace: args.replace_config,
+        },
         (false, None) => HallSource::Database,
     };
     let settings = Settings {

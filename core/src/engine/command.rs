@@ -206,6 +206,37 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// A short stable name of the kind of command, for logs and metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::IssueTicket { .. } => "issue_ticket",
+            Self::CallNext { .. } => "call_next",
+            Self::Recall { .. } => "recall",
+            Self::NoShow { .. } => "no_show",
+            Self::Finish { .. } => "finish",
+            Self::Transfer { .. } => "transfer",
+            Self::Pause { .. } => "pause",
+            Self::Resume { .. } => "resume",
+            Self::Close { .. } => "close",
+            Self::Requeue { .. } => "requeue",
+            Self::Cancel { .. } => "cancel",
+            Self::BookAppointment { .. } => "book_appointment",
+            Self::CancelAppointment { .. } => "cancel_appointment",
+            Self::UpsertService { .. } => "upsert_service",
+            Self::RemoveService { .. } => "remove_service",
+            Self::UpsertCounter { .. } => "upsert_counter",
+            Self::RemoveCounter { .. } => "remove_counter",
+            Self::UpsertDepartment { .. } => "upsert_department",
+            Self::RemoveDepartment { .. } => "remove_department",
+            Self::SetRules { .. } => "set_rules",
+            Self::SetHallInfo { .. } => "set_hall_info",
+            Self::SetNotices { .. } => "set_notices",
+            Self::ReplaceConfig { .. } => "replace_config",
+        }
+    }
+}
+
 /// What the engine did with an accepted command. The details travel as
 /// events; this tells the caller which ticket to answer about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -87,22 +87,19 @@ async fn configure(
     make: impl FnOnce(String) -> Command + Send + 'static,
 ) -> Result<HallConfig, AppError> {
     let actor = caller.admin()?.actor();
-    let config = state
+    state.engine.command(make(actor)).await?;
+    Ok(state
         .engine
-        .run(move |engine, ctx| -> Result<HallConfig, AppError> {
-            engine.handle(ctx.now, make(actor))?;
-            Ok(engine.config().clone())
-        })
-        .await??;
-    Ok(config)
+        .view()
+        .read(|engine, _| engine.config().clone()))
 }
 
 async fn read_config(state: &AppState, caller: &Caller) -> Result<HallConfig, AppError> {
     caller.admin()?;
     Ok(state
         .engine
-        .run(|engine, _| engine.config().clone())
-        .await?)
+        .view()
+        .read(|engine, _| engine.config().clone()))
 }
 
 fn id_mismatch(path: &str, body: &str) -> AppError {
@@ -439,7 +436,7 @@ pub async fn admin_staff_list(
     caller: Caller,
 ) -> Result<AppJson<Vec<StaffAccount>>, AppError> {
     caller.admin()?;
-    Ok(AppJson(state.store.call(|s| s.staff_list()).await?))
+    Ok(AppJson(state.readers.call(|s| s.staff_list()).await?))
 }
 
 /// Create a staff account, or update one (a new password or disabling it
@@ -482,14 +479,11 @@ pub async fn admin_staff_put(
     }
     let counters: Vec<CounterId> = req.counters.iter().copied().map(CounterId).collect();
     let check = counters.clone();
-    let unknown = state
-        .engine
-        .run(move |engine, _| {
-            check
-                .into_iter()
-                .find(|c| engine.config().counter(*c).is_none())
-        })
-        .await?;
+    let unknown = state.engine.view().read(move |engine, _| {
+        check
+            .into_iter()
+            .find(|c| engine.config().counter(*c).is_none())
+    });
     if let Some(c) = unknown {
         return Err(AppError::invalid(
             "unknown_counter",
@@ -626,7 +620,7 @@ pub async fn admin_devices_list(
     caller: Caller,
 ) -> Result<AppJson<Vec<DeviceListed>>, AppError> {
     caller.admin()?;
-    let devices = state.store.call(|s| s.devices()).await?;
+    let devices = state.readers.call(|s| s.devices()).await?;
     let online = state
         .online
         .lock()
@@ -759,17 +753,14 @@ pub async fn admin_appointments_list(
     caller: Caller,
 ) -> Result<AppJson<Vec<Appointment>>, AppError> {
     caller.admin()?;
-    let mut list = state
-        .engine
-        .run(|engine, _| {
-            engine
-                .state()
-                .appointments
-                .values()
-                .cloned()
-                .collect::<Vec<_>>()
-        })
-        .await?;
+    let mut list = state.engine.view().read(|engine, _| {
+        engine
+            .state()
+            .appointments
+            .values()
+            .cloned()
+            .collect::<Vec<_>>()
+    });
     list.sort_by(|a, b| a.slot.cmp(&b.slot).then_with(|| a.code.cmp(&b.code)));
     Ok(AppJson(list))
 }
@@ -842,7 +833,7 @@ pub async fn admin_audit_list(
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     Ok(AppJson(
         state
-            .store
+            .readers
             .call(move |s| s.audit_log(limit, q.before))
             .await?,
     ))

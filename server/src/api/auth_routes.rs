@@ -90,7 +90,7 @@ pub async fn open_session(
         return Err(e);
     }
     let lookup = username.clone();
-    let account = state.store.call(move |s| s.staff(&lookup)).await?;
+    let account = state.readers.call(move |s| s.staff(&lookup)).await?;
     // Verify against a dummy hash when the user does not exist, so that the
     // answer takes as long either way.
     let (account, hash) = match account {
@@ -177,21 +177,19 @@ pub async fn auth_me_today(
     let Principal::Staff(account) = caller else {
         return Err(AppError::forbidden("staff only"));
     };
-    let (day, tz) = state
-        .engine
-        .run(|engine, ctx| {
-            let tz = banli_core::jiff::tz::TimeZone::get(&engine.config().hall.timezone)
-                .unwrap_or(banli_core::jiff::tz::TimeZone::UTC);
-            (
-                engine
-                    .day()
-                    .unwrap_or_else(|| ctx.now.to_zoned_datetime(tz.clone()).date())
-                    .to_string(),
-                tz,
-            )
-        })
-        .await?;
-    let report = state.store.call(move |s| s.report(&day, &day, &tz)).await?;
+    let now = state.clock.now();
+    let (day, tz) = state.engine.view().read(|engine, _| {
+        let tz = banli_core::jiff::tz::TimeZone::get(&engine.config().hall.timezone)
+            .unwrap_or(banli_core::jiff::tz::TimeZone::UTC);
+        (
+            engine
+                .day()
+                .unwrap_or_else(|| now.to_zoned_datetime(tz.clone()).date())
+                .to_string(),
+            tz,
+        )
+    });
+    let report = state.readers.call(move |s| s.report(&day, &day, &tz)).await?;
     let row = report
         .by_staff
         .into_iter()

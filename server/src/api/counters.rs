@@ -88,15 +88,12 @@ async fn operate(
     make: impl FnOnce(String) -> Command + Send + 'static,
 ) -> Result<(Outcome, CounterView), AppError> {
     check(caller, id)?;
-    let actor = caller.actor();
-    let result = state
+    let committed = state.engine.command(make(caller.actor())).await?;
+    let view = state
         .engine
-        .run(move |engine, ctx| -> Result<_, AppError> {
-            let outcome = engine.handle(ctx.now, make(actor))?;
-            Ok((outcome, counter_view(engine, id)?))
-        })
-        .await??;
-    Ok(result)
+        .view()
+        .read(|engine, _| counter_view(engine, id))?;
+    Ok((committed.outcome, view))
 }
 
 fn answer(view: CounterView) -> Response {
@@ -116,15 +113,13 @@ pub async fn counters_show(
 ) -> Result<AppJson<CounterConsoleView>, AppError> {
     let id = CounterId(id);
     check(&caller, id)?;
-    let view = state
-        .engine
-        .run(move |engine, ctx| -> Result<_, AppError> {
-            Ok(CounterConsoleView {
-                counter: counter_view(engine, id)?,
-                waiting: engine.waiting_for_counter(id, CONSOLE_WAITING, ctx.now),
-            })
+    let now = state.clock.now();
+    let view = state.engine.view().read(|engine, _| -> Result<_, AppError> {
+        Ok(CounterConsoleView {
+            counter: counter_view(engine, id)?,
+            waiting: engine.waiting_for_counter(id, CONSOLE_WAITING, now),
         })
-        .await??;
+    })?;
     Ok(AppJson(view))
 }
 

@@ -9,7 +9,7 @@ use banli_core::config::ConfigIssue;
 use banli_core::engine::Rejection;
 use banli_core::wire::ApiError;
 
-use crate::engine_task::EngineUnavailable;
+use crate::engine_task::{CommandError, EngineUnavailable, StorageFailure};
 use crate::store::StoreError;
 
 /// An error answer.
@@ -128,6 +128,10 @@ impl From<Rejection> for AppError {
             Rejection::PriorityNotAllowed | Rejection::InvalidConfig(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
+            Rejection::Inconsistent(e) => {
+                tracing::error!(error = %e, "the engine found its state inconsistent");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             _ => StatusCode::CONFLICT,
         };
         let fields = if let Rejection::InvalidConfig(issues) = &r {
@@ -142,6 +146,41 @@ impl From<Rejection> for AppError {
             message_zh: r.message_zh(),
             fields,
             retry_after: None,
+        }
+    }
+}
+
+impl From<CommandError> for AppError {
+    fn from(e: CommandError) -> Self {
+        match e {
+            CommandError::Rejected(r) => r.into(),
+            CommandError::Storage(StorageFailure::Full) => {
+                let mut e = Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_full",
+                    "the hall server's disk is full: this was not recorded; tell the administrator",
+                    "服务器存储空间已满，本次操作未记录，请联系管理员",
+                );
+                e.retry_after = Some(30);
+                e
+            }
+            CommandError::Storage(StorageFailure::Failed) => {
+                let mut e = Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_failed",
+                    "the hall server could not record this; try again",
+                    "系统暂时无法记录，本次操作未生效，请稍后再试",
+                );
+                e.retry_after = Some(5);
+                e
+            }
+            CommandError::Fault => Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "engine_fault",
+                "the hall server failed on this request; nothing was recorded",
+                "系统处理出错，本次操作未记录，请重试或联系管理员",
+            ),
+            CommandError::Stopped => Self::unavailable(),
         }
     }
 }

@@ -70,7 +70,10 @@ fn set_online(state: &AppState, device: Option<i64>, delta: isize) {
 }
 
 async fn snapshot_message(state: &AppState) -> Option<(u64, Utf8Bytes)> {
-    let snapshot = state.engine.snapshot().await.ok()?;
+    // Subscribers subscribe to the broadcast before they take the
+    // snapshot: an event committed meanwhile is then both in the view and
+    // on the channel, and its sequence number tells the stream to skip it.
+    let snapshot = state.engine.view().snapshot(state.clock.now());
     let seq = snapshot.seq;
     let text = serde_json::to_string(&StreamMessage::Snapshot {
         snapshot: Box::new(snapshot),

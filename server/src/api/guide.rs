@@ -32,9 +32,9 @@ pub fn routes() -> Router<AppState> {
 pub async fn guide_show(State(state): State<AppState>) -> Result<AppJson<GuideView>, AppError> {
     let departments = state
         .engine
-        .run(|engine, _| engine.config().departments.clone())
-        .await?;
-    let Guide { items } = state.store.call(|s| s.guide()).await?;
+        .view()
+        .read(|engine, _| engine.config().departments.clone());
+    let Guide { items } = state.readers.call(|s| s.guide()).await?;
     Ok(AppJson(GuideView { departments, items }))
 }
 
@@ -43,7 +43,8 @@ async fn check(state: &AppState, guide: Guide) -> Result<Guide, AppError> {
     let mut issues = guide.validate().err().unwrap_or_default();
     let (guide, refs) = state
         .engine
-        .run(move |engine, _| {
+        .view()
+        .read(move |engine, _| {
             let c = engine.config();
             let mut refs = Vec::new();
             for (i, item) in guide.items.iter().enumerate() {
@@ -63,8 +64,7 @@ async fn check(state: &AppState, guide: Guide) -> Result<Guide, AppError> {
                 }
             }
             (guide, refs)
-        })
-        .await?;
+        });
     issues.extend(refs);
     if issues.is_empty() {
         return Ok(guide);

@@ -18,29 +18,53 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/health", get(health))
 }
 
-/// Liveness and version.
+/// Whether the hall can work, and its version.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Health {
-    /// Always "ok" when the server answers.
+    /// "ok" when tickets can be issued and recorded; "unavailable" when the
+    /// engine has stopped or the last commit failed (a full disk, say).
     pub status: &'static str,
+    /// Whether the engine task runs.
+    pub engine: bool,
+    /// Whether the last commit to the database succeeded.
+    pub storage: bool,
     /// Server version.
     pub version: &'static str,
     /// The current business day.
     pub business_day: Option<String>,
 }
 
-/// Liveness and version. Public.
-#[utoipa::path(get, path = "/api/v1/health", tag = "meta", responses((status = 200, description = "Alive", body = Health)))]
-pub async fn health(State(state): State<AppState>) -> Result<AppJson<Health>, AppError> {
+/// Whether the hall can work, and its version. Public. Answers 503 while
+/// the engine is stopped or commits fail, so a supervisor or load balancer
+/// sees the truth; issuing resumes by itself when storage recovers.
+#[utoipa::path(get, path = "/api/v1/health", tag = "meta", responses(
+    (status = 200, description = "Working", body = Health),
+    (status = 503, description = "The engine has stopped or storage is failing", body = Health)))]
+pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    use std::sync::atomic::Ordering;
+    let h = state.engine.health();
+    let engine = h.engine_running.load(Ordering::SeqCst);
+    let storage = h.storage_ok.load(Ordering::SeqCst);
     let day = state
         .engine
-        .run(|engine, _| engine.day().map(|d| d.to_string()))
-        .await?;
-    Ok(AppJson(Health {
-        status: "ok",
-        version: env!("CARGO_PKG_VERSION"),
-        business_day: day,
-    }))
+        .view()
+        .read(|engine, _| engine.day().map(|d| d.to_string()));
+    let ok = engine && storage;
+    let status = if ok {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        AppJson(Health {
+            status: if ok { "ok" } else { "unavailable" },
+            engine,
+            storage,
+            version: env!("CARGO_PKG_VERSION"),
+            business_day: day,
+        }),
+    )
 }
 
 /// Prometheus metrics (OpenMetrics text): tickets issued, calls, waiting

@@ -54,19 +54,17 @@ pub async fn admin_reports(
     AppQuery(q): AppQuery<ReportQuery>,
 ) -> Result<Response, AppError> {
     caller.admin()?;
-    let (today, tz) = state
-        .engine
-        .run(|engine, ctx| {
-            let tz = banli_core::jiff::tz::TimeZone::get(&engine.config().hall.timezone)
-                .unwrap_or(banli_core::jiff::tz::TimeZone::UTC);
-            (
-                engine
-                    .day()
-                    .unwrap_or_else(|| ctx.now.to_zoned_datetime(tz.clone()).date()),
-                tz,
-            )
-        })
-        .await?;
+    let now = state.clock.now();
+    let (today, tz) = state.engine.view().read(|engine, _| {
+        let tz = banli_core::jiff::tz::TimeZone::get(&engine.config().hall.timezone)
+            .unwrap_or(banli_core::jiff::tz::TimeZone::UTC);
+        (
+            engine
+                .day()
+                .unwrap_or_else(|| now.to_zoned_datetime(tz.clone()).date()),
+            tz,
+        )
+    });
     let from: Date = match &q.from {
         Some(s) => s.parse().map_err(|_| bad_date(s))?,
         None => today,
@@ -90,7 +88,7 @@ pub async fn admin_reports(
         ));
     }
     let (f, t) = (from.to_string(), to.to_string());
-    let report = state.store.call(move |s| s.report(&f, &t, &tz)).await?;
+    let report = state.readers.call(move |s| s.report(&f, &t, &tz)).await?;
     match q.format.as_deref() {
         None | Some("json") => Ok(AppJson(report).into_response()),
         Some("csv") => {

@@ -26,11 +26,12 @@ pub async fn services_list(
     State(state): State<AppState>,
     Caller(_): Caller,
 ) -> Result<AppJson<Vec<ServiceView>>, AppError> {
+    let now = state.clock.now();
     Ok(AppJson(
         state
             .engine
-            .run(|engine, ctx| engine.services_view(ctx.now))
-            .await?,
+            .view()
+            .read(|engine, _| engine.services_view(now)),
     ))
 }
 
@@ -43,5 +44,5 @@ pub async fn hall_show(
     State(state): State<AppState>,
     Caller(_): Caller,
 ) -> Result<AppJson<HallSnapshot>, AppError> {
-    Ok(AppJson(state.engine.snapshot().await?))
+    Ok(AppJson(state.engine.view().snapshot(state.clock.now())))
 }

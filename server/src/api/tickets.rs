@@ -88,32 +88,29 @@ pub async fn tickets_create(
         query_code: new_query_code(),
         actor: caller.actor(),
     };
-    let answer = state
-        .engine
-        .run(move |engine, ctx| {
-            let outcome = engine.handle(ctx.now, cmd)?;
-            let Outcome::Issued {
-                ticket_id,
-                replayed,
-            } = outcome
-            else {
-                return Err(AppError::internal(&"issue gave no ticket"));
-            };
-            // A retry of a ticket that was served since has left the
-            // engine: answer it from the read model below.
-            Ok(issued(engine, ticket_id, replayed, ctx.now).ok_or(ticket_id))
-        })
-        .await??;
+    let committed = state.engine.command(cmd).await?;
+    let Outcome::Issued {
+        ticket_id,
+        replayed,
+    } = committed.outcome
+    else {
+        return Err(AppError::internal(&"issue gave no ticket"));
+    };
+    // A retry of a ticket that was served since has left the engine:
+    // answer it from the read model below.
+    let answer = state.engine.view().read(|engine, _| {
+        issued(engine, ticket_id, replayed, committed.at).ok_or(ticket_id)
+    });
     let answer = match answer {
         Ok(answer) => answer,
         Err(id) => {
             let stored = state
-                .store
+                .readers
                 .call(move |s| s.ticket(id))
                 .await?
                 .ok_or_else(unknown_ticket)?;
             let query_code = stored.query_code.clone();
-            let names = service_names(&state, &stored.service_id).await?;
+            let names = service_names(&state, &stored.service_id);
             IssuedTicket {
                 ticket: past_view(stored, names),
                 query_code,
@@ -173,53 +170,50 @@ pub async fn progress(
     code: Option<String>,
     staff: bool,
 ) -> Result<TicketView, AppError> {
-    let code_for_store = code.clone();
-    let view = state
-        .engine
-        .run(move |engine, ctx| {
-            let t = engine.ticket(id)?;
-            if !staff
-                && !code
-                    .as_deref()
-                    .is_some_and(|c| constant_time_eq(c, &t.query_code))
-            {
-                return Some(Err(unknown_ticket()));
-            }
-            engine.ticket_view(id, ctx.now).map(Ok)
-        })
-        .await?;
+    let now = state.clock.now();
+    let view = state.engine.view().read(|engine, _| {
+        let t = engine.ticket(id)?;
+        if !staff
+            && !code
+                .as_deref()
+                .is_some_and(|c| constant_time_eq(c, &t.query_code))
+        {
+            return Some(Err(unknown_ticket()));
+        }
+        engine.ticket_view(id, now).map(Ok)
+    });
     if let Some(view) = view {
         return view;
     }
     // Not in today's memory: served, cancelled, or an earlier day's ticket.
     let stored = state
-        .store
+        .readers
         .call(move |s| s.ticket(id))
         .await?
         .ok_or_else(unknown_ticket)?;
     if !staff
-        && !code_for_store
+        && !code
             .as_deref()
             .is_some_and(|c| constant_time_eq(c, &stored.query_code))
     {
         return Err(unknown_ticket());
     }
-    let names = service_names(state, &stored.service_id).await?;
+    let names = service_names(state, &stored.service_id);
     Ok(past_view(stored, names))
 }
 
-async fn service_names(state: &AppState, service_id: &str) -> Result<(String, String), AppError> {
+fn service_names(state: &AppState, service_id: &str) -> (String, String) {
     let id = banli_core::ids::ServiceId::from(service_id);
-    Ok(state
+    state
         .engine
-        .run(move |engine, _| {
+        .view()
+        .read(|engine, _| {
             engine
                 .config()
                 .service(&id)
                 .map(|s| (s.name_zh.clone(), s.name_en.clone()))
         })
-        .await?
-        .unwrap_or_default())
+        .unwrap_or_default()
 }
 
 /// The progress view of an earlier day's ticket: final, nobody ahead.
@@ -271,23 +265,26 @@ async fn ticket_op(
             "请输入号票上的查询码",
         ));
     }
-    let actor = caller.actor();
-    let view = state
-        .engine
-        .run(move |engine, ctx| {
-            let t = engine.ticket(id).ok_or_else(unknown_ticket)?;
-            if !staff
-                && !code
-                    .as_deref()
-                    .is_some_and(|c| constant_time_eq(c, &t.query_code))
-            {
-                return Err(unknown_ticket());
-            }
-            engine.handle(ctx.now, make(actor))?;
-            engine.ticket_view(id, ctx.now).ok_or_else(unknown_ticket)
-        })
-        .await??;
-    Ok(AppJson(view))
+    // The code is checked against the committed view: a ticket's code
+    // never changes, and the engine refuses the command itself if the
+    // ticket changed meanwhile.
+    let known = state.engine.view().read(|engine, _| {
+        let t = engine.ticket(id).ok_or_else(unknown_ticket)?;
+        if staff
+            || code
+                .as_deref()
+                .is_some_and(|c| constant_time_eq(c, &t.query_code))
+        {
+            Ok(())
+        } else {
+            Err(unknown_ticket())
+        }
+    });
+    known?;
+    state.engine.command(make(caller.actor())).await?;
+    // A cancelled ticket has left today's memory: its progress now comes
+    // from the read model, like a finished one's.
+    progress(state, id, None, true).await.map(AppJson)
 }
 
 /// Put a no-show back in its queue (once, within the re-queue window).

@@ -21,6 +21,7 @@
 pub mod accounts;
 pub mod guide;
 pub mod journal;
+pub mod readers;
 pub mod reports;
 pub mod worker;
 

@@ -118,14 +118,10 @@ fn lang(parts_headers: &HeaderMap) -> &'static str {
 
 /// The hall's names and time zone, for page headers and local times.
 async fn hall_name(state: &AppState) -> (String, String, String) {
-    state
-        .engine
-        .run(|engine, _| {
-            let h = &engine.config().hall;
-            (h.name_zh.clone(), h.name_en.clone(), h.timezone.clone())
-        })
-        .await
-        .unwrap_or_default()
+    state.engine.view().read(|engine, _| {
+        let h = &engine.config().hall;
+        (h.name_zh.clone(), h.name_en.clone(), h.timezone.clone())
+    })
 }
 
 /// The signed-in staff member of a page request, from the session cookie.
