@@ -1,0 +1,610 @@
+//! The hall never stops: administrators' changes in the middle of a day,
+//! commits that fail, a disk that fills up, a restart with the hall file.
+//! Each test runs the real server (real SQLite file, real engine task) on
+//! the demo hall with an injected clock.
+//!
+//! Faults are injected in the real database, not by a mock: a trigger
+//! added from a second connection makes SQLite refuse some journal
+//! inserts, and the disk-full test puts the database on a tiny tmpfs.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use banli_server::{HallSource, Server, Settings};
+use common::{ADMIN_PASSWORD, Hall};
+use serde_json::{Value, json};
+
+fn code(body: &Value) -> &str {
+    body["code"].as_str().unwrap_or_default()
+}
+
+async fn config(hall: &Hall) -> Value {
+    let (s, c) = hall.get("/api/v1/admin/config", Some(&hall.admin)).await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    c
+}
+
+async fn try_issue(hall: &Hall, service: &str) -> (StatusCode, Value) {
+    hall.post(
+        "/api/v1/tickets",
+        Some(&hall.kiosk),
+        json!({"service_id": service}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn cancelling_a_ticket_answers_with_the_cancelled_ticket() {
+    let hall = Hall::demo().await;
+    let t = hall.issue("tax").await;
+    let (s, v) = hall
+        .post(
+            &format!(
+                "/api/v1/tickets/{}/cancel?code={}",
+                t["id"],
+                t["query_code"].as_str().unwrap()
+            ),
+            Some(&hall.kiosk),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "cancelled");
+    assert_eq!(v["number"], "F001");
+    // Cancelling again is refused plainly.
+    let (s, v) = hall
+        .post(
+            &format!("/api/v1/tickets/{}/cancel", t["id"]),
+            Some(&hall.admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!((s, code(&v)), (StatusCode::NOT_FOUND, "unknown_ticket"));
+}
+
+/// The story from the field, over HTTP: 税务 is removed once its tickets
+/// are finished (its counters first) and added back the same afternoon,
+/// with a restart in between. The next tax ticket continues the day's
+/// numbers.
+#[tokio::test]
+async fn a_service_removed_and_re_added_keeps_its_numbers_across_a_restart() {
+    let hall = Hall::demo().await;
+    for _ in 0..3 {
+        hall.issue("tax").await;
+    }
+    let staff8 = hall
+        .login("staff8", banli_server::DEMO_STAFF_PASSWORD)
+        .await;
+    // Counter 8 calls on finish (auto_call): three calls serve all three.
+    for _ in 0..3 {
+        let (s, v) = hall
+            .post("/api/v1/counters/8/call-next", Some(&staff8), json!({}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let (s, v) = hall
+        .post("/api/v1/counters/8/finish", Some(&staff8), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let before = config(&hall).await;
+    let tax = before["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "tax")
+        .unwrap()
+        .clone();
+    let c7 = before["counters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == 7)
+        .unwrap()
+        .clone();
+    let mut c7_without = c7.clone();
+    c7_without["services"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|s| s["service"] != "tax");
+    let (s, v) = hall
+        .put("/api/v1/admin/counters/7", Some(&hall.admin), c7_without)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let c8 = before["counters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == 8)
+        .unwrap()
+        .clone();
+    let (s, v) = hall
+        .call(
+            "DELETE",
+            "/api/v1/admin/counters/8",
+            Some(&hall.admin),
+            None,
+        )
+        .await;
+    assert!(s.is_success(), "{s} {v}");
+    let (s, v) = hall
+        .call(
+            "DELETE",
+            "/api/v1/admin/services/tax",
+            Some(&hall.admin),
+            None,
+        )
+        .await;
+    assert!(s.is_success(), "{s} {v}");
+    let (s, v) = try_issue(&hall, "tax").await;
+    assert_eq!((s, code(&v)), (StatusCode::NOT_FOUND, "unknown_service"));
+
+    let hall = hall.restart().await;
+    hall.clock
+        .advance(banli_core::jiff::SignedDuration::from_hours(3));
+    let (s, v) = hall
+        .put("/api/v1/admin/services/tax", Some(&hall.admin), tax)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    for c in [c7, c8] {
+        let (s, v) = hall
+            .put(
+                &format!("/api/v1/admin/counters/{}", c["id"]),
+                Some(&hall.admin),
+                c,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    assert_eq!(hall.issue("tax").await["number"], "F004");
+    // A new prefix starts its own series; going back continues F.
+    let mut cfg = config(&hall).await;
+    for s in cfg["services"].as_array_mut().unwrap() {
+        if s["id"] == "tax" {
+            s["prefix"] = json!("T");
+        }
+    }
+    let (s, v) = hall
+        .put("/api/v1/admin/config", Some(&hall.admin), cfg.clone())
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(hall.issue("tax").await["number"], "T001");
+    for s in cfg["services"].as_array_mut().unwrap() {
+        if s["id"] == "tax" {
+            s["prefix"] = json!("F");
+            s["first_number"] = json!(1);
+        }
+    }
+    let (s, v) = hall
+        .put("/api/v1/admin/config", Some(&hall.admin), cfg)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(hall.issue("tax").await["number"], "F005");
+}
+
+/// A clerk marks a cashier ticket 过号, the administrator removes the
+/// cashier service, the kiosk re-queues the no-show: a plain refusal, and
+/// the hall goes on (this used to panic the engine task, after which every
+/// route answered 503).
+#[tokio::test]
+async fn re_queueing_a_no_show_of_a_removed_service_is_refused_and_the_hall_goes_on() {
+    let hall = Hall::demo().await;
+    let t = hall.issue("cashier").await;
+    let staff1 = hall
+        .login("staff1", banli_server::DEMO_STAFF_PASSWORD)
+        .await;
+    let (s, v) = hall
+        .post("/api/v1/counters/1/call-next", Some(&staff1), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["counter"]["current"]["number"], "G001", "{v}");
+    let (s, v) = hall
+        .post("/api/v1/counters/1/no-show", Some(&staff1), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let mut cfg = config(&hall).await;
+    cfg["services"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|s| s["id"] != "cashier");
+    for c in cfg["counters"].as_array_mut().unwrap() {
+        c["services"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|s| s["service"] != "cashier");
+    }
+    cfg["counters"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|c| !c["services"].as_array().unwrap().is_empty());
+    let (s, v) = hall
+        .put("/api/v1/admin/config", Some(&hall.admin), cfg)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = hall
+        .post(
+            &format!(
+                "/api/v1/tickets/{}/requeue?code={}",
+                t["id"],
+                t["query_code"].as_str().unwrap()
+            ),
+            Some(&hall.kiosk),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::NOT_FOUND, "unknown_service"),
+        "{v}"
+    );
+    assert!(v["message_zh"].as_str().is_some_and(|m| !m.is_empty()));
+    let (s, _) = hall.get("/api/v1/health", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(hall.issue("tax").await["number"], "F001");
+}
+
+/// Adds a trigger, from a second connection, that makes SQLite refuse to
+/// journal the issue of a ticket for `service`.
+fn fail_issues_of(db: &std::path::Path, service: &str) {
+    let conn = rusqlite::Connection::open(db).expect("second connection");
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .expect("busy timeout");
+    conn.execute_batch(&format!(
+        "CREATE TRIGGER inject_fault BEFORE INSERT ON journal \
+         WHEN NEW.kind = 'ticket_issued' AND NEW.body LIKE '%\"service_id\":\"{service}\"%' \
+         BEGIN SELECT RAISE(ABORT, 'injected fault'); END;"
+    ))
+    .expect("trigger");
+}
+
+fn heal(db: &std::path::Path) {
+    let conn = rusqlite::Connection::open(db).expect("second connection");
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .expect("busy timeout");
+    conn.execute_batch("DROP TRIGGER inject_fault")
+        .expect("drop trigger");
+}
+
+/// A commit that fails refuses only the command that cannot be recorded:
+/// the rest of its batch is recorded, the refused issue takes no number,
+/// /health tells the truth meanwhile, and issuing resumes by itself.
+#[tokio::test]
+async fn a_failed_commit_refuses_only_its_own_command() {
+    let hall = Hall::demo().await;
+    hall.issue("tax").await;
+    let db = hall.dir.path().join("banli.db");
+    fail_issues_of(&db, "tax");
+    // Twenty requests at once, so that they share batches.
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let (state, kiosk) = (hall.state.clone(), hall.kiosk.clone());
+        let service = if i % 2 == 0 { "tax" } else { "exit-entry" };
+        tasks.push(tokio::spawn(async move {
+            let req = axum::http::Request::builder()
+                .method("POST")
+                .uri("/api/v1/tickets")
+                .header("authorization", format!("Bearer {kiosk}"))
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(
+                    json!({"service_id": service}).to_string(),
+                ))
+                .unwrap();
+            let resp = tower::ServiceExt::oneshot(banli_server::app(state), req)
+                .await
+                .unwrap();
+            let status = resp.status();
+            let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            (
+                service,
+                status,
+                serde_json::from_slice::<Value>(&body).unwrap(),
+            )
+        }));
+    }
+    let mut numbers = Vec::new();
+    for t in tasks {
+        let (service, status, body) = t.await.unwrap();
+        if service == "tax" {
+            assert_eq!(
+                (status, code(&body)),
+                (StatusCode::SERVICE_UNAVAILABLE, "storage_failed"),
+                "{body}"
+            );
+            assert!(body["message_zh"].as_str().is_some_and(|m| !m.is_empty()));
+        } else {
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            numbers.push(body["number"].as_str().unwrap().to_owned());
+        }
+    }
+    numbers.sort();
+    let expected: Vec<String> = (1..=10).map(|n| format!("B{n:03}")).collect();
+    assert_eq!(numbers, expected, "the rest of each batch was recorded");
+    // The hall as a whole works (other commits succeed), so /health says
+    // so; a full disk, where no commit succeeds, answers 503 (below).
+    let (s, v) = hall.get("/api/v1/health", None).await;
+    assert_eq!((s, &v["storage"]), (StatusCode::OK, &json!(true)), "{v}");
+    heal(&db);
+    assert_eq!(
+        hall.issue("tax").await["number"],
+        "F002",
+        "a refused issue took no number"
+    );
+    let (s, v) = hall.get("/api/v1/health", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // Memory was never ahead of the journal: a restart has the same hall.
+    let waiting = |v: &Value, id: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .map(|s| s["waiting"].clone())
+    };
+    let (_, before) = hall.get("/api/v1/services", Some(&hall.kiosk)).await;
+    let hall = hall.restart().await;
+    let (_, after) = hall.get("/api/v1/services", Some(&hall.kiosk)).await;
+    for id in ["tax", "exit-entry"] {
+        assert_eq!(waiting(&before, id), waiting(&after, id), "{id}");
+    }
+    assert_eq!(waiting(&after, "tax"), Some(json!(2)));
+    assert_eq!(waiting(&after, "exit-entry"), Some(json!(10)));
+}
+
+/// A tmpfs of a few megabytes, unmounted when dropped.
+struct TinyDisk {
+    dir: tempfile::TempDir,
+}
+
+impl TinyDisk {
+    fn mount(megabytes: u32) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("mount point");
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(Self { dir })
+    }
+}
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// The disk fills up in the middle of the day: issuing is refused with a
+/// clear message (never a panic, never a lost or repeated number), /health
+/// says so, and issuing resumes by itself when space returns.
+#[tokio::test]
+async fn a_full_disk_gives_clear_refusals_and_issuing_resumes_by_itself() {
+    // Needs root to mount a tmpfs (CI runs as root).
+    let Some(disk) = TinyDisk::mount(8) else {
+        assert!(
+            !nix_is_root(),
+            "root could not mount a tmpfs: the disk-full test cannot run"
+        );
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    };
+    let data = disk.dir.path().join("data");
+    let clock = Arc::new(banli_server::clock::ManualClock::new(common::tuesday_10am()));
+    let server = Server::open(
+        Settings {
+            data_dir: data.clone(),
+            hall: HallSource::Demo,
+            admin_password: Some(ADMIN_PASSWORD.into()),
+        },
+        Arc::clone(&clock) as Arc<dyn banli_server::clock::Clock>,
+    )
+    .await
+    .expect("server opens");
+    let state = server.state.clone();
+    let saved = std::fs::read_to_string(data.join("demo-devices.toml")).unwrap();
+    let kiosk = saved
+        .lines()
+        .find_map(|l| l.strip_prefix("kiosk_token = \""))
+        .unwrap()
+        .trim_end_matches('"')
+        .to_owned();
+    let issue = |state: banli_server::AppState, kiosk: String| async move {
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri("/api/v1/tickets")
+            .header("authorization", format!("Bearer {kiosk}"))
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(r#"{"service_id":"tax"}"#))
+            .unwrap();
+        let resp = tower::ServiceExt::oneshot(banli_server::app(state), req)
+            .await
+            .unwrap();
+        let status = resp.status();
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice::<Value>(&body).unwrap())
+    };
+    // Fill the disk.
+    let filler = disk.dir.path().join("filler");
+    {
+        use std::io::Write as _;
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let block = vec![0u8; 64 * 1024];
+        while f.write_all(&block).is_ok() {}
+        let _ = f.sync_all();
+    }
+    let mut acknowledged = Vec::new();
+    let mut refused = 0;
+    for _ in 0..20_000 {
+        let (status, body) = issue(state.clone(), kiosk.clone()).await;
+        match status {
+            StatusCode::CREATED => acknowledged.push(body["number"].as_str().unwrap().to_owned()),
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert_eq!(code(&body), "storage_full", "{body}");
+                assert!(
+                    body["message_zh"]
+                        .as_str()
+                        .unwrap()
+                        .contains("存储空间已满")
+                );
+                refused += 1;
+                if refused >= 5 {
+                    break;
+                }
+            }
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert!(refused >= 5, "the disk never filled");
+    let health = |state: banli_server::AppState| async move {
+        let req = axum::http::Request::builder()
+            .uri("/api/v1/health")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        tower::ServiceExt::oneshot(banli_server::app(state), req)
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(health(state.clone()).await, StatusCode::SERVICE_UNAVAILABLE);
+    // Space returns: issuing resumes with no one restarting anything.
+    std::fs::remove_file(&filler).unwrap();
+    let (status, body) = issue(state.clone(), kiosk.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    acknowledged.push(body["number"].as_str().unwrap().to_owned());
+    assert_eq!(health(state.clone()).await, StatusCode::OK);
+    let expected: Vec<String> = (1..=acknowledged.len())
+        .map(|n| format!("F{n:03}"))
+        .collect();
+    assert_eq!(acknowledged, expected, "no number lost or repeated");
+    // And all of it is durable.
+    server.shutdown().await;
+    let server = Server::open(
+        Settings {
+            data_dir: data,
+            hall: HallSource::Demo,
+            admin_password: Some(ADMIN_PASSWORD.into()),
+        },
+        clock as Arc<dyn banli_server::clock::Clock>,
+    )
+    .await
+    .expect("server reopens");
+    let waiting = server.state.engine.view().read(|engine, _| {
+        engine
+            .queue(&"tax".into())
+            .map(banli_core::engine::ServiceQueue::waiting)
+    });
+    assert_eq!(waiting, Some(acknowledged.len()));
+    server.shutdown().await;
+}
+
+fn nix_is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}
+
+/// The hall file is imported into an empty hall; a restart with the same
+/// file keeps what administrators changed in the console; a file that
+/// would drop a service with tickets waiting never stops the server from
+/// starting.
+#[tokio::test]
+async fn the_hall_file_is_imported_once_and_never_undoes_the_console() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let file = dir.path().join("hall.toml");
+    std::fs::write(&file, banli_server::hall_file::DEMO_HALL).unwrap();
+    let clock = Arc::new(banli_server::clock::ManualClock::new(common::tuesday_10am()));
+    let open = |replace: bool| {
+        let (dir, file, clock) = (Arc::clone(&dir), file.clone(), Arc::clone(&clock));
+        async move {
+            Server::open(
+                Settings {
+                    data_dir: dir.path().to_owned(),
+                    hall: HallSource::File {
+                        path: file,
+                        replace,
+                    },
+                    admin_password: Some(ADMIN_PASSWORD.into()),
+                },
+                clock as Arc<dyn banli_server::clock::Clock>,
+            )
+            .await
+        }
+    };
+    let tax_name = |server: &Server| {
+        server.state.engine.view().read(|engine, _| {
+            engine
+                .config()
+                .service(&"tax".into())
+                .map(|s| s.name_zh.clone())
+        })
+    };
+    let server = open(false).await.expect("first start imports the file");
+    assert_eq!(tax_name(&server).as_deref(), Some("税务办理"));
+    // An administrator renames the service in the console, and a ticket waits.
+    let mut tax = server
+        .state
+        .engine
+        .view()
+        .read(|engine, _| engine.config().service(&"tax".into()).cloned())
+        .unwrap();
+    tax.name_zh = "税务综合".into();
+    server
+        .state
+        .engine
+        .command(banli_core::engine::Command::UpsertService {
+            service: tax,
+            actor: "admin".into(),
+        })
+        .await
+        .unwrap();
+    server
+        .state
+        .engine
+        .command(banli_core::engine::Command::IssueTicket {
+            service_id: "tax".into(),
+            priority: None,
+            appointment_code: None,
+            idempotency_key: None,
+            query_code: "123456".into(),
+            actor: "kiosk".into(),
+        })
+        .await
+        .unwrap();
+    server.shutdown().await;
+    // A restart with the same file keeps the console's change.
+    let server = open(false).await.expect("restart");
+    assert_eq!(tax_name(&server).as_deref(), Some("税务综合"));
+    server.shutdown().await;
+    // A file without the tax service, forced with --replace-config while a
+    // tax ticket waits: refused (logged), and the server starts as it was.
+    let without_tax = banli_server::hall_file::DEMO_HALL
+        .replace("{ service = \"tax\", weight = 3 },", "")
+        .replace(
+            "services = [\n  { service = \"tax\" },\n]",
+            "services = [\n  { service = \"exit-entry\" },\n]",
+        );
+    let start = without_tax
+        .find("[[services]]\nid = \"tax\"")
+        .expect("tax block");
+    let end = start
+        + without_tax[start..]
+            .find("\n[[services]]\nid = \"cashier\"")
+            .expect("next block");
+    let without_tax = format!("{}{}", &without_tax[..start], &without_tax[end + 1..]);
+    std::fs::write(&file, without_tax).unwrap();
+    banli_server::hall_file::load_hall(&file).expect("the edited file is valid");
+    let server = open(true)
+        .await
+        .expect("a refused replacement never stops the start");
+    assert_eq!(tax_name(&server).as_deref(), Some("税务综合"));
+    server.shutdown().await;
+}
