@@ -23,13 +23,12 @@
 //! - **Old calls are shown, not spoken, by the server's clock.** A call
 //!   more than `max_announce_age` old when it reaches the board (after a
 //!   reconnect, or held up in a stalled stream) is shown but not
-//!   announced. Its age is the server's time now, as
-//!   [`ServerClock`](crate::server_clock::ServerClock) estimates it from
-//!   the times the stream carries, minus the server's time of the call or
-//!   recall (`announced_at`): never the board's own clock, which may be
-//!   minutes off and would silence every call (fast) or speak stale ones
-//!   (slow). The first snapshot after start announces nothing: those calls
-//!   were made before the board was there.
+//!   announced. Its age is the server's time now, as [`ServerClock`]
+//!   estimates it from the times the stream carries, minus the server's
+//!   time of the call or recall (`announced_at`): never the board's own
+//!   clock, which may be minutes off and would silence every call (fast)
+//!   or speak stale ones (slow). The first snapshot after start announces
+//!   nothing: those calls were made before the board was there.
 //! - **Filter.** A board limited to zones or counters shows and announces
 //!   only calls to those counters.
 
