@@ -11,12 +11,23 @@
 //! - **Sequence.** A snapshot sets the sequence number; each event must be
 //!   the next one. An event already seen is dropped; a gap gives one
 //!   [`Effect::Resync`], and events are ignored until the fresh snapshot.
-//! - **Nothing is announced twice.** A call is announced once per
-//!   `(ticket, recall count)`, across reconnects and snapshots; a recall
-//!   has a higher count, so it is announced again.
-//! - **Old calls are shown, not spoken.** A call that reaches the board
-//!   more than `max_announce_age` after it happened (after a reconnect, say)
-//!   is shown but not announced. The first snapshot after start announces
+//! - **Every call is announced once.** The key is `(ticket, call_no)`:
+//!   the server numbers each call and recall of a ticket from 1 and never
+//!   starts again, so a recall, and the new call of a ticket transferred
+//!   to another service (受理 → 收费) or re-queued after a no-show, each
+//!   have a key of their own and are spoken; the same call in a repeated
+//!   snapshot (a reconnect, a resync) or a duplicated event has the key
+//!   already seen and is not. (The recall count is no key: it starts again
+//!   at 0 on every call, so a transferred ticket's second call looked like
+//!   its first and was never spoken.)
+//! - **Old calls are shown, not spoken, by the server's clock.** A call
+//!   more than `max_announce_age` old when it reaches the board (after a
+//!   reconnect, or held up in a stalled stream) is shown but not
+//!   announced. Its age is the server's time now, as [`ServerClock`]
+//!   estimates it from the times the stream carries, minus the server's
+//!   time of the call or recall (`announced_at`): never the board's own
+//!   clock, which may be minutes off and would silence every call (fast)
+//!   or speak stale ones (slow). The first snapshot after start announces
 //!   nothing: those calls were made before the board was there.
 //! - **Filter.** A board limited to zones or counters shows and announces
 //!   only calls to those counters.
@@ -35,6 +46,7 @@ use jiff::Timestamp;
 
 use crate::announcer::{self, Lang, Plan};
 use crate::config::Filter;
+use crate::server_clock::ServerClock;
 
 /// How many recent calls the board keeps (the hall screen shows fewer).
 pub const RECENT_CALLS: usize = 20;
@@ -47,9 +59,17 @@ pub const FLASH_FOR: Duration = Duration::from_secs(6);
 /// leave it stale for good, with a live-looking link).
 pub const RESYNC_RETRY: Duration = Duration::from_secs(5);
 
-/// How many announced `(ticket, recalls)` keys are remembered: far more
+/// How many announced `(ticket, call_no)` keys are remembered: far more
 /// than a snapshot's recent calls, so a reconnect never repeats one.
 const ANNOUNCED_MEMORY: usize = 4096;
+
+/// What makes a call itself: the ticket and which of its calls and recalls
+/// this is (see the module docs).
+type CallKey = (TicketId, u32);
+
+fn key(call: &CallView) -> CallKey {
+    (call.ticket_id, call.call_no)
+}
 
 /// What the board asks its owner to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,6 +112,9 @@ pub struct Board {
     langs: Vec<Lang>,
     /// Older calls are not spoken.
     max_announce_age: Duration,
+    /// The server's time, as learnt from the stream: a call's age is judged
+    /// by it.
+    server_clock: ServerClock,
     /// From the last snapshot: the hall's names.
     hall_name_zh: String,
     hall_name_en: String,
@@ -111,10 +134,10 @@ pub struct Board {
     awaiting_snapshot: bool,
     /// When the board last asked for a resync, while it waits for it.
     resync_asked: Option<Timestamp>,
-    /// Calls already announced (or deliberately not), by ticket and recall
-    /// count; `announced_order` bounds its size.
-    announced: HashSet<(TicketId, u32)>,
-    announced_order: VecDeque<(TicketId, u32)>,
+    /// Calls already announced (or deliberately not), by ticket and call
+    /// number; `announced_order` bounds its size.
+    announced: HashSet<CallKey>,
+    announced_order: VecDeque<CallKey>,
     /// The newest call and when it arrived here, for the flash.
     highlight: Option<(TicketId, Timestamp)>,
     /// Server link.
@@ -130,6 +153,7 @@ impl Board {
             filter,
             langs,
             max_announce_age,
+            server_clock: ServerClock::new(),
             hall_name_zh: String::new(),
             hall_name_en: String::new(),
             services: Vec::new(),
@@ -208,6 +232,11 @@ impl Board {
         self.silent.as_deref()
     }
 
+    /// The server's clock as this board sees it.
+    pub fn server_clock(&self) -> &ServerClock {
+        &self.server_clock
+    }
+
     /// Whether the call to `ticket` is the newest and still flashing at
     /// `now`, and if so whether it is in its bright phase.
     pub fn flash(&self, ticket: TicketId, now: Timestamp) -> Option<bool> {
@@ -226,14 +255,23 @@ impl Board {
 
     // Inputs.
 
-    /// Applies a message from the event stream received at `now`.
+    /// Applies a message from the event stream received at `now`, the
+    /// board's own time: the server's time the message carries tells how
+    /// far off that is (see [`ServerClock`]).
     pub fn handle_message(&mut self, now: Timestamp, message: StreamMessage) -> Vec<Effect> {
         let mut effects = Vec::new();
         match message {
             StreamMessage::Snapshot { snapshot } => {
+                self.server_clock.handle_sample(now, snapshot.at);
                 self.apply_snapshot(now, *snapshot, &mut effects)
             }
-            StreamMessage::Event { seq, event, .. } => {
+            StreamMessage::Event {
+                seq,
+                server_time,
+                event,
+            } => {
+                // Even an event not applied tells the server's time.
+                self.server_clock.handle_sample(now, server_time);
                 let Some(last) = self.last_seq else {
                     return effects;
                 };
@@ -322,14 +360,13 @@ impl Board {
         // Oldest first, so that calls missed while away queue in order.
         for call in calls.iter().rev() {
             if first {
-                self.remember((call.ticket_id, call.recalls));
+                self.remember(key(call));
             } else {
-                self.announce(now, call, call.called_at, effects);
+                self.announce(now, call, None, effects);
             }
         }
         if let Some(newest) = calls.first()
-            && self.calls.first().map(|c| (c.ticket_id, c.recalls))
-                != Some((newest.ticket_id, newest.recalls))
+            && self.calls.first().map(key) != Some(key(newest))
             && !first
         {
             self.highlight = Some((newest.ticket_id, now));
@@ -380,8 +417,8 @@ impl Board {
     }
 
     /// A call or recall: on the counter, at the top of the list, flashing,
-    /// and announced unless too old or already said. A recall's age counts
-    /// from the recall (`recalled_at`), a call's from its `called_at`.
+    /// and announced unless too old or already said. `recalled_at` is the
+    /// recall event's time (see [`Board::announce`]).
     fn show_call(
         &mut self,
         now: Timestamp,
@@ -398,25 +435,33 @@ impl Board {
         if !self.filter.admits(call.counter_id, &call.zone) {
             return;
         }
-        self.announce(now, &call, recalled_at.unwrap_or(call.called_at), effects);
+        self.announce(now, &call, recalled_at, effects);
         self.highlight = Some((call.ticket_id, now));
         self.calls.retain(|c| c.ticket_id != call.ticket_id);
         self.calls.insert(0, call);
         self.calls.truncate(RECENT_CALLS);
     }
 
+    /// Announces `call` unless its key was seen or it is too old by the
+    /// server's clock. Its time is its `announced_at` (the server's time of
+    /// this call or recall); the later of that, its `called_at` (a call the
+    /// server restored from a state saved before it had `announced_at`) and
+    /// `recalled_at` (a recall of a ticket gone from the server's recent
+    /// calls carries its first call's time as `announced_at`).
     fn announce(
         &mut self,
         now: Timestamp,
         call: &CallView,
-        at: Timestamp,
+        recalled_at: Option<Timestamp>,
         effects: &mut Vec<Effect>,
     ) {
-        if !self.remember((call.ticket_id, call.recalls)) {
+        if !self.remember(key(call)) {
             return;
         }
-        let age = now.duration_since(at);
-        // A call stamped a little in the future (clock skew) is fresh.
+        let made = call.announced_at.max(call.called_at);
+        let made = recalled_at.map_or(made, |at| made.max(at));
+        let age = self.server_clock.server_now(now).duration_since(made);
+        // A call stamped in the future (a clock set back since) is fresh.
         if age.is_negative() || age.unsigned_abs() <= self.max_announce_age {
             effects.push(Effect::Announce {
                 call: Box::new(call.clone()),
@@ -433,7 +478,7 @@ impl Board {
     }
 
     /// Records `key` as announced; false when it already was.
-    fn remember(&mut self, key: (TicketId, u32)) -> bool {
+    fn remember(&mut self, key: CallKey) -> bool {
         if !self.announced.insert(key) {
             return false;
         }

@@ -149,7 +149,8 @@ pub struct BoardConfig {
     pub notice_speed: f32,
     /// Whether notices scroll, page, or choose by cost (see [`crate::ticker`]).
     pub ticker: TickerMode,
-    /// Calls older than this when they reach the board are shown, not spoken.
+    /// Calls older than this when they reach the board are shown, not
+    /// spoken; age is by the server's clock (see [`crate::server_clock`]).
     pub max_announce_age: Duration,
     /// A font file that replaces the embedded Noto Sans SC subset.
     pub font: Option<PathBuf>,

@@ -8,6 +8,9 @@
 //! - [`config`]: `board.toml`, read and checked at start.
 //! - [`board`]: pure state: stream messages and the time go in, effects
 //!   (announce, resync, report status) come out. No egui, no I/O.
+//! - [`server_clock`]: pure: the server's time as the board sees it,
+//!   learnt from the stream, so a board whose clock is off still judges a
+//!   call's age right.
 //! - [`client`]: the WebSocket client on a background tokio runtime;
 //!   [`client::spawn`] is also what end-to-end tests use.
 //! - [`app`]: the eframe app joining board, client, speaker and screen.
@@ -36,6 +39,7 @@ pub mod client;
 pub mod config;
 pub mod fonts;
 pub mod render;
+pub mod server_clock;
 pub mod speaker;
 pub mod theme;
 pub mod ticker;

@@ -2,7 +2,8 @@
 //! this process, on a loopback port; a headless board connected to it with
 //! the demo board's token; a kiosk token takes a ticket and a clerk calls
 //! it over HTTP. The board must show the call and queue its announcement
-//! (rendered from the default Chinese pack), and speak a recall again.
+//! (rendered from the default Chinese pack), and speak a recall again, and
+//! a ticket transferred to another service once at each counter.
 //!
 //! Waiting is on the board client's wake-up (the same `request_repaint`
 //! callback the window uses), never on a sleep.
@@ -210,5 +211,76 @@ fn a_counter_calls_and_the_board_shows_and_announces_it() {
         heard.len(),
         2,
         "nothing announced but the call and its recall"
+    );
+}
+
+#[test]
+fn a_transferred_ticket_is_announced_at_both_counters() {
+    let hall = Hall::demo();
+    let (mut app, woken) = board(&hall);
+    let mut heard = Vec::new();
+    until(
+        &mut app,
+        &woken,
+        &mut heard,
+        "the hall's snapshot",
+        |app, _| app.board().has_state() && app.board().connection() == &Connection::Live,
+    );
+
+    // 受理 at counter 5 (housing fund)...
+    let ticket = hall.post(
+        "/api/v1/tickets",
+        &hall.demo.kiosk_token,
+        json!({"service_id": "housing-fund"}),
+    );
+    let number = ticket["number"].as_str().expect("number").to_owned();
+    let clerk5 = hall.login("staff5");
+    hall.post("/api/v1/counters/5/call-next", &clerk5, json!({}));
+    until(
+        &mut app,
+        &woken,
+        &mut heard,
+        "announce the call at counter 5",
+        |_, heard| !heard.is_empty(),
+    );
+
+    // ...then to the cashier (收费), whom counter 1 serves, keeping its
+    // number; counter 1 calls it.
+    hall.post(
+        "/api/v1/counters/5/transfer",
+        &clerk5,
+        json!({"to_service": "cashier"}),
+    );
+    let clerk1 = hall.login("staff1");
+    hall.post("/api/v1/counters/1/call-next", &clerk1, json!({}));
+    until(
+        &mut app,
+        &woken,
+        &mut heard,
+        "announce the call at counter 1",
+        |_, heard| heard.len() >= 2,
+    );
+
+    let calls: Vec<_> = heard
+        .iter()
+        .map(|(call, _)| (call.number.as_str(), call.counter_id.0, call.call_no))
+        .collect();
+    assert_eq!(
+        calls,
+        [(number.as_str(), 5, 1), (number.as_str(), 1, 2)],
+        "one announcement per counter"
+    );
+    assert!(heard[1].1.duration() > Duration::from_secs(2), "spoken");
+    let shown = &app.board().calls()[0];
+    assert_eq!(
+        (shown.number.as_str(), shown.counter_id.0),
+        (number.as_str(), 1)
+    );
+    assert_eq!(
+        app.board()
+            .counter(banli_core::ids::CounterId(5))
+            .and_then(|c| c.current.as_ref()),
+        None,
+        "the ticket left counter 5"
     );
 }

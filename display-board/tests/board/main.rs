@@ -1,7 +1,8 @@
-//! The board: its state (pure), its configuration, and its screens
-//! (egui_kittest, through the accessibility tree: no GPU needed), and the
-//! board against the real server (`live`).
+//! The board: its state (pure), which calls it speaks (`announce`), its
+//! configuration, and its screens (egui_kittest, through the accessibility
+//! tree: no GPU needed), and the board against the real server (`live`).
 
+mod announce;
 mod app;
 mod client;
 mod config;

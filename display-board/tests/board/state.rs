@@ -1,35 +1,10 @@
 //! The board's state as a pure story: snapshot, events, effects.
 
-use std::time::Duration;
-
-use banli_board::announcer::Lang;
-use banli_board::board::{Board, Connection, Effect};
+use banli_board::board::{Connection, Effect};
 use banli_board::config::Filter;
 use banli_core::ids::{CounterId, ServiceId};
 
 use crate::util::*;
-
-fn board(filter: Filter) -> Board {
-    Board::new(filter, vec![Lang::Zh], Duration::from_secs(30))
-}
-
-/// The numbers of the calls announced by `effects`.
-fn announced(effects: &[Effect]) -> Vec<String> {
-    effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::Announce { call, plan } => {
-                assert!(!plan.is_empty(), "an announcement has something to say");
-                Some(call.number.clone())
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-fn numbers(board: &Board) -> Vec<&str> {
-    board.calls().iter().map(|c| c.number.as_str()).collect()
-}
 
 #[test]
 fn snapshot_then_calls_are_shown_newest_first_and_announced() {
@@ -161,7 +136,8 @@ fn a_gap_asks_for_one_resync_and_waits_for_the_snapshot() {
 fn an_old_call_is_shown_but_not_spoken() {
     let mut b = board(Filter::default());
     b.handle_message(at(0), snapshot(1, at(0), vec![]));
-    // Delivered 45 s after it was made (the limit is 30 s).
+    // Delivered 45 s after it was made (the limit is 30 s): the stream
+    // stalled, as the snapshot's time shows.
     let effects = b.handle_message(at(50), called(2, call(1, "A001", 1, at(5)), 3));
     assert!(announced(&effects).is_empty());
     assert_eq!(numbers(&b), ["A001"]);

@@ -1,13 +1,45 @@
 //! A small hall to feed boards with: two zones, three counters, two services.
 
+use std::time::Duration;
+
+use banli_board::announcer::Lang;
+use banli_board::board::{Board, Effect};
+use banli_board::config::Filter;
 use banli_core::config::{Notice, Policy};
 use banli_core::engine::queue::CounterStatus;
-use banli_core::engine::ticket::TicketClass;
+use banli_core::engine::ticket::{TicketClass, TicketStatus};
 use banli_core::ids::{CounterId, ServiceId, TicketId};
 use banli_core::wire::{
     CallView, CounterView, HallEvent, HallSnapshot, ServiceView, StreamMessage, WaitingCount,
 };
 use jiff::Timestamp;
+
+/// The longest a call may be old and still be spoken, on test boards.
+pub const MAX_AGE: Duration = Duration::from_secs(30);
+
+/// A board announcing in Chinese calls up to [`MAX_AGE`] old.
+pub fn board(filter: Filter) -> Board {
+    Board::new(filter, vec![Lang::Zh], MAX_AGE)
+}
+
+/// The numbers of the calls announced by `effects`.
+pub fn announced(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Announce { call, plan } => {
+                assert!(!plan.is_empty(), "an announcement has something to say");
+                Some(call.number.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The numbers the board lists, newest first.
+pub fn numbers(board: &Board) -> Vec<&str> {
+    board.calls().iter().map(|c| c.number.as_str()).collect()
+}
 
 /// 2026-11-24 09:00:00 +08:00.
 pub fn t0() -> Timestamp {
@@ -79,6 +111,16 @@ pub fn call(ticket: u64, number: &str, counter: u32, called_at: Timestamp) -> Ca
     }
 }
 
+/// The next call of `prev`'s ticket, as the server makes it after a
+/// transfer or a re-queue: to `counter` for `service` at `when`, its
+/// `call_no` one more, its recalls back to 0.
+pub fn called_again(prev: &CallView, counter: u32, service: &str, when: Timestamp) -> CallView {
+    let mut next = call(prev.ticket_id.0, &prev.number, counter, when);
+    next.service_id = ServiceId::from(service);
+    next.call_no = prev.call_no + 1;
+    next
+}
+
 /// Counters 1 and 2 on 1F (service biz), 3 on 2F (service tax).
 pub fn snapshot(seq: u64, taken: Timestamp, recent: Vec<CallView>) -> StreamMessage {
     StreamMessage::Snapshot {
@@ -129,8 +171,12 @@ pub fn called(seq: u64, call: CallView, waiting: u32) -> StreamMessage {
     }
 }
 
+/// The `recalls`-th recall of `call` (its first call, `recalls` 0) at
+/// `when`, numbered as the server numbers it.
 pub fn recalled(seq: u64, mut call: CallView, recalls: u32, when: Timestamp) -> StreamMessage {
+    call.call_no += recalls;
     call.recalls = recalls;
+    call.announced_at = when;
     StreamMessage::Event {
         seq,
         server_time: when,
@@ -143,5 +189,30 @@ pub fn counter_changed(seq: u64, counter: CounterView, when: Timestamp) -> Strea
         seq,
         server_time: when,
         event: HallEvent::CounterChanged { at: when, counter },
+    }
+}
+
+/// `call`'s ticket left its counter (`status` `NoShow`, or `Waiting` in
+/// `service` after a transfer), or, with no `counter`, was re-queued.
+pub fn left(
+    seq: u64,
+    call: &CallView,
+    status: TicketStatus,
+    counter: Option<u32>,
+    service: &str,
+    when: Timestamp,
+) -> StreamMessage {
+    StreamMessage::Event {
+        seq,
+        server_time: when,
+        event: HallEvent::TicketChanged {
+            at: when,
+            ticket_id: call.ticket_id,
+            number: call.number.clone(),
+            status,
+            service_id: ServiceId::from(service),
+            counter_id: counter.map(CounterId),
+            waiting: Vec::new(),
+        },
     }
 }
