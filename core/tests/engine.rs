@@ -903,3 +903,44 @@ fn re_queueing_a_no_show_of_a_removed_service_is_refused_and_nothing_stops() {
     let next = sim.issue("biz");
     assert_eq!(sim.number(next), "A001");
 }
+
+/// Boards announce each call once, keyed on the ticket's call number, and
+/// judge its age by the time of the latest call or recall, also for a
+/// ticket that has left the hall's list of recent calls.
+#[test]
+fn every_call_and_recall_has_its_own_number_and_time() {
+    let mut sim = Sim::new(hall());
+    let p = sim.issue("pass");
+    sim.call(4);
+    for _ in 0..25 {
+        sim.issue("biz");
+        sim.call(1);
+    }
+    sim.mins(3);
+    sim.cmd(Command::Recall {
+        counter_id: CounterId(4),
+        ticket_id: None,
+        actor: "staff4".into(),
+    })
+    .expect("recall");
+    let call = sim.engine.call_view(p).expect("called");
+    assert_eq!((call.call_no, call.recalls), (2, 1));
+    assert_eq!(call.announced_at, sim.now);
+    // Transferred and called again elsewhere: a third call, recalls anew.
+    sim.cmd(Command::Transfer {
+        counter_id: CounterId(4),
+        ticket_id: None,
+        to_service: "biz".into(),
+        position: Some(banli_core::config::TransferPosition::Front),
+        actor: "staff4".into(),
+    })
+    .expect("transfer");
+    sim.mins(1);
+    sim.call(2);
+    let call = sim.engine.call_view(p).expect("called again");
+    assert_eq!(
+        (call.call_no, call.recalls, call.counter_id),
+        (3, 0, CounterId(2))
+    );
+    assert_eq!(call.announced_at, sim.now);
+}

@@ -798,6 +798,7 @@ impl Engine {
             requeued: false,
             transfers: 0,
             call_no: 0,
+            announced_at: None,
         };
         self.emit(Event::TicketIssued {
             at: now,
@@ -1178,6 +1179,7 @@ impl Engine {
                 t.called_at = Some(*at);
                 t.recalls = 0;
                 t.call_no += 1;
+                t.announced_at = Some(*at);
                 let cs = st
                     .counters
                     .get_mut(counter_id)
@@ -1214,6 +1216,7 @@ impl Engine {
                     .ok_or("recall of an unknown ticket")?;
                 t.recalls = *recalls;
                 t.call_no += 1;
+                t.announced_at = Some(*at);
                 if let Some(i) = st
                     .recent_calls
                     .iter()
@@ -1596,12 +1599,7 @@ impl Engine {
             recalls: t.recalls,
             class: t.class,
             call_no: t.call_no,
-            announced_at: self
-                .state
-                .recent_calls
-                .iter()
-                .find(|r| r.ticket_id == ticket_id)
-                .map_or(t.called_at?, |r| r.announced_at),
+            announced_at: t.announced_at.or(t.called_at)?,
         })
     }
 

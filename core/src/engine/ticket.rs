@@ -119,4 +119,8 @@ pub struct TicketRecord {
     /// snapshot is not.
     #[serde(default)]
     pub call_no: u32,
+    /// When the latest call or recall was made: the age of the
+    /// announcement boards judge.
+    #[serde(default)]
+    pub announced_at: Option<Timestamp>,
 }
