@@ -141,6 +141,38 @@ async fn a_service_removed_and_re_added_keeps_its_numbers_across_a_restart() {
     assert!(s.is_success(), "{s} {v}");
     let (s, v) = try_issue(&hall, "tax").await;
     assert_eq!((s, code(&v)), (StatusCode::NOT_FOUND, "unknown_service"));
+    // The guide no longer links its tax items to a service that is gone.
+    let (s, guide) = hall.get("/api/v1/guide", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let tax_items: Vec<&Value> = guide["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["department"] == "tax")
+        .collect();
+    assert!(!tax_items.is_empty());
+    assert!(
+        tax_items.iter().all(|i| i["service_id"].is_null()),
+        "{tax_items:?}"
+    );
+    // The department cannot go while guide items belong to it.
+    let (s, v) = hall
+        .call(
+            "DELETE",
+            "/api/v1/admin/departments/tax",
+            Some(&hall.admin),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::CONFLICT, "department_in_use"),
+        "{v}"
+    );
+    assert!(
+        v["message_zh"].as_str().unwrap().contains("办事指南"),
+        "{v}"
+    );
 
     let hall = hall.restart().await;
     hall.clock

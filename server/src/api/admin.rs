@@ -87,11 +87,59 @@ async fn configure(
     make: impl FnOnce(String) -> Command + Send + 'static,
 ) -> Result<HallConfig, AppError> {
     let actor = caller.admin()?.actor();
-    state.engine.command(make(actor)).await?;
+    let command = make(actor);
+    guide_keeps_its_departments(state, &command).await?;
+    state.engine.command(command).await?;
     Ok(state
         .engine
         .view()
         .read(|engine, _| engine.config().clone()))
+}
+
+/// Refuses a change that would leave service-guide items under a
+/// department that no longer exists (the kiosk browses the guide by
+/// department, so such items could no longer be found). Items linked to a
+/// removed service need no refusal: the guide is served without the link.
+async fn guide_keeps_its_departments(state: &AppState, command: &Command) -> Result<(), AppError> {
+    let gone: Vec<DepartmentId> = match command {
+        Command::RemoveDepartment { department_id, .. } => vec![department_id.clone()],
+        Command::ReplaceConfig { config, .. } => state.engine.view().read(|engine, _| {
+            engine
+                .config()
+                .departments
+                .iter()
+                .filter(|d| !config.departments.iter().any(|n| n.id == d.id))
+                .map(|d| d.id.clone())
+                .collect()
+        }),
+        _ => return Ok(()),
+    };
+    if gone.is_empty() {
+        return Ok(());
+    }
+    let guide = state.readers.call(|s| s.guide()).await?;
+    let orphans: Vec<&str> = guide
+        .items
+        .iter()
+        .filter(|i| gone.contains(&i.department))
+        .map(|i| i.name_zh.as_str())
+        .collect();
+    if orphans.is_empty() {
+        return Ok(());
+    }
+    let list = orphans.join("、");
+    Err(AppError::new(
+        StatusCode::CONFLICT,
+        "department_in_use",
+        format!(
+            "the service guide still has {} item(s) under this department: {list}; move or delete them first",
+            orphans.len()
+        ),
+        format!(
+            "办事指南中仍有{}个事项属于该部门：{list}。请先移动或删除这些事项",
+            orphans.len()
+        ),
+    ))
 }
 
 async fn read_config(state: &AppState, caller: &Caller) -> Result<HallConfig, AppError> {

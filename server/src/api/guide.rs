@@ -30,11 +30,22 @@ pub fn routes() -> Router<AppState> {
 #[utoipa::path(get, path = "/api/v1/guide", tag = "guide",
     responses((status = 200, description = "The guide and the hall's departments", body = GuideView)))]
 pub async fn guide_show(State(state): State<AppState>) -> Result<AppJson<GuideView>, AppError> {
-    let departments = state
-        .engine
-        .view()
-        .read(|engine, _| engine.config().departments.clone());
-    let Guide { items } = state.readers.call(|s| s.guide()).await?;
+    let Guide { mut items } = state.readers.call(|s| s.guide()).await?;
+    // Served against the hall as it is now: an item linked to a service
+    // that was removed (or renamed) since loses the link, so no kiosk
+    // offers a ticket for a service that does not exist.
+    let departments = state.engine.view().read(|engine, _| {
+        for item in &mut items {
+            if item
+                .service_id
+                .as_ref()
+                .is_some_and(|s| engine.config().service(s).is_none())
+            {
+                item.service_id = None;
+            }
+        }
+        engine.config().departments.clone()
+    });
     Ok(AppJson(GuideView { departments, items }))
 }
 

@@ -675,7 +675,7 @@
         formId: "svc-form",
         focus: isNew ? "svc-id" : "svc-name_zh",
         onCancel: list,
-        ctx: { prefix: "svc", localize: (f) => f.replace(/^services\[\d+\]\./, ""), codes: { prefix_in_use: "svc-prefix", id_mismatch: "svc-id" } },
+        ctx: { prefix: "svc", localize: (f) => f.replace(/^services\[\d+\]\./, ""), codes: { id_mismatch: "svc-id" } },
         onSubmit: async () => {
           const errs = [];
           const id = required("svc-id", errs, t("请填写业务编号", "Enter an id"));
