@@ -14,9 +14,12 @@
 //! - `audit`: who changed what, when.
 //! - `guide_items`: the service guide (办事指南), one JSON document per item.
 //!
-//! All access goes through one connection owned by one thread
+//! Every write goes through one connection owned by one thread
 //! ([`worker::StoreHandle`]): SQLite has a single writer anyway, and one
 //! thread means group commit is simply "one transaction per batch".
+//! Reads that need the database (reports, past tickets, account lookups)
+//! use [`readers::Readers`], read-only connections that WAL mode lets run
+//! beside the writer, so they never queue behind a commit.
 
 pub mod accounts;
 pub mod guide;
