@@ -430,6 +430,7 @@ impl Writer {
         };
         if committed {
             for d in decided {
+                self.count(&d.command, &d.result);
                 let _ = d
                     .reply
                     .send(d.result.map(|outcome| Committed { outcome, at: now }));
@@ -481,10 +482,28 @@ impl Writer {
             {
                 tracing::warn!(command = d.command.kind(), error = %e, "command not recorded");
             }
+            self.count(&d.command, &result);
             let _ = d
                 .reply
                 .send(result.map(|outcome| Committed { outcome, at: now }));
         }
+    }
+
+    /// Counts a handled command by kind and result.
+    fn count(&self, command: &Command, result: &Result<Outcome, CommandError>) {
+        let result = match result {
+            Ok(_) => "recorded",
+            Err(CommandError::Rejected(_)) => "rejected",
+            Err(CommandError::Storage(_)) => "storage_failed",
+            Err(CommandError::Fault | CommandError::Stopped) => "engine_fault",
+        };
+        self.metrics
+            .commands
+            .get_or_create(&crate::metrics::CommandLabel {
+                kind: command.kind(),
+                result,
+            })
+            .inc();
     }
 
     /// Decides one command, catching a panic of the engine (a bug) so that

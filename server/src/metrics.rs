@@ -26,6 +26,15 @@ pub struct HttpLabel {
     pub status: u16,
 }
 
+/// Labels of a command the engine task handled.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CommandLabel {
+    /// The kind of command (`issue_ticket`, `call_next`, …).
+    pub kind: &'static str,
+    /// `recorded`, `rejected`, `storage_failed` or `engine_fault`.
+    pub result: &'static str,
+}
+
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 fn latency_histogram() -> Histogram {
@@ -50,6 +59,8 @@ pub struct Metrics {
     pub batch_size: Histogram,
     /// Connected event-stream subscribers.
     pub subscribers: Gauge,
+    /// Commands the engine task handled, by kind and result.
+    pub commands: Family<CommandLabel, Counter>,
     /// |actual − estimated| wait of each ticket when first called, seconds.
     pub estimate_error_seconds: Histogram,
 }
@@ -71,6 +82,12 @@ impl Metrics {
         let commit_seconds = latency_histogram();
         let batch_size = Histogram::new(exponential_buckets(1.0, 2.0, 10));
         let subscribers = Gauge::default();
+        let commands = Family::<CommandLabel, Counter>::default();
+        registry.register(
+            "commands",
+            "Commands handled by the engine task, by kind and result",
+            commands.clone(),
+        );
         let estimate_error_seconds = Histogram::new(exponential_buckets(30.0, 2.0, 10));
         registry.register("tickets_issued", "Tickets issued", tickets_issued.clone());
         registry.register(
@@ -113,6 +130,7 @@ impl Metrics {
             commit_seconds,
             batch_size,
             subscribers,
+            commands,
             estimate_error_seconds,
         }
     }

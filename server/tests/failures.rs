@@ -356,6 +356,14 @@ async fn a_failed_commit_refuses_only_its_own_command() {
     numbers.sort();
     let expected: Vec<String> = (1..=10).map(|n| format!("B{n:03}")).collect();
     assert_eq!(numbers, expected, "the rest of each batch was recorded");
+    // Every command is counted by kind and result.
+    let (s, metrics) = hall.get("/metrics", Some(&hall.admin)).await;
+    assert_eq!(s, StatusCode::OK);
+    let metrics = metrics.as_str().unwrap_or_default();
+    assert!(
+        metrics.contains(r#"banli_commands_total{kind="issue_ticket",result="storage_failed"} 10"#),
+        "{metrics}"
+    );
     // The hall as a whole works (other commits succeed), so /health says
     // so; a full disk, where no commit succeeds, answers 503 (below).
     let (s, v) = hall.get("/api/v1/health", None).await;
