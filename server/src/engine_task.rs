@@ -164,7 +164,10 @@ impl HallView {
         // A panic while holding the lock poisons it; the data is still the
         // committed state (apply never leaves it half-done in a way a
         // reader could not show), so read on.
-        let guard = self.0.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let guard = self
+            .0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         f(&guard.engine, guard.seq)
     }
 
@@ -175,7 +178,9 @@ impl HallView {
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Published> {
-        self.0.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -425,7 +430,9 @@ impl Writer {
         };
         if committed {
             for d in decided {
-                let _ = d.reply.send(d.result.map(|outcome| Committed { outcome, at: now }));
+                let _ = d
+                    .reply
+                    .send(d.result.map(|outcome| Committed { outcome, at: now }));
             }
         } else {
             self.one_by_one(now, decided).await;

@@ -189,7 +189,10 @@ pub async fn auth_me_today(
             tz,
         )
     });
-    let report = state.readers.call(move |s| s.report(&day, &day, &tz)).await?;
+    let report = state
+        .readers
+        .call(move |s| s.report(&day, &day, &tz))
+        .await?;
     let row = report
         .by_staff
         .into_iter()

@@ -114,12 +114,15 @@ pub async fn counters_show(
     let id = CounterId(id);
     check(&caller, id)?;
     let now = state.clock.now();
-    let view = state.engine.view().read(|engine, _| -> Result<_, AppError> {
-        Ok(CounterConsoleView {
-            counter: counter_view(engine, id)?,
-            waiting: engine.waiting_for_counter(id, CONSOLE_WAITING, now),
-        })
-    })?;
+    let view = state
+        .engine
+        .view()
+        .read(|engine, _| -> Result<_, AppError> {
+            Ok(CounterConsoleView {
+                counter: counter_view(engine, id)?,
+                waiting: engine.waiting_for_counter(id, CONSOLE_WAITING, now),
+            })
+        })?;
     Ok(AppJson(view))
 }
 

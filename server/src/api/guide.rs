@@ -41,30 +41,27 @@ pub async fn guide_show(State(state): State<AppState>) -> Result<AppJson<GuideVi
 /// Checks items against the hall: their departments and services exist.
 async fn check(state: &AppState, guide: Guide) -> Result<Guide, AppError> {
     let mut issues = guide.validate().err().unwrap_or_default();
-    let (guide, refs) = state
-        .engine
-        .view()
-        .read(move |engine, _| {
-            let c = engine.config();
-            let mut refs = Vec::new();
-            for (i, item) in guide.items.iter().enumerate() {
-                if !c.departments.iter().any(|d| d.id == item.department) {
-                    refs.push(ConfigIssue {
-                        field: format!("items[{i}].department"),
-                        message: format!("no department {:?}", item.department.as_str()),
-                    });
-                }
-                if let Some(s) = &item.service_id
-                    && c.service(s).is_none()
-                {
-                    refs.push(ConfigIssue {
-                        field: format!("items[{i}].service_id"),
-                        message: format!("no service {:?}", s.as_str()),
-                    });
-                }
+    let (guide, refs) = state.engine.view().read(move |engine, _| {
+        let c = engine.config();
+        let mut refs = Vec::new();
+        for (i, item) in guide.items.iter().enumerate() {
+            if !c.departments.iter().any(|d| d.id == item.department) {
+                refs.push(ConfigIssue {
+                    field: format!("items[{i}].department"),
+                    message: format!("no department {:?}", item.department.as_str()),
+                });
             }
-            (guide, refs)
-        });
+            if let Some(s) = &item.service_id
+                && c.service(s).is_none()
+            {
+                refs.push(ConfigIssue {
+                    field: format!("items[{i}].service_id"),
+                    message: format!("no service {:?}", s.as_str()),
+                });
+            }
+        }
+        (guide, refs)
+    });
     issues.extend(refs);
     if issues.is_empty() {
         return Ok(guide);

@@ -98,9 +98,10 @@ pub async fn tickets_create(
     };
     // A retry of a ticket that was served since has left the engine:
     // answer it from the read model below.
-    let answer = state.engine.view().read(|engine, _| {
-        issued(engine, ticket_id, replayed, committed.at).ok_or(ticket_id)
-    });
+    let answer = state
+        .engine
+        .view()
+        .read(|engine, _| issued(engine, ticket_id, replayed, committed.at).ok_or(ticket_id));
     let answer = match answer {
         Ok(answer) => answer,
         Err(id) => {

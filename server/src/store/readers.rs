@@ -52,7 +52,11 @@ impl Readers {
         T: Send + 'static,
         F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
     {
-        let _permit = self.permits.acquire().await.map_err(|_| StoreError::Stopped)?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Stopped)?;
         let store = self
             .idle
             .lock()
