@@ -168,6 +168,11 @@ async fn a_counter_works_a_ticket_through_recall_transfer_and_finish() {
     let (s, console) = hall.get("/api/v1/counters/8", Some(&staff)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(console["waiting"][0]["number"], "F002");
+    // It says how far into the event stream it is, as the hall does, so
+    // that a console can skip the events it already shows.
+    let (_, snapshot) = hall.get("/api/v1/hall", Some(&staff)).await;
+    assert!(console["seq"].as_u64().is_some_and(|s| s > 0), "{console}");
+    assert_eq!(console["seq"], snapshot["seq"]);
 
     for _ in 0..2 {
         let (s, body) = op("recall", json!({"ticket_id": t["id"]})).await;

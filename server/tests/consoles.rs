@@ -316,6 +316,163 @@ async fn a_clerk_calls_finishes_and_transfers_from_the_counter_console() {
     b.client.close().await.expect("close");
 }
 
+/// How many times the server has answered each GET the counter console
+/// makes, by its request metrics (counted by route, every counter's
+/// together; the test itself makes none of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ConsoleGets {
+    hall: u64,
+    counter: u64,
+    ticket: u64,
+    figures: u64,
+}
+
+impl ConsoleGets {
+    async fn now(hall: &Hall) -> Self {
+        let (status, body) = hall.get("/metrics", Some(&hall.admin)).await;
+        assert_eq!(status, 200, "{body}");
+        let text = body.as_str().expect("metrics text");
+        let count = |route: &str| -> u64 {
+            let route = format!("route=\"{route}\"");
+            text.lines()
+                .filter(|l| l.starts_with("banli_http_request_duration_seconds_count{"))
+                .filter(|l| l.contains("method=\"GET\"") && l.contains(&route))
+                .map(|l| {
+                    l.rsplit(' ')
+                        .next()
+                        .and_then(|n| n.parse::<u64>().ok())
+                        .expect("a count")
+                })
+                .sum()
+        };
+        Self {
+            hall: count("/api/v1/hall"),
+            counter: count("/api/v1/counters/{id}"),
+            ticket: count("/api/v1/tickets/{id}"),
+            figures: count("/api/v1/auth/me/today"),
+        }
+    }
+
+    /// What the console asked for since `before`.
+    async fn since(hall: &Hall, before: Self) -> Self {
+        let now = Self::now(hall).await;
+        Self {
+            hall: now.hall - before.hall,
+            counter: now.counter - before.counter,
+            ticket: now.ticket - before.ticket,
+            figures: now.figures - before.figures,
+        }
+    }
+}
+
+/// Lets the console's burst window (`BURST_MS`, 120 ms, in console.js)
+/// pass many times over. A request that is *not* made can only be seen by
+/// waiting for longer than the console would wait before making it.
+async fn quiet() {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
+const NONE: ConsoleGets = ConsoleGets {
+    hall: 0,
+    counter: 0,
+    ticket: 0,
+    figures: 0,
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_asks_only_for_what_its_own_counters_events_change() {
+    let mut hall = Hall::demo().await;
+    hall.issue("tax").await;
+    let staff3 = hall
+        .login("staff3", banli_server::DEMO_STAFF_PASSWORD)
+        .await;
+    let addr = serve(&mut hall).await;
+    let b = browser(addr).await;
+    b.login("staff8", banli_server::DEMO_STAFF_PASSWORD).await;
+    b.text_until("#conn", |t| t.contains("实时")).await;
+    b.text_until("#waiting tbody", |t| t.contains("F001")).await;
+    b.text_until("#waiting-count", |t| t.contains("共 1 人"))
+        .await;
+    quiet().await;
+    let opened = ConsoleGets::now(&hall).await;
+    assert!(
+        opened.counter >= 1 && opened.figures >= 1,
+        "the console opened with its counter and figures: {opened:?}"
+    );
+
+    // A busy hall elsewhere: twenty social-insurance tickets (counter 8
+    // serves tax only) and a call at counter 3. The console shows the call
+    // from the event and asks the server for nothing.
+    for _ in 0..20 {
+        hall.issue("social-insurance").await;
+    }
+    let (status, called) = hall
+        .post("/api/v1/counters/3/call-next", Some(&staff3), json!({}))
+        .await;
+    assert_eq!(status, 200, "{called}");
+    let number = called["counter"]["current"]["number"]
+        .as_str()
+        .expect("a called number")
+        .to_owned();
+    b.text_until("#hall-calls", |t| {
+        t.contains(&number) && t.contains("3号窗口")
+    })
+    .await;
+    quiet().await;
+    assert_eq!(
+        ConsoleGets::since(&hall, opened).await,
+        NONE,
+        "events of other counters' services cost no request"
+    );
+    b.text_until("#waiting-count", |t| t.contains("共 1 人"))
+        .await;
+
+    // A ticket for tax is in counter 8's queue: one look at the counter.
+    let before = ConsoleGets::now(&hall).await;
+    hall.issue("tax").await;
+    b.text_until("#waiting tbody", |t| t.contains("F002")).await;
+    b.text_until("#waiting-count", |t| t.contains("共 2 人"))
+        .await;
+    quiet().await;
+    assert_eq!(
+        ConsoleGets::since(&hall, before).await,
+        ConsoleGets { counter: 1, ..NONE }
+    );
+
+    // The clerk's own call: the counter and the ticket called, once each;
+    // the events it causes arrive already seen.
+    let before = ConsoleGets::now(&hall).await;
+    b.click("btn-call").await;
+    b.text_until("#current-number", |t| t == "F001").await;
+    quiet().await;
+    assert_eq!(
+        ConsoleGets::since(&hall, before).await,
+        ConsoleGets {
+            counter: 1,
+            ticket: 1,
+            ..NONE
+        }
+    );
+
+    // Finishing changes the clerk's figures too (and counter 8 calls the
+    // next ticket by itself).
+    let before = ConsoleGets::now(&hall).await;
+    b.click("btn-finish").await;
+    b.text_until("#current-number", |t| t == "F002").await;
+    b.text_until("#my-served", |t| t == "1").await;
+    quiet().await;
+    assert_eq!(
+        ConsoleGets::since(&hall, before).await,
+        ConsoleGets {
+            counter: 1,
+            ticket: 1,
+            figures: 1,
+            ..NONE
+        }
+    );
+    b.client.close().await.expect("close");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_cannot_open_admin_pages_and_sign_out_ends_the_session() {
     let mut hall = Hall::demo().await;

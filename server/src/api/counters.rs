@@ -47,6 +47,10 @@ pub struct CounterConsoleView {
     pub counter: CounterView,
     /// The next tickets across its services.
     pub waiting: Vec<TicketView>,
+    /// The sequence number of the last event this view includes: a console
+    /// that gets an event it already shows (its own action's, say) need
+    /// not ask again.
+    pub seq: u64,
 }
 
 fn check(caller: &Principal, id: CounterId) -> Result<(), AppError> {
@@ -117,10 +121,11 @@ pub async fn counters_show(
     let view = state
         .engine
         .view()
-        .read(|engine, _| -> Result<_, AppError> {
+        .read(|engine, seq| -> Result<_, AppError> {
             Ok(CounterConsoleView {
                 counter: counter_view(engine, id)?,
                 waiting: engine.waiting_for_counter(id, CONSOLE_WAITING, now),
+                seq,
             })
         })?;
     Ok(AppJson(view))

@@ -1,5 +1,6 @@
 //! Reports over the ticket read model: a day or a range of business days,
-//! by service, counter and staff member, and by hour of issue.
+//! by service, counter and staff member, and by hour of issue; and one
+//! staff member's figures for one day, which the counter console shows.
 
 use banli_core::jiff::Timestamp;
 use banli_core::jiff::tz::TimeZone;
@@ -119,6 +120,9 @@ pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
     Some(sorted[rank.clamp(1, sorted.len()) - 1])
 }
 
+/// The columns [`Row::from_sql`] reads, in its order.
+const ROW_COLUMNS: &str = "service_id, status, issued_at_ms, first_called_at_ms, called_at_ms, closed_at_ms, counter_id, staff";
+
 struct Row {
     service_id: String,
     status: String,
@@ -131,6 +135,19 @@ struct Row {
 }
 
 impl Row {
+    fn from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            service_id: r.get(0)?,
+            status: r.get(1)?,
+            issued_at_ms: r.get(2)?,
+            first_called_at_ms: r.get(3)?,
+            called_at_ms: r.get(4)?,
+            closed_at_ms: r.get(5)?,
+            counter_id: r.get(6)?,
+            staff: r.get(7)?,
+        })
+    }
+
     fn wait(&self) -> Option<f64> {
         self.first_called_at_ms
             .map(|c| (c - self.issued_at_ms) as f64 / 1000.0)
@@ -151,22 +168,10 @@ impl Store {
     /// # Errors
     /// When SQLite fails.
     pub fn report(&self, from: &str, to: &str, tz: &TimeZone) -> Result<Report, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT service_id, status, issued_at_ms, first_called_at_ms, called_at_ms, closed_at_ms, counter_id, staff
-             FROM tickets WHERE business_day BETWEEN ?1 AND ?2",
-        )?;
-        let rows = stmt.query_map([from, to], |r| {
-            Ok(Row {
-                service_id: r.get(0)?,
-                status: r.get(1)?,
-                issued_at_ms: r.get(2)?,
-                first_called_at_ms: r.get(3)?,
-                called_at_ms: r.get(4)?,
-                closed_at_ms: r.get(5)?,
-                counter_id: r.get(6)?,
-                staff: r.get(7)?,
-            })
-        })?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM tickets WHERE business_day BETWEEN ?1 AND ?2"
+        ))?;
+        let rows = stmt.query_map([from, to], Row::from_sql)?;
         let mut total = Acc::default();
         let mut services: std::collections::BTreeMap<String, Acc> = Default::default();
         let mut counters: std::collections::BTreeMap<u32, Acc> = Default::default();
@@ -212,11 +217,223 @@ impl Store {
                 .collect(),
         })
     }
+
+    /// One staff member's figures for one business day (`YYYY-MM-DD`): the
+    /// row [`Store::report`] has for them in `by_staff`, keyed by
+    /// `username`, but read from that day's tickets of theirs only (the
+    /// `tickets_by_day` index finds the day), so that the counter console
+    /// can ask for it after every ticket it closes. Someone with no tickets
+    /// that day gets a row of zeros.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn staff_day(&self, username: &str, day: &str) -> Result<ReportRow, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM tickets WHERE business_day = ?1 AND staff = ?2"
+        ))?;
+        let mut acc = Acc::default();
+        for row in stmt.query_map([day, username], Row::from_sql)? {
+            acc.add(&row?);
+        }
+        Ok(acc.row(username.to_owned()))
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::percentile;
+    use banli_core::engine::{Command, Engine};
+    use banli_core::ids::CounterId;
+    use banli_core::jiff::tz::TimeZone;
+    use banli_core::jiff::{SignedDuration, Timestamp};
+
+    use super::{ReportRow, percentile};
+    use crate::store::Store;
+
+    /// A real database file with the demo hall, written the way the engine
+    /// task writes it: commands decided by the engine, their events
+    /// appended (read model included) in one transaction per call.
+    struct Journaled {
+        _dir: tempfile::TempDir,
+        store: Store,
+        engine: Engine,
+        seq: u64,
+        now: Timestamp,
+    }
+
+    impl Journaled {
+        fn demo(now: Timestamp) -> Self {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let store = Store::open(&dir.path().join("banli.db")).expect("open");
+            let config =
+                crate::hall_file::parse_hall("demo-hall.toml", crate::hall_file::DEMO_HALL)
+                    .expect("demo hall");
+            let mut j = Self {
+                _dir: dir,
+                store,
+                engine: Engine::genesis(),
+                seq: 0,
+                now,
+            };
+            j.run(vec![Command::ReplaceConfig {
+                config: Box::new(config),
+                actor: "test".into(),
+            }]);
+            j
+        }
+
+        /// Moves the clock on, through whatever the engine does by itself
+        /// (a new business day).
+        fn advance(&mut self, d: SignedDuration) {
+            self.now += d;
+            let mut batch = Vec::new();
+            while let Some(t) = self.engine.poll_timeout().filter(|&t| t <= self.now) {
+                self.engine.handle_timeout(t);
+                self.drain_into(&mut batch);
+            }
+            self.store.append(&batch).expect("append");
+        }
+
+        fn run(&mut self, cmds: Vec<Command>) {
+            let mut batch = Vec::new();
+            for c in cmds {
+                self.engine.handle(self.now, c).expect("accepted");
+                self.drain_into(&mut batch);
+            }
+            self.store.append(&batch).expect("append");
+        }
+
+        fn drain_into(&mut self, batch: &mut Vec<(u64, banli_core::engine::Event)>) {
+            while let Some(e) = self.engine.poll_event() {
+                self.seq += 1;
+                batch.push((self.seq, e));
+            }
+        }
+
+        fn day(&self) -> String {
+            self.engine
+                .day()
+                .expect("a business day has begun")
+                .to_string()
+        }
+    }
+
+    fn issue(service: &str) -> Command {
+        Command::IssueTicket {
+            service_id: service.into(),
+            priority: None,
+            appointment_code: None,
+            idempotency_key: None,
+            query_code: "123456".into(),
+            actor: "kiosk".into(),
+        }
+    }
+
+    fn call_next(counter: u32, actor: &str) -> Command {
+        Command::CallNext {
+            counter_id: CounterId(counter),
+            actor: actor.into(),
+        }
+    }
+
+    #[test]
+    fn a_staff_members_day_matches_their_row_of_the_full_report() {
+        let monday: Timestamp = "2026-11-23T10:00:00+08:00".parse().expect("ts");
+        let mut j = Journaled::demo(monday);
+        // Monday: staff8 serves one ticket, which must not count on Tuesday.
+        j.run(vec![issue("tax"), issue("tax"), call_next(8, "staff8")]);
+        j.advance(SignedDuration::from_mins(4));
+        j.run(vec![call_next(8, "staff8")]);
+        let monday_day = j.day();
+
+        // Tuesday: staff8 at counter 8 finishes one (after 5 minutes),
+        // marks one a no-show, transfers one and is serving a fourth;
+        // staff7 at counter 7 serves another.
+        j.advance(SignedDuration::from_hours(24));
+        j.run((0..6).map(|_| issue("tax")).collect());
+        j.advance(SignedDuration::from_mins(3));
+        j.run(vec![call_next(8, "staff8"), call_next(7, "staff7")]);
+        j.advance(SignedDuration::from_mins(5));
+        j.run(vec![call_next(8, "staff8")]); // Finishes the first; calls the next.
+        j.advance(SignedDuration::from_mins(2));
+        // Counter 8 calls the next ticket by itself after these.
+        j.run(vec![Command::NoShow {
+            counter_id: CounterId(8),
+            ticket_id: None,
+            actor: "staff8".into(),
+        }]);
+        j.advance(SignedDuration::from_mins(1));
+        j.run(vec![
+            Command::Transfer {
+                counter_id: CounterId(8),
+                ticket_id: None,
+                to_service: "cashier".into(),
+                position: None,
+                actor: "staff8".into(),
+            },
+            Command::Finish {
+                counter_id: CounterId(7),
+                ticket_id: None,
+                actor: "staff7".into(),
+            },
+        ]);
+        let tuesday = j.day();
+        assert_ne!(tuesday, monday_day, "the business day rolled over");
+
+        let report = j
+            .store
+            .report(&tuesday, &tuesday, &TimeZone::UTC)
+            .expect("report");
+        let row_of = |who: &str| {
+            report
+                .by_staff
+                .iter()
+                .find(|r| r.key == who)
+                .cloned()
+                .expect("a row in the report")
+        };
+        let staff8 = j.store.staff_day("staff8", &tuesday).expect("staff8");
+        assert_eq!(staff8, row_of("staff8"));
+        assert_eq!((staff8.tickets, staff8.served, staff8.no_shows), (4, 1, 1));
+        assert_eq!(staff8.avg_handle_secs, Some(300.0));
+        assert_eq!(
+            j.store.staff_day("staff7", &tuesday).expect("staff7"),
+            row_of("staff7")
+        );
+
+        // Monday's figures are Monday's; someone who served nobody gets zeros.
+        let monday_report = j
+            .store
+            .report(&monday_day, &monday_day, &TimeZone::UTC)
+            .expect("report");
+        let monday8 = j.store.staff_day("staff8", &monday_day).expect("monday");
+        assert_eq!(
+            Some(&monday8),
+            monday_report.by_staff.iter().find(|r| r.key == "staff8")
+        );
+        assert_eq!((monday8.tickets, monday8.served), (2, 1));
+        assert_eq!(
+            j.store.staff_day("staff3", &tuesday).expect("staff3"),
+            ReportRow {
+                key: "staff3".into(),
+                ..ReportRow::default()
+            }
+        );
+
+        // It reads one day through the index, not the whole table.
+        let plan: String = j
+            .store
+            .conn
+            .query_row(
+                &format!(
+                    "EXPLAIN QUERY PLAN SELECT {} FROM tickets WHERE business_day = ?1 AND staff = ?2",
+                    super::ROW_COLUMNS
+                ),
+                [&tuesday, "staff8"],
+                |r| r.get(3),
+            )
+            .expect("plan");
+        assert!(plan.starts_with("SEARCH tickets USING INDEX"), "{plan}");
+    }
 
     #[test]
     fn nearest_rank_percentile() {
