@@ -158,6 +158,18 @@ pub struct Server {
 }
 
 impl Server {
+    /// Ends the engine task as a bug that escaped its panic handling
+    /// would, so that tests can check the server does not limp on: the
+    /// health check answers 503 and [`Server::serve`] returns an error (the
+    /// process exits and its supervisor restarts it). Not for production
+    /// use.
+    #[doc(hidden)]
+    pub fn kill_engine_for_test(&self) {
+        self.engine_join.abort();
+    }
+}
+
+impl Server {
     /// Opens the database, rebuilds the engine from snapshot and journal,
     /// starts the engine task, and bootstraps accounts and the hall.
     ///

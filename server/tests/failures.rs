@@ -648,3 +648,33 @@ async fn the_hall_file_is_imported_once_and_never_undoes_the_console() {
     assert_eq!(tax_name(&server).as_deref(), Some("税务综合"));
     server.shutdown().await;
 }
+
+/// If the engine task ends anyway (a bug its panic handling did not
+/// catch), the server does not limp: /health answers 503 and `serve`
+/// returns an error, so the process exits and its supervisor restarts it
+/// from the journal.
+#[tokio::test]
+async fn a_dead_engine_task_makes_health_fail_and_the_server_exit() {
+    let hall = Hall::demo().await;
+    let mut hall = hall;
+    let server = hall.server.take().expect("server");
+    let state = hall.state.clone();
+    server.kill_engine_for_test();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let served = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        server.serve(listener, std::future::pending()),
+    )
+    .await
+    .expect("serve returns by itself once the engine is gone");
+    let err = served.expect_err("serve reports the dead engine");
+    assert!(err.to_string().contains("engine"), "{err}");
+    let req = axum::http::Request::builder()
+        .uri("/api/v1/health")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = tower::ServiceExt::oneshot(banli_server::app(state), req)
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
