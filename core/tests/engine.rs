@@ -944,3 +944,26 @@ fn every_call_and_recall_has_its_own_number_and_time() {
     );
     assert_eq!(call.announced_at, sim.now);
 }
+
+/// A snapshot written before numbering moved out of the services' queues
+/// (no `numbers` in it) resumes the day's numbers from what each queue
+/// issued.
+#[test]
+fn a_snapshot_from_before_per_prefix_numbering_continues_the_numbers() {
+    let mut sim = Sim::new(hall());
+    for _ in 0..3 {
+        sim.issue("tax");
+    }
+    sim.issue("biz");
+    let mut json = serde_json::to_value(sim.engine.state()).expect("serializes");
+    json.as_object_mut().expect("an object").remove("numbers");
+    let old: banli_core::engine::EngineState = serde_json::from_value(json).expect("old snapshot");
+    assert!(old.numbers.is_empty());
+    sim.engine = banli_core::engine::Engine::from_state(old);
+    let t = sim.issue("tax");
+    assert_eq!(sim.number(t), "B004");
+    let t = sim.issue("biz");
+    assert_eq!(sim.number(t), "A002");
+    let t = sim.issue("pass");
+    assert_eq!(sim.number(t), "C001");
+}
