@@ -203,6 +203,10 @@ fn weighted_counter_shares_calls_by_weight_smoothly() {
         sim.issue("tax");
     }
     let order = calls(&mut sim, 2, 8);
+    // Smooth weighted round-robin, ties to the earlier service in the
+    // counter's list: exactly this order.
+    let kinds: String = order.iter().filter_map(|n| n.chars().next()).collect();
+    assert_eq!(kinds, "AABAAABA", "{order:?}");
     let a = order.iter().filter(|n| n.starts_with('A')).count();
     assert_eq!(a, 6, "weights 3:1 give six A in eight calls: {order:?}");
     // Smooth round-robin never gives B twice in a row at 3:1.
