@@ -7,8 +7,9 @@
 //! - kiosks issue tickets, some with an `Idempotency-Key`, and send some
 //!   of those again; a keyed request cut off by the kill is sent again
 //!   after the restart, as a kiosk would;
-//! - staff at seven counters call, finish, mark no-shows, recall and
-//!   transfer to the cashier;
+//! - staff at seven counters call, finish, mark no-shows (and re-queue
+//!   some of them when the citizen comes back), recall and transfer to
+//!   the cashier;
 //! - the administrator changes the configuration while tickets wait:
 //!   renames services, moves their prefix to a free letter and back,
 //!   raises and lowers first numbers, replaces the whole configuration,
@@ -128,7 +129,11 @@ struct Acked {
     issued: Option<(String, String)>,
     calls: Vec<AckedCall>,
     finished: bool,
-    no_show: bool,
+    /// No-shows acknowledged: a second one is final (one re-queue only).
+    no_shows: u8,
+    requeued: bool,
+    /// A re-queue was cut off by the kill: it may have happened.
+    requeue_cut_off: bool,
     to_cashier: bool,
 }
 
@@ -139,6 +144,8 @@ struct Stats {
     calls: usize,
     finishes: usize,
     no_shows: usize,
+    requeues: usize,
+    requeues_refused_removed: usize,
     transfers: usize,
     recalls: usize,
     config_changes: usize,
@@ -246,13 +253,14 @@ struct Ctx {
 impl Ctx {
     /// Records an acknowledged change; the one that reaches the round's
     /// kill point tells the campaign to kill the server.
-    fn ack(&self, f: impl FnOnce(&mut Ledger)) {
+    fn ack<T>(&self, f: impl FnOnce(&mut Ledger) -> T) -> T {
         let mut ledger = self.ledger.lock().unwrap();
-        f(&mut ledger);
+        let out = f(&mut ledger);
         ledger.acks += 1;
         if ledger.acks == ledger.kill_at {
             self.kill.notify_one();
         }
+        out
     }
 
     fn note(&self, f: impl FnOnce(&mut Ledger)) {
@@ -391,27 +399,31 @@ async fn kiosk(ctx: Ctx, token: String, name: String, mut rng: Rng) -> KioskEnd 
 
 // ----- Staff ----------------------------------------------------------------
 
-fn current_of(view: &Value) -> Option<(u64, String)> {
-    let call = &view["counter"]["current"];
-    Some((
-        call["ticket_id"].as_u64()?,
-        call["service_id"].as_str()?.to_owned(),
-    ))
+/// The ticket a counter serves and its service, as the counter shows it;
+/// `None` when the server is gone.
+async fn serving(ctx: &Ctx, token: &str, counter: u32) -> Option<Option<(u64, String)>> {
+    let path = format!("/api/v1/counters/{counter}");
+    match http(ctx.addr, "GET", &path, Some(token), None, None).await {
+        Reply::Answered(200, v) => {
+            let call = &v["counter"]["current"];
+            Some(
+                call["ticket_id"]
+                    .as_u64()
+                    .map(|id| (id, call["service_id"].as_str().expect("service").to_owned())),
+            )
+        }
+        Reply::Answered(status, v) => panic!("GET {path}: {status} {v}"),
+        Reply::Lost | Reply::Refused => None,
+    }
 }
 
 /// A member of staff at `counter`, working until the server is killed.
 async fn staff(ctx: Ctx, token: String, counter: u32, mut rng: Rng) {
-    let base = format!("/api/v1/counters/{counter}");
-    let refresh = |ctx: Ctx, token: String, base: String| async move {
-        match http(ctx.addr, "GET", &base, Some(&token), None, None).await {
-            Reply::Answered(200, v) => Some(current_of(&v)),
-            Reply::Answered(status, v) => panic!("GET {base}: {status} {v}"),
-            Reply::Lost | Reply::Refused => None,
-        }
-    };
-    let Some(mut current) = refresh(ctx.clone(), token.clone(), base.clone()).await else {
+    let Some(mut current) = serving(&ctx, &token, counter).await else {
         return;
     };
+    // No-shows of this round, which the citizen may come back for.
+    let mut missed = Vec::new();
     loop {
         let (op, body) = match &current {
             None => ("call-next", json!({})),
@@ -426,18 +438,20 @@ async fn staff(ctx: Ctx, token: String, counter: u32, mut rng: Rng) {
                 _ => ("recall", json!({ "ticket_id": id })),
             },
         };
-        let path = format!("{base}/{op}");
-        match http(ctx.addr, "POST", &path, Some(&token), None, Some(&body)).await {
+        let path = format!("/api/v1/counters/{counter}/{op}");
+        let before = current.as_ref().map(|(id, _)| *id);
+        let reply = http(ctx.addr, "POST", &path, Some(&token), None, Some(&body)).await;
+        let acknowledged = matches!(reply, Reply::Answered(200, _));
+        match reply {
             Reply::Answered(200, v) => {
-                let before = current.as_ref().map(|(id, _)| *id);
-                ctx.ack(|l| {
+                current = ctx.ack(|l| {
                     match (op, before) {
                         ("finish", Some(id)) => {
                             l.acted(id, |t| t.finished = true);
                             l.stats.finishes += 1;
                         }
                         ("no-show", Some(id)) => {
-                            l.acted(id, |t| t.no_show = true);
+                            l.acted(id, |t| t.no_shows += 1);
                             l.stats.no_shows += 1;
                         }
                         ("transfer", Some(id)) => {
@@ -449,10 +463,11 @@ async fn staff(ctx: Ctx, token: String, counter: u32, mut rng: Rng) {
                     }
                     // Call-next, or the automatic call after a finish,
                     // no-show or transfer at an auto-call counter.
-                    current = l.counter_answer(counter, &v);
-                    if current.is_some() && op != "recall" {
+                    let now = l.counter_answer(counter, &v);
+                    if now.is_some() && op != "recall" {
                         l.stats.calls += 1;
                     }
+                    now
                 });
             }
             Reply::Answered(204, _) if op == "call-next" => {
@@ -469,18 +484,63 @@ async fn staff(ctx: Ctx, token: String, counter: u32, mut rng: Rng) {
                     v["code"].as_str(),
                     Some("ticket_mismatch" | "no_current_ticket" | "unknown_ticket")
                 );
-                if status == 409 && stale {
+                if stale {
                     ctx.suspect(message);
                 } else {
                     ctx.violation(message);
                 }
-                let Some(now) = refresh(ctx.clone(), token.clone(), base.clone()).await else {
+                let Some(now) = serving(&ctx, &token, counter).await else {
                     return;
                 };
                 current = now;
             }
             Reply::Lost | Reply::Refused => return,
         }
+        if let (true, Some(id)) = (acknowledged && op == "no-show", before) {
+            missed.push(id);
+        }
+        // A citizen who missed the call comes back a while later: staff
+        // put the ticket back in its queue (its service may be gone).
+        if !missed.is_empty() && rng.chance(8) {
+            let id = missed.swap_remove(rng.below(missed.len() as u64) as usize);
+            if !requeue(&ctx, &token, id).await {
+                return;
+            }
+        }
+    }
+}
+
+/// Re-queues a no-show; false when the server is gone.
+async fn requeue(ctx: &Ctx, token: &str, id: u64) -> bool {
+    let path = format!("/api/v1/tickets/{id}/requeue");
+    match http(ctx.addr, "POST", &path, Some(token), None, None).await {
+        Reply::Answered(200, _) => ctx.ack(|l| {
+            l.acted(id, |t| t.requeued = true);
+            l.stats.requeues += 1;
+            true
+        }),
+        // Its service was removed since, or it was re-queued before.
+        Reply::Answered(404, v) if v["code"] == "unknown_service" => {
+            ctx.note(|l| l.stats.requeues_refused_removed += 1);
+            true
+        }
+        Reply::Answered(409, v) if v["code"] == "already_requeued" => true,
+        // The roll-over sends yesterday's no-shows away.
+        Reply::Answered(404 | 409, v)
+            if matches!(v["code"].as_str(), Some("unknown_ticket" | "wrong_state")) =>
+        {
+            ctx.suspect(format!("re-queue of {id}: {v}"));
+            true
+        }
+        Reply::Answered(status, v) => {
+            ctx.violation(format!("re-queue of {id}: {status} {v}"));
+            true
+        }
+        Reply::Lost => {
+            ctx.note(|l| l.acted(id, |t| t.requeue_cut_off = true));
+            false
+        }
+        Reply::Refused => false,
     }
 }
 
@@ -726,8 +786,13 @@ async fn next_change(ctx: &Ctx, token: &str, m: &mut AdminModel, rng: &mut Rng) 
         // Disabled and off its counter: remove it (refused while a ticket
         // of it is still being served; counter 9's staff will finish it).
         (Some(false), false) => {
-            m.parked = removable;
-            Change::DeleteService(REMOVABLE.into())
+            // A no-show re-queued meanwhile: back on its counter to drain.
+            if waiting(ctx.addr, token, REMOVABLE).await? > 0 {
+                Change::PutCounter(counter_serving(&counter, REMOVABLE))
+            } else {
+                m.parked = removable;
+                Change::DeleteService(REMOVABLE.into())
+            }
         }
         // Disabled: once its queue is empty, take it off its counter.
         (Some(false), true) => {
@@ -1382,7 +1447,8 @@ fn ticket_problems(id: u64, acked: &Acked, v: &Value, today: &str) -> Vec<String
     if acked.finished && status != "finished" {
         out.push(format!("ticket {id}: acknowledged finished, stored {v}"));
     }
-    if acked.no_show && status != "no_show" {
+    let may_be_back = acked.requeued || acked.requeue_cut_off;
+    if (acked.no_shows > 1 || acked.no_shows == 1 && !may_be_back) && status != "no_show" {
         out.push(format!("ticket {id}: acknowledged no-show, stored {v}"));
     }
     if acked.to_cashier && service != CASHIER {
@@ -1398,7 +1464,7 @@ fn ticket_problems(id: u64, acked: &Acked, v: &Value, today: &str) -> Vec<String
                 call.counter, call.at_ms
             ));
         }
-        if status == "waiting" && service == call.service {
+        if status == "waiting" && service == call.service && !may_be_back {
             out.push(format!(
                 "ticket {id}: called at counter {} but waiting again in {service}: {v}",
                 call.counter
@@ -1445,7 +1511,7 @@ async fn the_hall_survives_fifty_kills_under_mixed_load() {
     let slowest = s.starts.iter().max().copied().unwrap_or_default();
     let mean = s.starts.iter().sum::<Duration>() / s.starts.len().max(1) as u32;
     println!(
-        "crash campaign: seed {seed}, {rounds} rounds in {:.1?}\n  kills: {} under load, {} while starting; {} graceful restarts; start {mean:.0?} mean, {slowest:.0?} slowest\n  acknowledged: {} tickets ({} issues, {} resends replayed), {} calls, {} finishes, {} no-shows, {} transfers, {} recalls, {} admin changes ({} service removals; {} removals refused while in use)\n  cut off by kills: {} keyed issues ({} had made their ticket), {} unkeyed; {} tickets committed without an answer\n  ids without a ticket: {:?}; {} events journaled",
+        "crash campaign: seed {seed}, {rounds} rounds in {:.1?}\n  kills: {} under load, {} while starting; {} graceful restarts; start {mean:.0?} mean, {slowest:.0?} slowest\n  acknowledged: {} tickets ({} issues, {} resends replayed), {} calls, {} finishes, {} no-shows, {} re-queues ({} refused: service removed), {} transfers, {} recalls, {} admin changes ({} service removals; {} removals refused while in use)\n  cut off by kills: {} keyed issues ({} had made their ticket), {} unkeyed; {} tickets committed without an answer\n  ids without a ticket: {:?}; {} events journaled",
         started.elapsed(),
         s.kills,
         s.kills_while_starting,
@@ -1460,6 +1526,8 @@ async fn the_hall_survives_fifty_kills_under_mixed_load() {
         s.calls,
         s.finishes,
         s.no_shows,
+        s.requeues,
+        s.requeues_refused_removed,
         s.transfers,
         s.recalls,
         s.config_changes,
