@@ -1157,6 +1157,8 @@ impl Campaign {
         server
     }
 
+    /// Everything a restart must keep; `everything` re-reads every ticket
+    /// ever acknowledged, not only those acknowledged since the last check.
     async fn check(&mut self, addr: SocketAddr, everything: bool) {
         healthy(addr).await;
         self.check_configuration(addr).await;
@@ -1448,7 +1450,7 @@ fn ticket_problems(id: u64, acked: &Acked, v: &Value, today: &str) -> Vec<String
         out.push(format!("ticket {id}: acknowledged finished, stored {v}"));
     }
     let may_be_back = acked.requeued || acked.requeue_cut_off;
-    if (acked.no_shows > 1 || acked.no_shows == 1 && !may_be_back) && status != "no_show" {
+    if (acked.no_shows > 1 || (acked.no_shows == 1 && !may_be_back)) && status != "no_show" {
         out.push(format!("ticket {id}: acknowledged no-show, stored {v}"));
     }
     if acked.to_cashier && service != CASHIER {
