@@ -271,6 +271,10 @@ pub struct EngineTask {
     pub engine: Engine,
     /// Sequence number of the last journaled event.
     pub seq: u64,
+    /// Events journaled since the newest snapshot: a server restarted
+    /// often (a crash loop, say) must still write snapshots, or every
+    /// restart replays more.
+    pub since_snapshot: u64,
     /// Storage thread.
     pub store: StoreHandle,
     /// Time source.
@@ -322,7 +326,7 @@ impl EngineTask {
             clock: self.clock,
             events: self.events,
             metrics: self.metrics,
-            since_snapshot: 0,
+            since_snapshot: self.since_snapshot,
             retry_timeout_after: None,
             last_failure: StorageFailure::Failed,
         };

@@ -193,6 +193,7 @@ impl Server {
         let (engine, seq) = store
             .load_engine()
             .with_context(|| format!("cannot load the hall from {}", db.display()))?;
+        let since_snapshot = seq.saturating_sub(store.latest_snapshot_seq()?);
         let now_ms = clock.now().as_millisecond();
         let sessions = store.sessions_active(now_ms)?;
         let devices = store.devices_active()?;
@@ -214,6 +215,7 @@ impl Server {
         let (engine, engine_join) = EngineTask {
             engine,
             seq,
+            since_snapshot,
             store: store.clone(),
             clock: Arc::clone(&clock),
             events: events.clone(),

@@ -187,6 +187,17 @@ impl Store {
         Ok((engine, u64::try_from(seq).unwrap_or(0)))
     }
 
+    /// The sequence number the newest snapshot covers (0 without one).
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn latest_snapshot_seq(&self) -> Result<u64, StoreError> {
+        let seq: Option<i64> = self
+            .conn
+            .query_row("SELECT MAX(seq) FROM snapshots", [], |r| r.get(0))?;
+        Ok(u64::try_from(seq.unwrap_or(0)).unwrap_or(0))
+    }
+
     /// The sequence number of the newest journal entry.
     ///
     /// # Errors
