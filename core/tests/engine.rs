@@ -348,6 +348,23 @@ fn requeue_is_refused_after_the_window_or_twice() {
         }),
         Err(Rejection::RequeueWindowPassed(60))
     );
+    // Exactly at the end of the window it is still allowed.
+    let edge = sim.issue("biz");
+    sim.call(1);
+    sim.cmd(Command::NoShow {
+        counter_id: CounterId(1),
+        ticket_id: None,
+        actor: "s".into(),
+    })
+    .expect("ok");
+    sim.mins(60);
+    sim.cmd(Command::Requeue {
+        ticket_id: edge,
+        actor: "k".into(),
+    })
+    .expect("re-queued on the last minute of the window");
+    sim.call(1);
+    sim.finish(1).expect("served");
 
     let a2 = sim.issue("biz");
     sim.call(1);
@@ -970,4 +987,82 @@ fn a_snapshot_from_before_per_prefix_numbering_continues_the_numbers() {
     assert_eq!(sim.number(t), "A002");
     let t = sim.issue("pass");
     assert_eq!(sim.number(t), "C001");
+}
+
+/// A ticket number splits into its prefix and value, for one- and
+/// two-letter prefixes and any width.
+#[test]
+fn ticket_numbers_split_into_prefix_and_value() {
+    use banli_core::engine::split_number;
+    assert_eq!(split_number("A023"), Some(("A", 23)));
+    assert_eq!(split_number("AB0012"), Some(("AB", 12)));
+    assert_eq!(split_number("F1"), Some(("F", 1)));
+    assert_eq!(split_number("AB"), None);
+}
+
+/// A service whose ticket is being served cannot be removed; another
+/// service can, while that ticket is served.
+#[test]
+fn a_service_with_a_ticket_at_a_counter_cannot_be_removed() {
+    let mut sim = Sim::new(hall());
+    sim.issue("pass");
+    sim.call(4);
+    let without = |config: &banli_core::config::HallConfig, id: &str| {
+        let mut c = config.clone();
+        c.services.retain(|s| s.id.as_str() != id);
+        for x in &mut c.counters {
+            x.services.retain(|s| s.service.as_str() != id);
+        }
+        c.counters.retain(|x| !x.services.is_empty());
+        c
+    };
+    // Nobody waits for pass, but A001 is at counter 4.
+    let c = without(sim.engine.config(), "pass");
+    assert_eq!(
+        sim.cmd(Command::ReplaceConfig {
+            config: Box::new(c),
+            actor: "admin".into()
+        }),
+        Err(Rejection::ServiceInUse("pass".into()))
+    );
+    let c = without(sim.engine.config(), "tax");
+    sim.cmd(Command::ReplaceConfig {
+        config: Box::new(c),
+        actor: "admin".into(),
+    })
+    .expect("tax has nobody waiting or served");
+}
+
+/// A ticket transferred by issue time behind tickets issued at the same
+/// instant goes after them (issue order).
+#[test]
+fn a_transfer_by_issue_time_keeps_issue_order_among_equal_times() {
+    let mut config = hall();
+    config.counters.push(util::counter(
+        5,
+        banli_core::config::Policy::Ordered,
+        &[("tax", 1)],
+    ));
+    let mut sim = Sim::new(config);
+    let a1 = sim.issue("biz");
+    let a2 = sim.issue("biz");
+    let b1 = sim.issue("tax");
+    sim.call(5);
+    sim.cmd(Command::Transfer {
+        counter_id: CounterId(5),
+        ticket_id: None,
+        to_service: "biz".into(),
+        position: Some(banli_core::config::TransferPosition::ByIssueTime),
+        actor: "staff5".into(),
+    })
+    .expect("transfer");
+    let lane: Vec<TicketId> = sim
+        .engine
+        .queue(&"biz".into())
+        .expect("biz")
+        .normal
+        .iter()
+        .copied()
+        .collect();
+    assert_eq!(lane, [a1, a2, b1]);
 }
