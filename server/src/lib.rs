@@ -6,9 +6,10 @@
 //! # Layout
 //! - [`Server`]: opens the database, rebuilds the engine, bootstraps the
 //!   first administrator (and the demo hall), and serves until shutdown.
-//! - [`engine_task`]: the single writer: one task owns the engine and
-//!   commits each batch of commands in one SQLite transaction (group
-//!   commit) before anyone hears of it.
+//! - [`engine_task`]: the single writer: one task owns the engine, takes
+//!   typed commands, commits each batch in one SQLite transaction (group
+//!   commit) before anyone hears of it, and publishes the committed state
+//!   to the [`engine_task::HallView`] that every read is served from.
 //! - [`store`]: the SQLite file: journal, snapshots, ticket read model,
 //!   accounts, devices, audit log, on its own thread.
 //! - [`api`]: the axum router ([`api::app`]): JSON API, WebSocket events,
