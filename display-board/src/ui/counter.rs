@@ -57,7 +57,7 @@ pub fn counter_ui(ui: &mut Ui, rect: Rect, s: Scale, board: &Board, view: &View,
             t.text_dim,
         ),
     );
-    let (time, _) = clock_texts(now, &view.timezone);
+    let (time, _) = clock_texts(board.server_clock().server_now(now), &view.timezone);
     text_at(
         ui,
         clock,

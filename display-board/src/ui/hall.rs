@@ -42,7 +42,7 @@ pub fn hall_ui(ui: &mut Ui, rect: Rect, s: Scale, board: &Board, view: &View, no
         Align2::LEFT_CENTER,
         regular(s, board.hall_name_en(), 26.0, t.text_dim),
     );
-    let (time, date) = clock_texts(now, &view.timezone);
+    let (time, date) = clock_texts(board.server_clock().server_now(now), &view.timezone);
     let (time_r, date_r) = split_y(right, 0.66);
     text_at(
         ui,

@@ -68,9 +68,11 @@ pub fn board_ui(ui: &mut Ui, board: &Board, view: &View, now: Timestamp) {
         Mode::Hall => hall::hall_ui(ui, rect, s, board, view, now),
         Mode::Counter => counter::counter_ui(ui, rect, s, board, view, now),
     }
-    // The clock: repaint at the next whole minute.
+    // The clock shows the server's time (a board's own clock may be
+    // minutes off): repaint at its next whole minute.
+    let server_now = board.server_clock().server_now(now);
     ui.ctx()
-        .request_repaint_after(until_next(now, Duration::from_secs(60)));
+        .request_repaint_after(until_next(server_now, Duration::from_secs(60)));
     if board.flash_remaining(now).is_some() {
         ui.ctx().request_repaint_after(ANIMATION_FRAME);
     }

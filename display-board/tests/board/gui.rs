@@ -57,6 +57,22 @@ fn hall_shows_the_newest_call_recent_calls_waiting_and_clock() {
     );
 }
 
+/// A board whose own clock runs five minutes fast shows the server's
+/// time, learned from the stream.
+#[test]
+fn the_clock_shows_the_servers_time_not_the_boards() {
+    let fast = jiff::SignedDuration::from_mins(5);
+    let mut board = Board::new(Filter::default(), vec![Lang::Zh], Duration::from_secs(30));
+    // The server's clock reads 09:00; the board's 09:05.
+    board.handle_message(at(0) + fast, snapshot(1, at(0), vec![]));
+    let mut app = BoardApp::headless(board, View::default());
+    app.set_mock_time(Some(at(0) + fast));
+    let mut h = harness(app, (1920.0, 1080.0));
+    h.run();
+    h.get_by_label("09:00");
+    assert!(!has(&h, "09:05"), "the board's own clock is not shown");
+}
+
 #[test]
 fn hall_at_800_by_480_still_shows_the_call() {
     let mut h = harness(hall_app(at(0)), (800.0, 480.0));
