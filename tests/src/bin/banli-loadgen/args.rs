@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use clap::Args;
 
 use crate::api;
@@ -19,9 +19,9 @@ pub struct Common {
     /// devices and its staff account through the admin API.
     #[arg(long, default_value = "admin")]
     pub admin_user: String,
-    /// That account's password.
+    /// That account's password (not needed by `issue --token`).
     #[arg(long, env = "BANLI_ADMIN_PASSWORD", hide_env_values = true)]
-    pub admin_password: String,
+    pub admin_password: Option<String>,
     /// Also print the result as one JSON line on stdout (the human summary
     /// goes to stderr either way).
     #[arg(long)]
@@ -46,10 +46,12 @@ impl Common {
     /// # Errors
     /// When the server is unreachable or the login fails.
     pub async fn session(&self) -> Result<Session> {
+        let password = self.admin_password.as_deref().context(
+            "no administrator password: pass --admin-password or set BANLI_ADMIN_PASSWORD",
+        )?;
         let target = Target::parse(&self.url)?;
         let mut conn = Conn::connect(&target).await?;
-        let admin_token =
-            api::admin_login(&mut conn, &self.admin_user, &self.admin_password).await?;
+        let admin_token = api::admin_login(&mut conn, &self.admin_user, password).await?;
         let run_tag = api::random_hex()[..8].to_owned();
         Ok(Session {
             target,

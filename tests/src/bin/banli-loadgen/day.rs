@@ -148,6 +148,8 @@ pub async fn run(args: DayArgs) -> Result<ExitCode> {
         total: Some(args.tickets),
         duration: None,
         idempotency: !args.no_idempotency,
+        replay_every: issuing::IDEMPOTENCY_SAMPLE_EVERY,
+        keep_codes: false,
         max_errors: args.max_errors,
         run_tag: s.run_tag.clone(),
     };

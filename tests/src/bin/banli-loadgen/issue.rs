@@ -17,8 +17,15 @@ use serde::Serialize;
 
 use crate::api::{self, DeviceKind};
 use crate::args::{Common, parse_duration, parse_list};
+use crate::http::Target;
 use crate::issuing::{self, Outcome, Plan, Progress};
-use crate::stats::round3;
+use crate::stats::{Stalls, episodes, round3};
+
+/// Slow requests sent within this many seconds of one another are one
+/// stall of the server.
+const EPISODE_GAP_S: f64 = 0.2;
+/// Stall episodes listed in the human summary (the JSON has them all).
+const MAX_EPISODES_SHOWN: usize = 12;
 
 /// `issue` options.
 #[derive(Debug, Args)]
@@ -38,9 +45,18 @@ pub struct IssueArgs {
     #[arg(long, value_name = "a,b,c")]
     services: Option<String>,
     /// Send a unique Idempotency-Key with each request and replay 1 % of
-    /// them, checking that the same ticket comes back.
+    /// them (see --replay-every), checking that the same ticket comes back.
     #[arg(long)]
     idempotency: bool,
+    /// With --idempotency: replay every this-many requests; 0 sends keys
+    /// but never replays (every request then has the same shape).
+    #[arg(long, default_value_t = issuing::IDEMPOTENCY_SAMPLE_EVERY)]
+    replay_every: u64,
+    /// A kiosk token to issue with: skips the administrator login and the
+    /// device registration (needs --services). For servers that have no
+    /// admin API, such as `banli-baseline`.
+    #[arg(long, requires = "services")]
+    token: Option<String>,
     /// Stop once this many requests have failed.
     #[arg(long, default_value_t = 1000)]
     max_errors: u64,
@@ -51,15 +67,30 @@ pub struct IssueArgs {
 /// # Errors
 /// When setup fails (login, device, no open service).
 pub async fn run(args: IssueArgs) -> Result<ExitCode> {
-    let mut session = args.common.session().await?;
-    let kiosk = api::create_device(
-        &mut session.conn,
-        &session.admin_token,
-        DeviceKind::Kiosk,
-        &session.run_tag,
-    )
-    .await?;
-    let services = choose_services(&mut session.conn, &kiosk, args.services.as_deref()).await?;
+    let (target, kiosk, run_tag, services) = match &args.token {
+        Some(token) => {
+            let named = args.services.as_deref().unwrap_or_default();
+            (
+                Target::parse(&args.common.url)?,
+                token.clone(),
+                api::random_hex()[..8].to_owned(),
+                named_services(named)?,
+            )
+        }
+        None => {
+            let mut session = args.common.session().await?;
+            let kiosk = api::create_device(
+                &mut session.conn,
+                &session.admin_token,
+                DeviceKind::Kiosk,
+                &session.run_tag,
+            )
+            .await?;
+            let services =
+                choose_services(&mut session.conn, &kiosk, args.services.as_deref()).await?;
+            (session.target, kiosk, session.run_tag, services)
+        }
+    };
     let total = match (args.total, args.duration) {
         (None, None) => Some(100_000),
         (total, _) => total,
@@ -85,15 +116,17 @@ pub async fn run(args: IssueArgs) -> Result<ExitCode> {
 
     let clients = usize::try_from(args.clients)?;
     let plan = Plan {
-        target: session.target.clone(),
+        target,
         token: kiosk,
         services,
         clients,
         total,
         duration: args.duration,
         idempotency: args.idempotency,
+        replay_every: args.replay_every,
+        keep_codes: false,
         max_errors: args.max_errors,
-        run_tag: session.run_tag.clone(),
+        run_tag,
     };
     let progress = Arc::new(Progress::default());
     let ticker = issuing::spawn_progress_printer(Arc::clone(&progress), String::new);
@@ -113,18 +146,29 @@ pub async fn run(args: IssueArgs) -> Result<ExitCode> {
     })
 }
 
+/// The services of a `--services a,b,c` list.
+///
+/// # Errors
+/// When the list names none.
+pub fn named_services(named: &str) -> Result<Vec<ServiceId>> {
+    let ids: Vec<ServiceId> = parse_list(named).into_iter().map(ServiceId::from).collect();
+    if ids.is_empty() {
+        bail!("--services names no service");
+    }
+    Ok(ids)
+}
+
 /// The services named on the command line, or every open one.
-async fn choose_services(
+///
+/// # Errors
+/// When the list is empty or no service is open.
+pub async fn choose_services(
     conn: &mut crate::http::Conn,
     token: &str,
     named: Option<&str>,
 ) -> Result<Vec<ServiceId>> {
     if let Some(named) = named {
-        let ids: Vec<ServiceId> = parse_list(named).into_iter().map(ServiceId::from).collect();
-        if ids.is_empty() {
-            bail!("--services names no service");
-        }
-        return Ok(ids);
+        return named_services(named);
     }
     let all = api::services(conn, token).await?;
     let open: Vec<ServiceId> = all
@@ -185,6 +229,13 @@ pub struct IssueSummary {
     pub reconnects: u64,
     /// Why the run ended before its target, if it did.
     pub stopped_early: Option<String>,
+    /// Requests slower than 50 ms, by size.
+    pub stalls: Stalls,
+    /// The stalls grouped by when they happened: `(seconds from the start,
+    /// requests, longest ms)`.
+    pub stall_episodes: Vec<(f64, u64, f64)>,
+    /// Mean size of an answer's body, to show two servers answered alike.
+    pub mean_body_bytes: f64,
 }
 
 impl IssueSummary {
@@ -215,6 +266,12 @@ impl IssueSummary {
             idempotency_mismatches: o.idempotency_mismatches,
             reconnects: o.reconnects,
             stopped_early: o.stopped_early.clone(),
+            stalls: o.latencies.stalls(),
+            stall_episodes: episodes(&o.slow, EPISODE_GAP_S)
+                .into_iter()
+                .map(|(at, n, ms)| (round3(at), n, round3(ms)))
+                .collect(),
+            mean_body_bytes: round3(o.mean_body_bytes()),
         }
     }
 
@@ -227,12 +284,21 @@ impl IssueSummary {
             && self.idempotency_mismatches == 0
     }
 
-    fn print_human(&self, o: &Outcome) {
+    /// Prints the summary under a `== title ==` line.
+    pub fn print_titled(&self, title: &str, o: &Outcome) {
         eprintln!();
-        eprintln!(
-            "== issue: {} tickets by {} clients ==",
-            self.total, self.clients
+        eprintln!("== {title} ==");
+        self.print_body(o);
+    }
+
+    fn print_human(&self, o: &Outcome) {
+        self.print_titled(
+            &format!("issue: {} tickets by {} clients", self.total, self.clients),
+            o,
         );
+    }
+
+    fn print_body(&self, o: &Outcome) {
         eprintln!(
             "  elapsed {:.3} s, {:.0} tickets/s ({} requests)",
             self.elapsed_s, self.tickets_per_s, self.requests
@@ -244,6 +310,26 @@ impl IssueSummary {
             ),
             _ => eprintln!("  latency: no request was answered"),
         }
+        eprintln!("  stalls: {}", self.stalls);
+        if !self.stall_episodes.is_empty() {
+            let shown: Vec<String> = self
+                .stall_episodes
+                .iter()
+                .take(MAX_EPISODES_SHOWN)
+                .map(|(at, n, ms)| format!("{at:.2} s: {n} req, max {ms:.0} ms"))
+                .collect();
+            let more = self.stall_episodes.len().saturating_sub(MAX_EPISODES_SHOWN);
+            eprintln!(
+                "  stall episodes (sent at): {}{}",
+                shown.join("; "),
+                if more > 0 {
+                    format!("; and {more} more")
+                } else {
+                    String::new()
+                }
+            );
+        }
+        eprintln!("  mean answer body: {:.1} bytes", self.mean_body_bytes);
         if self.errors.is_empty() {
             eprintln!("  errors: none");
         } else {

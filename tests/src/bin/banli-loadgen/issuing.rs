@@ -17,10 +17,13 @@
 //! run stops early and says so.
 //!
 //! With idempotency keys on, every request carries a unique key, and every
-//! hundredth one is sent a second time at once with the same key: the
-//! server must answer with the same ticket id. Those replays are not timed
-//! (they are cheap lookups and would flatter the percentiles) and do not
-//! count as issued tickets.
+//! hundredth one (`replay_every`) is sent a second time at once with the
+//! same key: the server must answer with the same ticket id. Those replays
+//! are not timed (they are cheap lookups and would flatter the
+//! percentiles) and do not count as issued tickets.
+//!
+//! Every request slower than [`SLOW`] is also kept with the moment it was
+//! sent, so that a stall can be matched with what the server did then.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -39,8 +42,12 @@ use crate::dupes::DuplicateCheck;
 use crate::http::{Call, Conn, Target};
 use crate::stats::Latencies;
 
-/// Every this-many requests, one is replayed with the same key (1 %).
-const IDEMPOTENCY_SAMPLE_EVERY: u64 = 100;
+/// Every this-many requests, one is replayed with the same key (1 %), by
+/// default.
+pub const IDEMPOTENCY_SAMPLE_EVERY: u64 = 100;
+
+/// A request slower than this is a stall, kept with its time.
+pub const SLOW: Duration = Duration::from_millis(50);
 
 /// Error codes that mean a service will not issue again today.
 const CLOSED_CODES: [&str; 3] = ["service_closed", "quota_reached", "numbers_exhausted"];
@@ -60,8 +67,14 @@ pub struct Plan {
     pub total: Option<u64>,
     /// Stop after this long.
     pub duration: Option<Duration>,
-    /// Send a unique `Idempotency-Key` and replay 1 % of them.
+    /// Send a unique `Idempotency-Key` with every request.
     pub idempotency: bool,
+    /// With keys: replay every this-many requests with the same key and
+    /// check the answer; 0 never.
+    pub replay_every: u64,
+    /// Keep each issued ticket's id and query code in the outcome (for
+    /// progress lookups).
+    pub keep_codes: bool,
     /// Give up after this many failed requests.
     pub max_errors: u64,
     /// Makes idempotency keys unique across runs against one server.
@@ -111,6 +124,24 @@ pub struct Outcome {
     /// Services that stopped issuing during the run (quota, numbers used
     /// up, closing time).
     pub closed_services: Vec<ServiceId>,
+    /// Bytes of the success bodies of first attempts.
+    pub body_bytes: u64,
+    /// Requests slower than [`SLOW`]: when they were sent (seconds from
+    /// the start of the run) and how long they took (ms), in send order.
+    pub slow: Vec<(f64, f64)>,
+    /// With `keep_codes`: every issued ticket's id and query code.
+    pub codes: Vec<(TicketId, String)>,
+}
+
+impl Outcome {
+    /// Mean size of a success body.
+    pub fn mean_body_bytes(&self) -> f64 {
+        if self.issued == 0 {
+            0.0
+        } else {
+            self.body_bytes as f64 / self.issued as f64
+        }
+    }
 }
 
 /// Requests that prove the server broken, not merely busy or closed: 5xx
@@ -175,6 +206,8 @@ struct Shared {
     /// Request numbers, for unique idempotency keys and the 1 % sample.
     next_request: AtomicU64,
     progress: Arc<Progress>,
+    /// When the first request could be sent.
+    start: Instant,
     deadline: Option<Instant>,
     /// Why the run stopped early, first reason wins.
     stop_reason: std::sync::Mutex<Option<String>>,
@@ -202,6 +235,9 @@ struct WorkerReport {
     idempotency_checks: u64,
     idempotency_mismatches: u64,
     reconnects: u64,
+    body_bytes: u64,
+    slow: Vec<(f64, f64)>,
+    codes: Vec<(TicketId, String)>,
 }
 
 /// Runs the plan: connects every client first (so connecting is not
@@ -226,6 +262,7 @@ pub async fn run(plan: Plan, progress: Arc<Progress>) -> Result<Outcome> {
         .collect();
     let start = Instant::now();
     let shared = Arc::new(Shared {
+        start,
         deadline: plan.duration.map(|d| start + d),
         plan,
         services,
@@ -251,7 +288,11 @@ pub async fn run(plan: Plan, progress: Arc<Progress>) -> Result<Outcome> {
         merged.idempotency_checks += r.idempotency_checks;
         merged.idempotency_mismatches += r.idempotency_mismatches;
         merged.reconnects += r.reconnects;
+        merged.body_bytes += r.body_bytes;
+        merged.slow.extend(r.slow);
+        merged.codes.extend(r.codes);
     }
+    merged.slow.sort_by(|a, b| a.0.total_cmp(&b.0));
     let elapsed = start.elapsed();
 
     let mut dupes = DuplicateCheck::with_capacity(merged.tickets.len());
@@ -273,6 +314,9 @@ pub async fn run(plan: Plan, progress: Arc<Progress>) -> Result<Outcome> {
         elapsed,
         stopped_early,
         closed_services: closed(&shared.services),
+        body_bytes: merged.body_bytes,
+        slow: merged.slow,
+        codes: merged.codes,
     })
 }
 
@@ -333,7 +377,12 @@ async fn worker(n: usize, mut conn: Conn, shared: Arc<Shared>) -> WorkerReport {
             }
             Ok(reply) => {
                 report.latencies.record(latency);
+                if latency >= SLOW {
+                    let at = sent.duration_since(shared.start).as_secs_f64();
+                    report.slow.push((at, latency.as_secs_f64() * 1000.0));
+                }
                 if reply.status.is_success() {
+                    report.body_bytes += reply.body.len() as u64;
                     match reply.json::<IssuedTicket>() {
                         Ok(t) => Some(t),
                         Err(_) => {
@@ -367,7 +416,8 @@ async fn worker(n: usize, mut conn: Conn, shared: Arc<Shared>) -> WorkerReport {
         progress.issued.fetch_add(1, Ordering::Relaxed);
 
         if let Some(key) = &key
-            && request_no.is_multiple_of(IDEMPOTENCY_SAMPLE_EVERY)
+            && plan.replay_every > 0
+            && request_no.is_multiple_of(plan.replay_every)
         {
             report.idempotency_checks += 1;
             let replay = Call::post(TICKETS, slot.body.clone())
@@ -385,6 +435,9 @@ async fn worker(n: usize, mut conn: Conn, shared: Arc<Shared>) -> WorkerReport {
                     }
                 }
             }
+        }
+        if plan.keep_codes {
+            report.codes.push((ticket.ticket.id, ticket.query_code));
         }
         report.tickets.push((
             ticket.ticket.id,

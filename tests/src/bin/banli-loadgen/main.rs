@@ -13,6 +13,9 @@
 //!   events and sequence gaps. Target: p99 < 50 ms at 1,000 subscribers.
 //! - `day`: a whole day's traffic (100,000 tickets, counters calling) so
 //!   that the script around it can read the server's RSS. Target: < 100 MB.
+//! - `ceiling`: issuing against `banli-baseline` (the same request answered
+//!   from memory by a bare axum handler) and the real server in turn, and
+//!   the ratio. Target: ≥ 0.5, p99 < 10 ms, no stall over 50 ms.
 //!
 //! Progress and a human summary go to stderr; `--json` adds one JSON line
 //! on stdout for scripts. The exit status is 0 when the run passed its
@@ -27,10 +30,11 @@
 //! - `events`: the WebSocket event stream, as a subscriber.
 //! - `issuing`: the closed-loop issuer shared by `issue` and `day`.
 //! - `stats`, `dupes`: percentiles and duplicate detection (pure, tested).
-//! - `issue`, `fanout`, `day`: one file per subcommand.
+//! - `issue`, `fanout`, `day`, `ceiling`: one file per subcommand.
 
 mod api;
 mod args;
+mod ceiling;
 mod day;
 mod dupes;
 mod events;
@@ -67,6 +71,9 @@ enum Command {
     Fanout(fanout::FanoutArgs),
     /// Play a whole busy day (issuing and calling) for a memory measurement.
     Day(day::DayArgs),
+    /// Issue against an in-memory baseline and the real server in turn:
+    /// durable issuing as a share of the machine's HTTP ceiling.
+    Ceiling(ceiling::CeilingArgs),
 }
 
 fn main() -> ExitCode {
@@ -94,6 +101,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Command::Issue(args) => issue::run(args).await,
             Command::Fanout(args) => fanout::run(args).await,
             Command::Day(args) => day::run(args).await,
+            Command::Ceiling(args) => ceiling::run(args).await,
         }
     })
 }

@@ -40,6 +40,26 @@ impl Latencies {
         self.micros.len()
     }
 
+    /// How many samples took longer than each of [`STALL_BUCKETS_MS`]'s
+    /// lower bounds and less than the next: the stalls of a run, by size.
+    pub fn stalls(&self) -> Stalls {
+        let mut buckets = [0u64; STALL_BUCKETS_MS.len()];
+        for &us in &self.micros {
+            let ms = us / 1000;
+            if let Some(i) = STALL_BUCKETS_MS.iter().rposition(|&lo| ms >= lo) {
+                buckets[i] += 1;
+            }
+        }
+        Stalls {
+            over_50ms: buckets.iter().sum(),
+            buckets: STALL_BUCKETS_MS
+                .iter()
+                .zip(buckets)
+                .map(|(&lo, n)| (lo, n))
+                .collect(),
+        }
+    }
+
     /// Percentiles of the samples, or `None` when there are none. Sorts a
     /// copy, so it can be asked more than once.
     pub fn summary(&self) -> Option<Percentiles> {
@@ -54,6 +74,57 @@ impl Latencies {
             max_ms: micros_to_ms(*sorted.last()?),
         })
     }
+}
+
+/// Lower bounds (ms) of the stall histogram: a request slower than 50 ms
+/// is a stall (the target says none from snapshots, checkpoints or
+/// reports).
+pub const STALL_BUCKETS_MS: [u64; 5] = [50, 100, 200, 500, 1000];
+
+/// Requests slower than 50 ms, by size.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stalls {
+    /// All of them.
+    pub over_50ms: u64,
+    /// `(lower bound in ms, count)`: 50–100, 100–200, 200–500, 500–1000,
+    /// 1000 and more.
+    pub buckets: Vec<(u64, u64)>,
+}
+
+impl std::fmt::Display for Stalls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} over 50 ms", self.over_50ms)?;
+        if self.over_50ms > 0 {
+            let parts: Vec<String> = self
+                .buckets
+                .windows(2)
+                .map(|w| format!("{}–{} ms: {}", w[0].0, w[1].0, w[0].1))
+                .chain(self.buckets.last().map(|(lo, n)| format!("≥{lo} ms: {n}")))
+                .collect();
+            write!(f, " ({})", parts.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// Slow requests grouped into episodes: requests sent within `gap_s` of the
+/// previous slow one belong to the same stall of the server. `slow` is
+/// `(sent at, seconds from the start; latency, ms)` in send order; each
+/// episode is `(first sent at, requests, longest ms)`.
+pub fn episodes(slow: &[(f64, f64)], gap_s: f64) -> Vec<(f64, u64, f64)> {
+    let mut out: Vec<(f64, u64, f64)> = Vec::new();
+    let mut last_at = f64::NEG_INFINITY;
+    for &(at, ms) in slow {
+        match out.last_mut() {
+            Some(e) if at - last_at <= gap_s => {
+                e.1 += 1;
+                e.2 = e.2.max(ms);
+            }
+            _ => out.push((at, 1, ms)),
+        }
+        last_at = at;
+    }
+    out
 }
 
 /// The figures the performance targets are written in.
@@ -146,5 +217,31 @@ mod tests {
         assert_eq!(s.p99_ms, 40.5);
         assert_eq!(s.max_ms, 40.5);
         assert!(Latencies::default().summary().is_none());
+    }
+
+    #[test]
+    fn slow_requests_close_together_are_one_episode() {
+        let slow = [(1.0, 60.0), (1.05, 80.0), (1.1, 55.0), (3.0, 120.0)];
+        assert_eq!(episodes(&slow, 0.1), [(1.0, 3, 80.0), (3.0, 1, 120.0)]);
+        assert!(episodes(&[], 0.1).is_empty());
+    }
+
+    #[test]
+    fn stalls_are_bucketed_from_50_ms() {
+        let mut l = Latencies::default();
+        for ms in [1u64, 49, 50, 99, 100, 250, 700, 1500, 60_000] {
+            l.record(Duration::from_millis(ms));
+        }
+        let s = l.stalls();
+        assert_eq!(s.over_50ms, 7);
+        assert_eq!(
+            s.buckets,
+            [(50, 2), (100, 1), (200, 1), (500, 1), (1000, 2)]
+        );
+        assert_eq!(
+            s.to_string(),
+            "7 over 50 ms (50–100 ms: 2, 100–200 ms: 1, 200–500 ms: 1, 500–1000 ms: 1, ≥1000 ms: 2)"
+        );
+        assert_eq!(Latencies::default().stalls().to_string(), "0 over 50 ms");
     }
 }
