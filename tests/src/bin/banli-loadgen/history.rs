@@ -186,7 +186,11 @@ fn write_day(
             let issued = opening + (k * span_ms / per_day) as i64;
             let wait_ms = ((r >> 8) % 3_600_000) as i64;
             let handle_ms = 60_000 + ((r >> 32) % 840_000) as i64;
-            let class = if r.is_multiple_of(10) { "elderly" } else { "normal" };
+            let class = if r.is_multiple_of(10) {
+                "elderly"
+            } else {
+                "normal"
+            };
             let counter = 1 + ((r >> 40) % u64::from(counters)) as i64;
             let (status, called, closed, counter, staff) = match (r >> 16) % 100 {
                 0..85 => (
