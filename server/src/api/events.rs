@@ -7,6 +7,13 @@
 //! nothing falls between the two. A subscriber too slow to keep up (its
 //! buffer overflows) is sent a fresh snapshot instead of the events it
 //! missed; a client that sees a gap may send `{"type":"resync"}` to get one.
+//!
+//! Events that are already waiting when a subscriber wakes are written
+//! together and flushed once (at most [`MAX_WRITE_BATCH`]), not one write
+//! each: while kiosks issue at full rate every console and board gets
+//! thousands of events a second, and a system call per event per
+//! subscriber took the cores issuing needed (BENCHMARKS.md, "Issuing under
+//! extra load").
 
 use std::time::Duration;
 
@@ -16,7 +23,8 @@ use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use axum::routing::get;
 use banli_core::wire::StreamMessage;
-use tokio::sync::broadcast::error::RecvError;
+use futures_util::SinkExt as _;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::error::AppError;
 use super::extract::Caller;
@@ -25,6 +33,9 @@ use crate::auth::Principal;
 
 /// How often an idle connection is pinged, so dead peers are noticed.
 const PING_EVERY: Duration = Duration::from_secs(20);
+/// Most events written before one flush: enough to make a burst one system
+/// call, few enough that the first of them is not held back long.
+const MAX_WRITE_BATCH: usize = 64;
 
 /// The routes.
 pub fn routes() -> Router<AppState> {
@@ -100,9 +111,38 @@ async fn stream(mut socket: WebSocket, state: AppState) {
             }
             msg = rx.recv() => match msg {
                 Ok((seq, text)) => {
+                    let mut batch = Vec::new();
                     if seq > last {
                         last = seq;
-                        ok = socket.send(Message::Text(text)).await.is_ok();
+                        batch.push(text);
+                    }
+                    let mut lagged = false;
+                    while batch.len() < MAX_WRITE_BATCH {
+                        match rx.try_recv() {
+                            Ok((seq, text)) => {
+                                if seq > last {
+                                    last = seq;
+                                    batch.push(text);
+                                }
+                            }
+                            Err(TryRecvError::Lagged(_)) => {
+                                lagged = true;
+                                break;
+                            }
+                            Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+                        }
+                    }
+                    ok = write_all(&mut socket, batch).await;
+                    if ok && lagged {
+                        // As for a lag seen by `recv` below.
+                        rx = rx.resubscribe();
+                        match snapshot_message(&state).await {
+                            Some((seq, snap)) => {
+                                last = seq;
+                                ok = socket.send(Message::Text(snap)).await.is_ok();
+                            }
+                            None => break,
+                        }
                     }
                 }
                 Err(RecvError::Lagged(_)) => {
@@ -136,4 +176,18 @@ async fn stream(mut socket: WebSocket, state: AppState) {
         }
     }
     state.metrics.subscribers.dec();
+}
+
+/// Writes the messages and flushes once. Returns whether the socket took
+/// them.
+async fn write_all(socket: &mut WebSocket, batch: Vec<Utf8Bytes>) -> bool {
+    if batch.is_empty() {
+        return true;
+    }
+    for text in batch {
+        if socket.feed(Message::Text(text)).await.is_err() {
+            return false;
+        }
+    }
+    socket.flush().await.is_ok()
 }

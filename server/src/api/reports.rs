@@ -88,7 +88,10 @@ pub async fn admin_reports(
         ));
     }
     let (f, t) = (from.to_string(), to.to_string());
-    let report = state.readers.call(move |s| s.report(&f, &t, &tz)).await?;
+    let report = state
+        .readers
+        .call_report(move |s| s.report(&f, &t, &tz))
+        .await?;
     match q.format.as_deref() {
         None | Some("json") => Ok(AppJson(report).into_response()),
         Some("csv") => {

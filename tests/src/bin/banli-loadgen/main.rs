@@ -16,6 +16,11 @@
 //! - `ceiling`: issuing against `banli-baseline` (the same request answered
 //!   from memory by a bare axum handler) and the real server in turn, and
 //!   the ratio. Target: ≥ 0.5, p99 < 10 ms, no stall over 50 ms.
+//! - `mixed`: issuing alone, then beside a 366-day report in a loop, 30
+//!   counter consoles and 20,000 progress lookups a second. Target: issuing
+//!   p99 < 20 ms with that load.
+//! - `history`: not a measurement: writes past days of tickets into a
+//!   stopped server's database for `mixed`.
 //!
 //! Progress and a human summary go to stderr; `--json` adds one JSON line
 //! on stdout for scripts. The exit status is 0 when the run passed its
@@ -30,7 +35,8 @@
 //! - `events`: the WebSocket event stream, as a subscriber.
 //! - `issuing`: the closed-loop issuer shared by `issue` and `day`.
 //! - `stats`, `dupes`: percentiles and duplicate detection (pure, tested).
-//! - `issue`, `fanout`, `day`, `ceiling`: one file per subcommand.
+//! - `issue`, `fanout`, `day`, `ceiling`, `mixed`, `history`: one file
+//!   per subcommand.
 
 mod api;
 mod args;
@@ -39,9 +45,11 @@ mod day;
 mod dupes;
 mod events;
 mod fanout;
+mod history;
 mod http;
 mod issue;
 mod issuing;
+mod mixed;
 mod stats;
 
 use std::process::ExitCode;
@@ -74,6 +82,12 @@ enum Command {
     /// Issue against an in-memory baseline and the real server in turn:
     /// durable issuing as a share of the machine's HTTP ceiling.
     Ceiling(ceiling::CeilingArgs),
+    /// Issue alone, then beside year-long reports, counter consoles and
+    /// progress lookups: issuing latency with and without that load.
+    Mixed(mixed::MixedArgs),
+    /// Write past days of tickets into a stopped server's database, for
+    /// `mixed`'s reports and past-ticket lookups.
+    History(history::HistoryArgs),
 }
 
 fn main() -> ExitCode {
@@ -102,6 +116,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Command::Fanout(args) => fanout::run(args).await,
             Command::Day(args) => day::run(args).await,
             Command::Ceiling(args) => ceiling::run(args).await,
+            Command::Mixed(args) => mixed::run(args).await,
+            Command::History(args) => history::run(args),
         }
     })
 }
@@ -124,6 +140,10 @@ mod tests {
             "banli-loadgen issue --url http://127.0.0.1:8080 --admin-password pw --duration 30s --services a,b",
             "banli-loadgen fanout --url http://127.0.0.1:8080 --admin-password pw --subscribers 1000 --calls 200 --counter 1",
             "banli-loadgen --threads 1 day --url http://127.0.0.1:8080 --admin-password pw --tickets 100000",
+            "banli-loadgen ceiling --url http://127.0.0.1:8080 --admin-password pw --baseline-url http://127.0.0.1:8081 --duration 10s",
+            "banli-loadgen issue --url http://127.0.0.1:8081 --token t --services sa,sb --duration 5s --idempotency --replay-every 0",
+            "banli-loadgen mixed --url http://127.0.0.1:8080 --admin-password pw --duration 15s --lookups-per-s 20000 --consoles 30 --history-tickets 3000000",
+            "banli-loadgen history --db /tmp/data/banli.db --days 30 --tickets-per-day 100000",
         ] {
             let parsed = Cli::try_parse_from(line.split_whitespace());
             assert!(parsed.is_ok(), "{line}: {parsed:?}");
