@@ -309,9 +309,6 @@ struct Writer {
     events: broadcast::Sender<(u64, Utf8Bytes)>,
     metrics: Arc<Metrics>,
     since_snapshot: u64,
-    /// Set while a snapshot is being serialized and written in the
-    /// background, so that at most one is in flight.
-    snapshot_in_flight: Arc<AtomicBool>,
     /// Not before this instant is a failed timed change tried again.
     retry_timeout_after: Option<Instant>,
     /// What the last failed commit ran into.
@@ -334,7 +331,6 @@ impl EngineTask {
             events: self.events,
             metrics: self.metrics,
             since_snapshot: self.since_snapshot,
-            snapshot_in_flight: Arc::new(AtomicBool::new(false)),
             retry_timeout_after: None,
             last_failure: StorageFailure::Failed,
         };
@@ -380,11 +376,9 @@ impl Writer {
             self.batch(jobs).await;
             let state = self.engine.state();
             let state_size = (state.tickets.len() + state.idempotency.len()) as u64;
-            if self.since_snapshot >= SNAPSHOT_EVERY.max(2 * state_size)
-                && !self.snapshot_in_flight.load(Ordering::Acquire)
-            {
+            if self.since_snapshot >= SNAPSHOT_EVERY.max(2 * state_size) {
                 self.since_snapshot = 0;
-                self.spawn_snapshot();
+                self.write_snapshot().await;
             }
         }
         // Jobs already in the channel were sent before shutdown; answer them.
@@ -652,73 +646,40 @@ impl Writer {
         }
     }
 
-    /// Writes a snapshot without holding up the next batch: the writer
-    /// only copies its state (the committed state: a failed commit has
-    /// restored it from the view), and a background task serializes the
-    /// copy on the blocking pool and hands it to the storage thread.
+    /// Serializes the state and writes it, on the writer's path: every
+    /// request waits for it, so it is logged with what it cost.
     ///
-    /// Serializing on the writer, as [`Self::write_snapshot`] does, stopped
-    /// every request for as long as the JSON of the whole state took (in a
-    /// 100,000-ticket day: 44 ms to serialize 1 MB, then 11 ms to write it);
-    /// the copy took 1.3 ms of that. (A larger state's copy can cost as much
-    /// as its JSON when its memory is new to the process: 28 ms against 23
-    /// ms for 5 MB once.) A snapshot is only a shortcut for restarts (the
-    /// journal has every event), so one that fails is logged and skipped.
-    fn spawn_snapshot(&self) {
-        let started = Instant::now();
-        let state = self.engine.state().clone();
-        let copied = started.elapsed();
-        let (seq, at) = (self.seq, self.clock.now());
-        let store = self.store.clone();
-        let in_flight = Arc::clone(&self.snapshot_in_flight);
-        in_flight.store(true, Ordering::Release);
-        tokio::spawn(async move {
-            let serializing = Instant::now();
-            let body = tokio::task::spawn_blocking(move || serde_json::to_string(&state)).await;
-            let serialized = serializing.elapsed();
-            match body {
-                Ok(Ok(body)) => {
-                    let bytes = body.len();
-                    // Timed on the storage thread: how long commits wait.
-                    let written = store
-                        .call(move |s| {
-                            let writing = Instant::now();
-                            s.write_snapshot(seq, at, &body)?;
-                            Ok(writing.elapsed())
-                        })
-                        .await;
-                    match written {
-                        Ok(write) => tracing::info!(
-                            seq,
-                            bytes,
-                            copy_ms = copied.as_secs_f64() * 1e3,
-                            serialize_ms = serialized.as_secs_f64() * 1e3,
-                            write_ms = write.as_secs_f64() * 1e3,
-                            "snapshot written"
-                        ),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "could not write a snapshot; the journal still has everything")
-                        }
-                    }
-                }
-                Ok(Err(e)) => tracing::error!(error = %e, "could not serialize the engine state"),
-                Err(e) => tracing::error!(error = %e, "the snapshot task failed"),
-            }
-            in_flight.store(false, Ordering::Release);
-        });
-    }
-
+    /// Serializing a copy in the background instead was tried (issue 8):
+    /// the writer then paused only for the copy (1 to 6 ms against 3 to 44
+    /// ms of JSON in a 100,000-ticket day), but the storage thread still
+    /// wrote the snapshot between two commits, the worst request of the day
+    /// was no better (39 ms against 34 ms), and the copy raised the server's
+    /// peak memory from 79 to 92 MB, near the 100 MB target. BENCHMARKS.md
+    /// says what would take snapshots off the path for good.
     async fn write_snapshot(&mut self) {
         let seq = self.seq;
         let at = self.clock.now();
+        let serializing = Instant::now();
         match serde_json::to_string(self.engine.state()) {
             Ok(body) => {
-                if let Err(e) = self
+                let serialized = serializing.elapsed();
+                let bytes = body.len();
+                let writing = Instant::now();
+                match self
                     .store
                     .call(move |s| s.write_snapshot(seq, at, &body))
                     .await
                 {
-                    tracing::warn!(error = %e, "could not write a snapshot; the journal still has everything");
+                    Ok(()) => tracing::info!(
+                        seq,
+                        bytes,
+                        serialize_ms = serialized.as_secs_f64() * 1e3,
+                        write_ms = writing.elapsed().as_secs_f64() * 1e3,
+                        "snapshot written"
+                    ),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not write a snapshot; the journal still has everything")
+                    }
                 }
             }
             Err(e) => tracing::error!(error = %e, "could not serialize the engine state"),
