@@ -221,9 +221,9 @@ impl Store {
     /// One staff member's figures for one business day (`YYYY-MM-DD`): the
     /// row [`Store::report`] has for them in `by_staff`, keyed by
     /// `username`, but read from that day's tickets of theirs only (the
-    /// the `UNIQUE (business_day, number)` index finds the day), so that the counter console
-    /// can ask for it after every ticket it closes. Someone with no tickets
-    /// that day gets a row of zeros.
+    /// `UNIQUE (business_day, number)` index finds the day), so that the
+    /// counter console can ask for it after every ticket it closes. Someone
+    /// with no tickets that day gets a row of zeros.
     ///
     /// # Errors
     /// When SQLite fails.
