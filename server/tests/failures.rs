@@ -278,6 +278,32 @@ async fn re_queueing_a_no_show_of_a_removed_service_is_refused_and_the_hall_goes
     assert_eq!(hall.issue("tax").await["number"], "F001");
 }
 
+/// Takes a ticket through the router of `state` (a server the test opened
+/// itself, or a request sent from a spawned task).
+async fn issue_on(
+    state: banli_server::AppState,
+    kiosk: &str,
+    service: &str,
+) -> (StatusCode, Value) {
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/v1/tickets")
+        .header("authorization", format!("Bearer {kiosk}"))
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(
+            json!({"service_id": service}).to_string(),
+        ))
+        .unwrap();
+    let resp = tower::ServiceExt::oneshot(banli_server::app(state), req)
+        .await
+        .unwrap();
+    let status = resp.status();
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (status, serde_json::from_slice::<Value>(&body).unwrap())
+}
+
 /// Adds a trigger, from a second connection, that makes SQLite refuse to
 /// journal the issue of a ticket for `service`.
 fn fail_issues_of(db: &std::path::Path, service: &str) {
@@ -315,27 +341,8 @@ async fn a_failed_commit_refuses_only_its_own_command() {
         let (state, kiosk) = (hall.state.clone(), hall.kiosk.clone());
         let service = if i % 2 == 0 { "tax" } else { "exit-entry" };
         tasks.push(tokio::spawn(async move {
-            let req = axum::http::Request::builder()
-                .method("POST")
-                .uri("/api/v1/tickets")
-                .header("authorization", format!("Bearer {kiosk}"))
-                .header("content-type", "application/json")
-                .body(axum::body::Body::from(
-                    json!({"service_id": service}).to_string(),
-                ))
-                .unwrap();
-            let resp = tower::ServiceExt::oneshot(banli_server::app(state), req)
-                .await
-                .unwrap();
-            let status = resp.status();
-            let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
-                .await
-                .unwrap();
-            (
-                service,
-                status,
-                serde_json::from_slice::<Value>(&body).unwrap(),
-            )
+            let (status, body) = issue_on(state, &kiosk, service).await;
+            (service, status, body)
         }));
     }
     let mut numbers = Vec::new();
@@ -455,21 +462,7 @@ async fn a_full_disk_gives_clear_refusals_and_issuing_resumes_by_itself() {
         .trim_end_matches('"')
         .to_owned();
     let issue = |state: banli_server::AppState, kiosk: String| async move {
-        let req = axum::http::Request::builder()
-            .method("POST")
-            .uri("/api/v1/tickets")
-            .header("authorization", format!("Bearer {kiosk}"))
-            .header("content-type", "application/json")
-            .body(axum::body::Body::from(r#"{"service_id":"tax"}"#))
-            .unwrap();
-        let resp = tower::ServiceExt::oneshot(banli_server::app(state), req)
-            .await
-            .unwrap();
-        let status = resp.status();
-        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        (status, serde_json::from_slice::<Value>(&body).unwrap())
+        issue_on(state, &kiosk, "tax").await
     };
     // Fill the disk.
     let filler = disk.dir.path().join("filler");
