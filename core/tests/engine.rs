@@ -864,12 +864,7 @@ fn numbering_survives_rename_prefix_change_lower_first_number_and_replace() {
     // A service that takes over a retired prefix continues its numbers.
     let mut fresh = util::service("fund", "A", "tax");
     fresh.name_zh = "公积金".into();
-    let mut cfg = sim.engine.config().clone();
-    cfg.services.retain(|x| x.id.as_str() != "business");
-    for c in &mut cfg.counters {
-        c.services.retain(|x| x.service.as_str() != "business");
-    }
-    cfg.counters.retain(|c| !c.services.is_empty());
+    let mut cfg = util::without(sim.engine.config(), "business");
     cfg.services.push(fresh);
     // business still has A002 waiting: the replacement is refused by name.
     let r = sim.cmd(Command::ReplaceConfig {
@@ -905,12 +900,7 @@ fn re_queueing_a_no_show_of_a_removed_service_is_refused_and_nothing_stops() {
         actor: "staff4".into(),
     })
     .expect("no-show");
-    let mut cfg = sim.engine.config().clone();
-    cfg.services.retain(|s| s.id.as_str() != "pass");
-    for c in &mut cfg.counters {
-        c.services.retain(|s| s.service.as_str() != "pass");
-    }
-    cfg.counters.retain(|c| !c.services.is_empty());
+    let cfg = util::without(sim.engine.config(), "pass");
     sim.cmd(Command::ReplaceConfig {
         config: Box::new(cfg),
         actor: "admin".into(),
@@ -1007,15 +997,7 @@ fn a_service_with_a_ticket_at_a_counter_cannot_be_removed() {
     let mut sim = Sim::new(hall());
     sim.issue("pass");
     sim.call(4);
-    let without = |config: &banli_core::config::HallConfig, id: &str| {
-        let mut c = config.clone();
-        c.services.retain(|s| s.id.as_str() != id);
-        for x in &mut c.counters {
-            x.services.retain(|s| s.service.as_str() != id);
-        }
-        c.counters.retain(|x| !x.services.is_empty());
-        c
-    };
+    use util::without;
     // Nobody waits for pass, but A001 is at counter 4.
     let c = without(sim.engine.config(), "pass");
     assert_eq!(

@@ -196,18 +196,6 @@ fn normal_waiting(engine: &Engine) -> HashMap<ServiceId, bool> {
         .collect()
 }
 
-/// The configuration without service `id`, on the counters too (a counter
-/// left with no service goes).
-fn without(config: &HallConfig, id: &ServiceId) -> HallConfig {
-    let mut c = config.clone();
-    c.services.retain(|s| &s.id != id);
-    for counter in &mut c.counters {
-        counter.services.retain(|s| &s.service != id);
-    }
-    c.counters.retain(|x| !x.services.is_empty());
-    c
-}
-
 /// The configuration with `svc` added, placed on the counters that served
 /// `morning_id` in the morning (or replacing the service of the same id).
 fn with(config: &HallConfig, morning: &HallConfig, morning_id: &str, svc: Service) -> HallConfig {
@@ -316,7 +304,7 @@ fn run(ops: Vec<Op>, burst: u32) {
                 None
             }
             Op::RemoveService(i) => Some(Command::ReplaceConfig {
-                config: Box::new(without(sim.engine.config(), &ids[i].as_str().into())),
+                config: Box::new(util::without(sim.engine.config(), &ids[i])),
                 actor,
             }),
             Op::ReAddService(i) => {
@@ -343,7 +331,7 @@ fn run(ops: Vec<Op>, burst: u32) {
                     .unwrap_or_else(|| morning.services[i].clone());
                 svc.id = new_id.as_str().into();
                 let c = with(
-                    &without(sim.engine.config(), &old),
+                    &util::without(sim.engine.config(), old.as_str()),
                     &morning,
                     SERVICES[i],
                     svc,

@@ -106,6 +106,18 @@ pub fn hall() -> HallConfig {
     c
 }
 
+/// The configuration without service `id`, on the counters too (a
+/// counter left with no service goes), as an administrator removes one.
+pub fn without(config: &HallConfig, id: &str) -> HallConfig {
+    let mut c = config.clone();
+    c.services.retain(|s| s.id.as_str() != id);
+    for counter in &mut c.counters {
+        counter.services.retain(|s| s.service.as_str() != id);
+    }
+    c.counters.retain(|x| !x.services.is_empty());
+    c
+}
+
 pub struct Sim {
     pub engine: Engine,
     pub now: Timestamp,
