@@ -7,21 +7,34 @@
 //! engine's, and every job can be counted and traced by kind) over a
 //! bounded channel and await a oneshot reply. The task takes every job
 //! waiting (up to [`MAX_BATCH`]), decides them in order, numbers the events
-//! they record, then commits the whole batch to SQLite in **one
-//! transaction** (group commit) on the storage thread. Only after the
-//! commit does it publish the events to the [`HallView`], reply, and
-//! broadcast. While it waits for the fsync, new requests queue up and form
-//! the next batch.
+//! they record, and queues the whole batch on the storage thread to be
+//! committed to SQLite in **one transaction** (group commit). Only after
+//! the commit does it publish the events to the [`HallView`], reply, and
+//! broadcast.
+//!
+//! **Pipelined**: the task does not wait for a batch's commit before it
+//! decides the next. While batch N is being written and fsynced, the jobs
+//! that arrived meanwhile are decided as batch N+1 and queued right behind
+//! it ([`PIPELINE_DEPTH`] batches at most), so the disk and the engine work
+//! at the same time and the fsync is shared by more commands. Batches are
+//! settled strictly in order. The writer's engine is then up to two batches
+//! ahead of the journal, the view never: the view, the replies and the
+//! broadcast follow each commit, and snapshots are taken only with nothing
+//! in flight.
 //!
 //! # Failure
 //! - **A batch that cannot be committed** (a full disk, an I/O error, a
 //!   read-model constraint) is not dropped whole: the writer goes back to
 //!   the committed state (a copy of the view's engine, which is exactly
 //!   what the journal holds) and decides and commits the batch's commands
-//!   one at a time. A command whose own commit fails is refused with a
-//!   clear error ([`CommandError::Storage`]); the others are recorded. No
-//!   command is retried more than that once, so nothing loops, and memory
-//!   is never ahead of the journal.
+//!   one at a time. A batch already queued behind the failed one is
+//!   refused by the journal's order check ([`crate::store::Store::append`]
+//!   accepts only the batch that continues it), so it leaves no gap; its
+//!   commands are decided again one by one after those of the failed
+//!   batch. A command whose own commit fails is refused with a clear error
+//!   ([`CommandError::Storage`]); the others are recorded. No command is
+//!   retried more than that once, so nothing loops, and the view is never
+//!   ahead of the journal.
 //! - **A command that panics the engine** (a bug: the engine's contract is
 //!   that every state a request can reach is a [`Rejection`]) is caught,
 //!   refused with [`CommandError::Fault`], logged with its kind, and the
@@ -41,6 +54,7 @@
 //! directly; reports and history come from read-only SQLite connections
 //! ([`crate::store::readers`]).
 
+use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -61,6 +75,9 @@ use crate::store::worker::StoreHandle;
 /// Most jobs in one batch. Large enough to amortise an fsync over many
 /// tickets, small enough that one batch's latency stays a few milliseconds.
 pub const MAX_BATCH: usize = 512;
+/// Batches decided ahead of the journal at most: one being committed and
+/// one queued right behind it, decided while the first one's fsync runs.
+pub const PIPELINE_DEPTH: usize = 2;
 /// Jobs that may wait for the engine. A full channel makes handlers wait,
 /// which with the HTTP concurrency limit is the backpressure.
 pub const CHANNEL_CAPACITY: usize = 4096;
@@ -298,6 +315,51 @@ struct Decided {
     result: Result<Outcome, CommandError>,
 }
 
+/// A batch decided and queued for commit, not yet answered.
+struct InFlight {
+    /// The batch's time.
+    now: Timestamp,
+    /// When deciding it began.
+    started: Instant,
+    /// How long deciding it took.
+    decide: Duration,
+    decided: Vec<Decided>,
+    ticks: Vec<oneshot::Sender<()>>,
+    events: Arc<Vec<(u64, Event)>>,
+    public: Vec<(u64, Utf8Bytes)>,
+    /// Where the commit answers (with the time SQLite took); `None` when
+    /// the batch recorded nothing or faulted.
+    commit: Option<oneshot::Receiver<Result<Duration, StoreError>>>,
+    /// A command made the engine panic: nothing was queued, and the
+    /// writer's state is not to be trusted until restored.
+    fault: bool,
+}
+
+/// What woke the run loop.
+enum Wake {
+    /// The oldest batch's commit answered.
+    Committed(Result<Duration, StoreError>),
+    /// A job arrived.
+    Job(Job),
+    /// Something is due (a roll-over).
+    Timeout,
+    /// Shutdown, or every handle is gone.
+    Stop,
+}
+
+/// The answer of a batch's commit: at once when it had nothing to commit,
+/// never when there is no batch.
+async fn answer(
+    commit: Option<&mut Option<oneshot::Receiver<Result<Duration, StoreError>>>>,
+) -> Result<Duration, StoreError> {
+    match commit {
+        None => std::future::pending().await,
+        Some(None) => Ok(Duration::ZERO),
+        // Polled to the end only once: the batch is settled right after.
+        Some(Some(rx)) => rx.await.unwrap_or(Err(StoreError::Stopped)),
+    }
+}
+
 /// The running task's state.
 struct Writer {
     engine: Engine,
@@ -313,6 +375,9 @@ struct Writer {
     retry_timeout_after: Option<Instant>,
     /// What the last failed commit ran into.
     last_failure: StorageFailure,
+    /// The view could not apply a committed event (a bug) and must be
+    /// copied from the writer.
+    view_stale: bool,
 }
 
 impl EngineTask {
@@ -333,6 +398,7 @@ impl EngineTask {
             since_snapshot: self.since_snapshot,
             retry_timeout_after: None,
             last_failure: StorageFailure::Failed,
+            view_stale: false,
         };
         let running = Arc::clone(&health);
         let shutdown = self.shutdown;
@@ -354,53 +420,86 @@ impl EngineTask {
 impl Writer {
     async fn run(mut self, mut rx: mpsc::Receiver<Job>, shutdown: CancellationToken) {
         self.refresh_waiting_gauges();
+        let mut flight: VecDeque<InFlight> = VecDeque::new();
         loop {
-            let sleep = self.sleep_until_timeout();
-            let first = tokio::select! {
-                biased;
-                job = rx.recv() => match job {
-                    Some(job) => Some(job),
-                    None => break,
-                },
-                () = shutdown.cancelled() => break,
-                () = sleep => None,
-            };
-            let mut jobs = Vec::new();
-            if let Some(job) = first {
-                jobs.push(job);
-                while jobs.len() < MAX_BATCH {
-                    let Ok(job) = rx.try_recv() else { break };
-                    jobs.push(job);
+            if self.view_stale || self.snapshot_due() {
+                // Both need the writer to hold exactly what is committed.
+                self.settle_all(&mut flight).await;
+                self.resync_view();
+                if self.snapshot_due() {
+                    self.since_snapshot = 0;
+                    self.write_snapshot().await;
                 }
             }
-            self.batch(jobs).await;
-            let state = self.engine.state();
-            let state_size = (state.tickets.len() + state.idempotency.len()) as u64;
-            if self.since_snapshot >= SNAPSHOT_EVERY.max(2 * state_size) {
-                self.since_snapshot = 0;
-                self.write_snapshot().await;
+            if flight.len() >= PIPELINE_DEPTH {
+                self.settle_front(&mut flight).await;
+                continue;
+            }
+            let wake = {
+                let front = flight.front_mut().map(|f| &mut f.commit);
+                let idle = front.is_none();
+                tokio::select! {
+                    biased;
+                    answer = answer(front), if !idle => Wake::Committed(answer),
+                    job = rx.recv() => job.map_or(Wake::Stop, Wake::Job),
+                    () = shutdown.cancelled() => Wake::Stop,
+                    () = self.sleep_until_timeout(), if idle => Wake::Timeout,
+                }
+            };
+            match wake {
+                Wake::Committed(answer) => self.settle(&mut flight, answer).await,
+                Wake::Stop => break,
+                Wake::Timeout => {
+                    let batch = self.decide_batch(Vec::new());
+                    flight.push_back(batch);
+                }
+                Wake::Job(job) => {
+                    let mut jobs = vec![job];
+                    while jobs.len() < MAX_BATCH {
+                        let Ok(job) = rx.try_recv() else { break };
+                        jobs.push(job);
+                    }
+                    let batch = self.decide_batch(jobs);
+                    let fault = batch.fault;
+                    flight.push_back(batch);
+                    if fault {
+                        // The writer's state is not to be trusted: nothing
+                        // more is decided on it until it is restored.
+                        self.settle_all(&mut flight).await;
+                    }
+                }
             }
         }
         // Jobs already in the channel were sent before shutdown; answer them.
+        self.settle_all(&mut flight).await;
         rx.close();
         let mut jobs = Vec::new();
         while let Ok(job) = rx.try_recv() {
             jobs.push(job);
         }
         if !jobs.is_empty() {
-            self.batch(jobs).await;
+            let batch = self.decide_batch(jobs);
+            flight.push_back(batch);
+            self.settle_all(&mut flight).await;
         }
-        // The writer holds only committed state here (a failed commit
-        // restores it from the view), so the snapshot is never ahead of
-        // the journal.
+        // The writer holds only committed state here (every batch settled;
+        // a failed commit restores it from the view), so the snapshot is
+        // never ahead of the journal.
+        self.resync_view();
         self.write_snapshot().await;
         tracing::info!(seq = self.seq, "engine stopped; journal flushed");
     }
 
-    /// Decides, commits, publishes and answers one batch. An empty batch
-    /// is a timeout: do what is due.
-    async fn batch(&mut self, jobs: Vec<Job>) {
-        let t0 = Instant::now();
+    fn snapshot_due(&self) -> bool {
+        let state = self.engine.state();
+        let state_size = (state.tickets.len() + state.idempotency.len()) as u64;
+        self.since_snapshot >= SNAPSHOT_EVERY.max(2 * state_size)
+    }
+
+    /// Decides one batch and queues its commit on the storage thread,
+    /// without waiting for it. An empty batch is a timeout: do what is due.
+    fn decide_batch(&mut self, jobs: Vec<Job>) -> InFlight {
+        let started = Instant::now();
         let now = self.clock.now();
         let mut decided = Vec::with_capacity(jobs.len());
         let mut ticks = Vec::new();
@@ -416,7 +515,7 @@ impl Writer {
                 Job::Tick { reply } => ticks.push(reply),
                 Job::Command { command, reply } => {
                     let result = if fault {
-                        // Decided again one by one below.
+                        // Decided again one by one when it is settled.
                         Err(CommandError::Fault)
                     } else {
                         self.decide(now, &command)
@@ -432,31 +531,123 @@ impl Writer {
             }
         }
         self.metrics.batch_size.observe(decided.len() as f64);
-        let t1 = Instant::now();
-        let committed = if fault {
-            false
+        let events = Arc::new(pending);
+        let commit = if fault || events.is_empty() {
+            None
         } else {
-            self.commit(pending, public).await
+            if let Some(&(seq, _)) = events.last() {
+                self.seq = seq;
+            }
+            let to_store = Arc::clone(&events);
+            Some(self.store.submit(move |s| {
+                let started = Instant::now();
+                s.append(&to_store).map(|()| started.elapsed())
+            }))
         };
-        let t2 = Instant::now();
-        if t2 - t0 > SLOW_BATCH {
-            // Every request of the hall waited this long: say where.
+        InFlight {
+            now,
+            started,
+            decide: started.elapsed(),
+            decided,
+            ticks,
+            events,
+            public,
+            commit,
+            fault,
+        }
+    }
+
+    /// Waits for the oldest batch's commit and settles it.
+    async fn settle_front(&mut self, flight: &mut VecDeque<InFlight>) {
+        let answer = answer(flight.front_mut().map(|f| &mut f.commit)).await;
+        self.settle(flight, answer).await;
+    }
+
+    /// Settles every batch in flight, oldest first.
+    async fn settle_all(&mut self, flight: &mut VecDeque<InFlight>) {
+        while !flight.is_empty() {
+            self.settle_front(flight).await;
+        }
+    }
+
+    /// Settles the oldest batch with its commit's answer: publishes and
+    /// answers it, or, when it was not recorded, takes every batch in
+    /// flight back to the committed state and decides their commands again
+    /// one by one.
+    async fn settle(
+        &mut self,
+        flight: &mut VecDeque<InFlight>,
+        answer: Result<Duration, StoreError>,
+    ) {
+        let Some(batch) = flight.pop_front() else {
+            return;
+        };
+        match answer {
+            Ok(commit) if !batch.fault => self.finish(batch, commit),
+            answer => {
+                if let Err(e) = answer {
+                    self.commit_failed(&e, batch.events.len());
+                }
+                // The writer is ahead of the journal by this batch and by
+                // every later one. Those later commits are refused by the
+                // journal's order check (the batch before them is missing);
+                // wait for them so that nothing is still being written.
+                let mut failed = vec![batch];
+                while let Some(mut later) = flight.pop_front() {
+                    if let Some(rx) = later.commit.take() {
+                        match rx.await {
+                            Ok(Err(StoreError::OutOfOrder { .. })) | Err(_) => {}
+                            Ok(Err(e)) => self.commit_failed(&e, later.events.len()),
+                            Ok(Ok(_)) => tracing::error!(
+                                events = later.events.len(),
+                                "a batch after an unrecorded one was committed; the journal has a gap"
+                            ),
+                        }
+                    }
+                    failed.push(later);
+                }
+                for batch in failed {
+                    self.one_by_one(batch.now, batch.decided).await;
+                    for reply in batch.ticks {
+                        let _ = reply.send(());
+                    }
+                }
+            }
+        }
+    }
+
+    /// A batch is durable: publish it, then answer its commands.
+    fn finish(&mut self, batch: InFlight, commit: Duration) {
+        let InFlight {
+            now,
+            started,
+            decide,
+            decided,
+            ticks,
+            events,
+            public,
+            ..
+        } = batch;
+        if !events.is_empty() {
+            self.metrics.commit_seconds.observe(commit.as_secs_f64());
+            self.committed(&events, public);
+        }
+        let total = started.elapsed();
+        if total > SLOW_BATCH {
+            // Every request of the batch waited this long: say where.
             tracing::warn!(
                 commands = decided.len(),
-                decide_ms = (t1 - t0).as_secs_f64() * 1e3,
-                commit_ms = (t2 - t1).as_secs_f64() * 1e3,
+                decide_ms = decide.as_secs_f64() * 1e3,
+                commit_ms = commit.as_secs_f64() * 1e3,
+                total_ms = total.as_secs_f64() * 1e3,
                 "slow batch"
             );
         }
-        if committed {
-            for d in decided {
-                self.count(&d.command, &d.result);
-                let _ = d
-                    .reply
-                    .send(d.result.map(|outcome| Committed { outcome, at: now }));
-            }
-        } else {
-            self.one_by_one(now, decided).await;
+        for d in decided {
+            self.count(&d.command, &d.result);
+            let _ = d
+                .reply
+                .send(d.result.map(|outcome| Committed { outcome, at: now }));
         }
         for reply in ticks {
             let _ = reply.send(());
@@ -558,8 +749,9 @@ impl Writer {
             .is_some_and(|at| Instant::now() < at)
     }
 
-    /// Commits events, then publishes them to the view and the
-    /// subscribers. Returns whether the commit succeeded.
+    /// Commits events and waits for it (the one-by-one path), then
+    /// publishes them to the view and the subscribers. Returns whether the
+    /// commit succeeded.
     async fn commit(&mut self, batch: Vec<(u64, Event)>, public: Vec<(u64, Utf8Bytes)>) -> bool {
         if batch.is_empty() {
             return true;
@@ -572,41 +764,63 @@ impl Writer {
             .commit_seconds
             .observe(started.elapsed().as_secs_f64());
         if let Err(e) = result {
-            self.last_failure = StorageFailure::of(&e);
-            tracing::error!(error = %e, events = events.len(), "commit failed");
-            self.health.storage_ok.store(false, Ordering::SeqCst);
+            self.commit_failed(&e, events.len());
             return false;
         }
-        self.health.storage_ok.store(true, Ordering::SeqCst);
-        self.retry_timeout_after = None;
         if let Some(&(seq, _)) = events.last() {
             self.seq = seq;
         }
+        self.committed(&events, public);
+        true
+    }
+
+    fn commit_failed(&mut self, e: &StoreError, events: usize) {
+        self.last_failure = StorageFailure::of(e);
+        tracing::error!(error = %e, events, "commit failed");
+        self.health.storage_ok.store(false, Ordering::SeqCst);
+    }
+
+    /// Events are durable: publish them to the view and the subscribers.
+    fn committed(&mut self, events: &[(u64, Event)], public: Vec<(u64, Utf8Bytes)>) {
+        self.health.storage_ok.store(true, Ordering::SeqCst);
+        self.retry_timeout_after = None;
         self.since_snapshot += events.len() as u64;
-        self.publish(&events);
-        self.observe(&events);
+        self.publish(events);
+        self.observe(events);
         for msg in public {
             // No subscribers is fine.
             let _ = self.events.send(msg);
         }
-        true
     }
 
     /// Applies committed events to the view.
-    fn publish(&self, events: &[(u64, Event)]) {
+    fn publish(&mut self, events: &[(u64, Event)]) {
         let mut view = self.view.write();
         for (seq, event) in events {
             if let Err(e) = view.engine.replay(event) {
                 // Cannot happen: the writer applied the same event to the
-                // same state. Resynchronise the view from the writer.
-                tracing::error!(seq, error = %e, "the view could not apply a committed event; copying the writer");
-                view.engine = self.engine.clone();
-                while view.engine.poll_event().is_some() {}
-                view.seq = self.seq;
+                // same state. The view is copied from the writer as soon as
+                // the writer holds only committed state (the run loop).
+                tracing::error!(seq, error = %e, "the view could not apply a committed event; it will be copied from the writer");
+                drop(view);
+                self.view_stale = true;
                 return;
             }
             view.seq = *seq;
         }
+    }
+
+    /// Copies the writer into the view if the view could not apply an
+    /// event. Only called with nothing in flight, when the writer holds
+    /// exactly what is committed.
+    fn resync_view(&mut self) {
+        if !std::mem::take(&mut self.view_stale) {
+            return;
+        }
+        let mut view = self.view.write();
+        view.engine = self.engine.clone();
+        while view.engine.poll_event().is_some() {}
+        view.seq = self.seq;
     }
 
     /// Numbers the events recorded so far and prepares their public form.

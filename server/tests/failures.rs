@@ -671,3 +671,86 @@ async fn a_dead_engine_task_makes_health_fail_and_the_server_exit() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
+
+/// How many batches the engine task has decided (its batch-size histogram's
+/// count): a decided batch is already queued on the storage thread.
+async fn batches_decided(hall: &Hall) -> u64 {
+    let (s, metrics) = hall.get("/metrics", Some(&hall.admin)).await;
+    assert_eq!(s, StatusCode::OK);
+    metrics
+        .as_str()
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("banli_commit_batch_commands_count "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("batch count in /metrics")
+}
+
+async fn wait_for_batches(hall: &Hall, at_least: u64) {
+    // Waits on a condition the server reports, not on time: each decided
+    // batch is counted before its commit is queued.
+    for _ in 0..10_000 {
+        if batches_decided(hall).await >= at_least {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("the engine did not decide {at_least} batches");
+}
+
+/// The engine decides the next batch while the one before it is being
+/// committed. When that earlier commit fails, the later batch (already
+/// queued behind it) must not be written with a gap before it: the journal
+/// refuses it, and the writer decides both batches' commands again one by
+/// one from the committed state. Only the command that cannot be recorded
+/// is refused; the later batch's tickets are all recorded, numbered
+/// without a hole, and survive a restart.
+#[tokio::test]
+async fn a_failed_commit_with_the_next_batch_queued_behind_it() {
+    let hall = Hall::demo().await;
+    let db = hall.dir.path().join("banli.db");
+    fail_issues_of(&db, "tax");
+    // Hold SQLite's write lock from another connection: the storage thread
+    // waits on it (busy timeout) with the first batch.
+    let blocker = rusqlite::Connection::open(&db).expect("second connection");
+    blocker
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("write lock");
+    let before = batches_decided(&hall).await;
+    let tax = {
+        let (state, kiosk) = (hall.state.clone(), hall.kiosk.clone());
+        tokio::spawn(async move { issue_on(state, &kiosk, "tax").await })
+    };
+    wait_for_batches(&hall, before + 1).await;
+    let mut others = Vec::new();
+    for _ in 0..5 {
+        let (state, kiosk) = (hall.state.clone(), hall.kiosk.clone());
+        others.push(tokio::spawn(async move {
+            issue_on(state, &kiosk, "exit-entry").await
+        }));
+    }
+    // The second batch is decided (and queued) while the first still waits.
+    wait_for_batches(&hall, before + 2).await;
+    blocker.execute_batch("ROLLBACK").expect("release");
+    let (status, body) = tax.await.unwrap();
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::SERVICE_UNAVAILABLE, "storage_failed"),
+        "{body}"
+    );
+    let mut numbers = Vec::new();
+    for t in others {
+        let (status, body) = t.await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        numbers.push(body["number"].as_str().unwrap().to_owned());
+    }
+    numbers.sort();
+    let expected: Vec<String> = (1..=5).map(|n| format!("B{n:03}")).collect();
+    assert_eq!(numbers, expected);
+    heal(&db);
+    assert_eq!(hall.issue("tax").await["number"], "F001");
+    // The journal has no gap: a restart replays it into the same hall.
+    let hall = hall.restart().await;
+    assert_eq!(hall.issue("exit-entry").await["number"], "B006");
+    assert_eq!(hall.issue("tax").await["number"], "F002");
+}

@@ -9,7 +9,7 @@
 //! missed; a client that sees a gap may send `{"type":"resync"}` to get one.
 //!
 //! Events that are already waiting when a subscriber wakes are written
-//! together and flushed once (at most [`MAX_WRITE_BATCH`]), not one write
+//! together and flushed once (at most `MAX_WRITE_BATCH`), not one write
 //! each: while kiosks issue at full rate every console and board gets
 //! thousands of events a second, and a system call per event per
 //! subscriber took the cores issuing needed (BENCHMARKS.md, "Issuing under

@@ -88,9 +88,24 @@ impl Store {
     /// transaction: the group commit. Nothing of the batch is visible or
     /// durable unless all of it is.
     ///
+    /// The batch must continue the journal: its first sequence number is
+    /// one past the last one written (or in a snapshot). The engine task
+    /// queues the next batch behind one still being committed; if that one
+    /// fails, this check refuses the next instead of leaving a gap.
+    ///
     /// # Errors
-    /// When SQLite fails; then nothing of the batch was written.
+    /// When SQLite fails, or [`StoreError::OutOfOrder`]; then nothing of
+    /// the batch was written.
     pub fn append(&mut self, batch: &[(u64, Event)]) -> Result<(), StoreError> {
+        let (Some(&(first, _)), Some(&(last, _))) = (batch.first(), batch.last()) else {
+            return Ok(());
+        };
+        if first != self.journaled + 1 {
+            return Err(StoreError::OutOfOrder {
+                journaled: self.journaled,
+                first,
+            });
+        }
         let tx = self.conn.transaction()?;
         for (seq, event) in batch {
             let body =
@@ -107,6 +122,7 @@ impl Store {
             apply_read_model(&tx, event)?;
         }
         tx.commit()?;
+        self.journaled = last;
         Ok(())
     }
 

@@ -54,6 +54,15 @@ pub enum StoreError {
     /// The storage thread is gone (shutting down).
     #[error("the storage thread has stopped")]
     Stopped,
+    /// A batch did not continue the journal (the batch before it was not
+    /// committed), so it was not written.
+    #[error("events from {first} do not follow the journal's last event {journaled}")]
+    OutOfOrder {
+        /// The last event journaled.
+        journaled: u64,
+        /// The first event of the refused batch.
+        first: u64,
+    },
 }
 
 /// The schema, in order. Each entry upgrades from the version before it;
@@ -147,6 +156,9 @@ DROP INDEX IF EXISTS tickets_by_day;
 pub struct Store {
     /// The one connection; see the module docs for why there is only one.
     conn: Connection,
+    /// Sequence number of the last event journaled (or in a snapshot):
+    /// the next batch must start right after it.
+    journaled: u64,
 }
 
 impl Store {
@@ -164,8 +176,9 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let mut store = Self { conn };
+        let mut store = Self { conn, journaled: 0 };
         store.migrate()?;
+        store.journaled = store.last_seq()?.max(store.latest_snapshot_seq()?);
         Ok(store)
     }
 

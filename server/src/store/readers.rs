@@ -168,5 +168,6 @@ fn open_readonly(path: &Path) -> Result<Store, StoreError> {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    Ok(Store { conn })
+    // Read-only: `journaled` is never used (nothing is appended here).
+    Ok(Store { conn, journaled: 0 })
 }

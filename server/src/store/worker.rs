@@ -121,6 +121,24 @@ impl StoreHandle {
             .map_err(|_| StoreError::Stopped)?;
         rx.await.map_err(|_| StoreError::Stopped)?
     }
+
+    /// Queues `f` on the storage thread now and returns where its answer
+    /// will arrive: unlike [`call`](Self::call), the job is in the queue
+    /// before this returns, so jobs submitted one after another run in that
+    /// order while the caller goes on (the engine task's pipeline).
+    pub fn submit<T, F>(&self, f: F) -> oneshot::Receiver<Result<T, StoreError>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, rx) = oneshot::channel();
+        // If the thread is gone, `reply` is dropped with the job and the
+        // receiver reports it (as `Stopped`).
+        let _ = self.tx.send(Box::new(move |store: &mut Store| {
+            let _ = reply.send(f(store));
+        }));
+        rx
+    }
 }
 
 /// A passive checkpoint: frames in the log, and frames copied (both -1 when
