@@ -12,26 +12,27 @@
 //! the commit does it publish the events to the [`HallView`], reply, and
 //! broadcast.
 //!
-//! **Pipelined**: the task does not wait for a batch's commit before it
-//! decides the next. While batch N is being written and fsynced, the jobs
-//! that arrived meanwhile are decided as batch N+1 and queued right behind
-//! it ([`PIPELINE_DEPTH`] batches at most), so the disk and the engine work
-//! at the same time and the fsync is shared by more commands. Batches are
-//! settled strictly in order. The writer's engine is then up to two batches
-//! ahead of the journal, the view never: the view, the replies and the
-//! broadcast follow each commit, and snapshots are taken only with nothing
-//! in flight.
+//! **Pipelined**: the moment batch N's commit returns, the task decides
+//! batch N+1 from every job that arrived while the disk worked and queues
+//! it on the storage thread, and only then publishes and answers batch N.
+//! So the disk waits only for the decisions (a fraction of a millisecond),
+//! not for publishing, answering and broadcasting, and each batch holds
+//! everything that came during the commit before it. Batches are settled
+//! strictly in order. The writer's engine is then at most one batch ahead
+//! of the journal, the view never: the view, the replies and the broadcast
+//! follow each commit, and snapshots are taken only with nothing in flight.
 //!
 //! # Failure
 //! - **A batch that cannot be committed** (a full disk, an I/O error, a
 //!   read-model constraint) is not dropped whole: the writer goes back to
 //!   the committed state (a copy of the view's engine, which is exactly
 //!   what the journal holds) and decides and commits the batch's commands
-//!   one at a time. A batch already queued behind the failed one is
-//!   refused by the journal's order check ([`crate::store::Store::append`]
-//!   accepts only the batch that continues it), so it leaves no gap; its
-//!   commands are decided again one by one after those of the failed
-//!   batch. A command whose own commit fails is refused with a clear error
+//!   one at a time. The next batch is decided only after a commit
+//!   succeeds, so none is ever queued behind a failed one; should one be
+//!   anyway, the journal's order check ([`crate::store::Store::append`]
+//!   accepts only the batch that continues it) refuses it rather than
+//!   leave a gap, and its commands are decided again one by one after those
+//!   of the failed batch. A command whose own commit fails is refused with a clear error
 //!   ([`CommandError::Storage`]); the others are recorded. No command is
 //!   retried more than that once, so nothing loops, and the view is never
 //!   ahead of the journal.
@@ -75,9 +76,6 @@ use crate::store::worker::StoreHandle;
 /// Most jobs in one batch. Large enough to amortise an fsync over many
 /// tickets, small enough that one batch's latency stays a few milliseconds.
 pub const MAX_BATCH: usize = 512;
-/// Batches decided ahead of the journal at most: one being committed and
-/// one queued right behind it, decided while the first one's fsync runs.
-pub const PIPELINE_DEPTH: usize = 2;
 /// Jobs that may wait for the engine. A full channel makes handlers wait,
 /// which with the HTTP concurrency limit is the backpressure.
 pub const CHANNEL_CAPACITY: usize = 4096;
@@ -335,6 +333,15 @@ struct InFlight {
     fault: bool,
 }
 
+/// `jobs` and every job waiting after them, up to [`MAX_BATCH`].
+fn take_waiting(rx: &mut mpsc::Receiver<Job>, mut jobs: Vec<Job>) -> Vec<Job> {
+    while jobs.len() < MAX_BATCH {
+        let Ok(job) = rx.try_recv() else { break };
+        jobs.push(job);
+    }
+    jobs
+}
+
 /// What woke the run loop.
 enum Wake {
     /// The oldest batch's commit answered.
@@ -431,43 +438,47 @@ impl Writer {
                     self.write_snapshot().await;
                 }
             }
-            if flight.len() >= PIPELINE_DEPTH {
-                self.settle_front(&mut flight).await;
-                continue;
-            }
             let wake = {
                 let front = flight.front_mut().map(|f| &mut f.commit);
                 let idle = front.is_none();
                 tokio::select! {
                     biased;
                     answer = answer(front), if !idle => Wake::Committed(answer),
-                    job = rx.recv() => job.map_or(Wake::Stop, Wake::Job),
+                    job = rx.recv(), if idle => job.map_or(Wake::Stop, Wake::Job),
                     () = shutdown.cancelled() => Wake::Stop,
                     () = self.sleep_until_timeout(), if idle => Wake::Timeout,
                 }
             };
-            match wake {
-                Wake::Committed(answer) => self.settle(&mut flight, answer).await,
+            let jobs = match wake {
                 Wake::Stop => break,
-                Wake::Timeout => {
-                    let batch = self.decide_batch(Vec::new());
-                    flight.push_back(batch);
-                }
-                Wake::Job(job) => {
-                    let mut jobs = vec![job];
-                    while jobs.len() < MAX_BATCH {
-                        let Ok(job) = rx.try_recv() else { break };
-                        jobs.push(job);
+                Wake::Timeout => Vec::new(),
+                Wake::Job(job) => take_waiting(&mut rx, vec![job]),
+                Wake::Committed(answer) => {
+                    let recorded = answer.is_ok() && flight.front().is_some_and(|b| !b.fault);
+                    if recorded {
+                        // The disk is free: give it the next batch (every
+                        // job that arrived while it worked) before this
+                        // one is published and answered.
+                        let jobs = take_waiting(&mut rx, Vec::new());
+                        if !jobs.is_empty() {
+                            let next = self.decide_batch(jobs);
+                            flight.push_back(next);
+                        }
                     }
-                    let batch = self.decide_batch(jobs);
-                    let fault = batch.fault;
-                    flight.push_back(batch);
-                    if fault {
-                        // The writer's state is not to be trusted: nothing
-                        // more is decided on it until it is restored.
+                    self.settle(&mut flight, answer).await;
+                    if flight.back().is_some_and(|b| b.fault) {
                         self.settle_all(&mut flight).await;
                     }
+                    continue;
                 }
+            };
+            let batch = self.decide_batch(jobs);
+            let fault = batch.fault;
+            flight.push_back(batch);
+            if fault {
+                // The writer's state is not to be trusted: nothing more is
+                // decided on it until it is restored.
+                self.settle_all(&mut flight).await;
             }
         }
         // Jobs already in the channel were sent before shutdown; answer them.

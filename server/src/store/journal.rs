@@ -426,6 +426,44 @@ mod tests {
         }
     }
 
+    /// A batch that does not continue the journal (the one before it was
+    /// not committed) is refused whole, and so is one that repeats it; the
+    /// next batch that does continue it is written. The same holds after
+    /// reopening, where the journal's end comes from the file.
+    #[test]
+    fn a_batch_that_leaves_a_gap_or_overlaps_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("banli.db");
+        let mut store = Store::open(&path).expect("open");
+        let (mut engine, mut seq) = (Engine::genesis(), 0);
+        let at: Timestamp = "2026-06-02T10:00:00+08:00".parse().expect("ts");
+        let config = Command::ReplaceConfig {
+            config: Box::new(demo()),
+            actor: "test".into(),
+        };
+        run(&mut store, &mut engine, &mut seq, at, vec![config]);
+        engine.handle(at, issue("tax")).expect("issue");
+        let event = engine.poll_event().expect("event");
+        for wrong in [seq + 2, seq] {
+            let refused = store.append(&[(wrong, event.clone())]);
+            assert!(
+                matches!(refused, Err(StoreError::OutOfOrder { journaled, first }) if journaled == seq && first == wrong),
+                "{refused:?}"
+            );
+        }
+        assert_eq!(store.last_seq().expect("seq"), seq, "nothing written");
+        drop(store);
+        let mut store = Store::open(&path).expect("reopen");
+        assert!(store.append(&[(seq + 2, event.clone())]).is_err());
+        store.append(&[(seq + 1, event)]).expect("the next batch");
+        assert_eq!(store.last_seq().expect("seq"), seq + 1);
+        assert_eq!(
+            store.append(&[]).ok(),
+            Some(()),
+            "an empty batch is a no-op"
+        );
+    }
+
     #[test]
     fn restart_replays_from_the_snapshot_and_old_journal_is_pruned() {
         let dir = tempfile::tempdir().expect("tempdir");
