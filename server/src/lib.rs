@@ -28,6 +28,7 @@ pub mod engine_task;
 pub mod hall_file;
 pub mod loopback;
 pub mod metrics;
+pub mod sim;
 pub mod store;
 pub mod web;
 

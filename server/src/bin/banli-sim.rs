@@ -1,0 +1,85 @@
+//! `banli-sim`: simulates hall days on the engine the server runs, from a
+//! hall configuration and a demand profile, and prints waits per service
+//! and hour, counters' utilisation, and how well the wait estimates held.
+//!
+//! ```sh
+//! banli-sim                                   # the demo hall, a typical weekday
+//! banli-sim --hall hall.toml --profile p.toml --days 20 --seed 7
+//! banli-sim --json > figures.json
+//! ```
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use banli_server::hall_file;
+use banli_server::sim::{self, Profile, Report};
+use clap::Parser;
+
+/// Simulate hall days on Banli's engine: waits, utilisation and the
+/// accuracy of the wait estimates, deterministic for a seed.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Hall configuration file (TOML); the demo hall when left out.
+    #[arg(long, value_name = "hall.toml")]
+    hall: Option<PathBuf>,
+    /// Demand profile (TOML); the demo hall's when left out.
+    #[arg(long, value_name = "profile.toml")]
+    profile: Option<PathBuf>,
+    /// Days to simulate (consecutive days of the profile's weekdays).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=3660))]
+    days: u32,
+    /// Seed of the random draws: the same seed gives the same days.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Print the figures as JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(out) => {
+            // A closed pipe (`banli-sim | head`) is not an error worth a panic.
+            let _ = writeln!(std::io::stdout().lock(), "{out}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("banli-sim: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<String, String> {
+    let hall = match &args.hall {
+        Some(path) => hall_file::load_hall(path).map_err(|e| e.to_string())?,
+        None => hall_file::parse_hall("demo-hall.toml", hall_file::DEMO_HALL)
+            .map_err(|e| e.to_string())?,
+    };
+    let profile = match &args.profile {
+        Some(path) => {
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("{name}: cannot read the profile: {e}"))?;
+            Profile::parse(&name, &text, &hall).map_err(|e| e.to_string())?
+        }
+        None => Profile::parse("demo-profile.toml", sim::DEMO_PROFILE, &hall)
+            .map_err(|e| e.to_string())?,
+    };
+    let days = sim::simulate(&hall, &profile, args.seed, args.days).map_err(|e| e.to_string())?;
+    let report = Report::of(&days);
+    if args.json {
+        return serde_json::to_string_pretty(&report).map_err(|e| e.to_string());
+    }
+    let mut out = String::new();
+    if !profile.name.is_empty() {
+        let _ = writeln!(out, "{}", profile.name);
+    }
+    let _ = writeln!(out, "seed {}, from {}", args.seed, profile.date);
+    out.push_str(&report.to_text(&hall));
+    Ok(out)
+}
