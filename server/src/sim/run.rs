@@ -127,7 +127,12 @@ pub struct DayResult {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Happening {
     /// A citizen takes a ticket (`priority`: with a priority class).
-    Arrive { service: ServiceId, priority: bool },
+    /// `seed` seeds the citizen's own draws (see [`Day::citizens`]).
+    Arrive {
+        service: ServiceId,
+        priority: bool,
+        seed: u64,
+    },
     /// A clerk sits down at the counter.
     Staff { counter: CounterId },
     /// A clerk's staffed period ends (`last`: for the day).
@@ -161,7 +166,13 @@ struct Day<'a> {
     profile: &'a Profile,
     tz: TimeZone,
     engine: &'a mut Engine,
+    /// Draws of the day: arrivals.
     rng: StdRng,
+    /// Each citizen's own draws (shows up, time at the counter, sent on,
+    /// comes back), in the order of their own visit: the same citizen
+    /// takes the same time whichever counter serves them and when, so two
+    /// configurations compare on the same people (common random numbers).
+    citizens: BTreeMap<TicketId, StdRng>,
     queue: BinaryHeap<Reverse<(Timestamp, u64, Happening)>>,
     seq: u64,
     desks: BTreeMap<CounterId, Desk>,
@@ -258,6 +269,7 @@ impl<'a> Day<'a> {
             tz,
             engine,
             rng: StdRng::seed_from_u64(seed),
+            citizens: BTreeMap::new(),
             queue: BinaryHeap::new(),
             seq: 0,
             desks: hall.counters.iter().map(|c| (c.id, Desk::Away)).collect(),
@@ -337,11 +349,13 @@ impl<'a> Day<'a> {
                         break;
                     }
                     let priority = self.rng.random_bool(demand.priority.clamp(0.0, 1.0));
+                    let seed = self.rng.random();
                     self.at(
                         quarter_start + SignedDuration::from_secs_f64(t),
                         Happening::Arrive {
                             service: demand.service.clone(),
                             priority,
+                            seed,
                         },
                     );
                 }
@@ -399,7 +413,11 @@ impl<'a> Day<'a> {
 
     fn happen(&mut self, now: Timestamp, what: Happening) {
         match what {
-            Happening::Arrive { service, priority } => self.arrive(now, service, priority),
+            Happening::Arrive {
+                service,
+                priority,
+                seed,
+            } => self.arrive(now, service, priority, seed),
             Happening::Staff { counter } => {
                 self.leaving.remove(&counter);
                 // A clerk still finishing the last citizen of the period
@@ -432,8 +450,9 @@ impl<'a> Day<'a> {
                     .tickets
                     .get(&ticket)
                     .and_then(|t| self.profile.service(&t.service));
+                let requeue = demand.map_or(0.0, |d| d.requeue.clamp(0.0, 1.0));
                 if let Some(d) = demand
-                    && self.rng.random_bool(d.requeue.clamp(0.0, 1.0))
+                    && self.citizen(ticket).random_bool(requeue)
                 {
                     let back = now + SignedDuration::from_secs_f64(d.return_after_minutes * 60.0);
                     self.at(back, Happening::Return { ticket });
@@ -462,7 +481,14 @@ impl<'a> Day<'a> {
         while self.engine.poll_event().is_some() {}
     }
 
-    fn arrive(&mut self, now: Timestamp, service: ServiceId, priority: bool) {
+    /// The citizen's own draws.
+    fn citizen(&mut self, ticket: TicketId) -> &mut StdRng {
+        self.citizens
+            .entry(ticket)
+            .or_insert_with(|| StdRng::seed_from_u64(u64::from(ticket.0)))
+    }
+
+    fn arrive(&mut self, now: Timestamp, service: ServiceId, priority: bool, seed: u64) {
         let class = if priority {
             self.hall
                 .services
@@ -488,6 +514,7 @@ impl<'a> Day<'a> {
             self.refused += 1;
             return;
         };
+        self.citizens.insert(ticket_id, StdRng::seed_from_u64(seed));
         if let Some(t) = self.engine.ticket(ticket_id) {
             let hour = t.issued_at.to_zoned_datetime(self.tz.clone()).hour();
             self.tickets.insert(
@@ -576,7 +603,8 @@ impl<'a> Day<'a> {
             t.first_called_at = Some(now);
         }
         let demand = self.profile.service(&service);
-        let no_show = demand.is_some_and(|d| self.rng.random_bool(d.no_show.clamp(0.0, 1.0)));
+        let no_show_share = demand.map_or(0.0, |d| d.no_show.clamp(0.0, 1.0));
+        let no_show = self.citizen(ticket).random_bool(no_show_share);
         if no_show {
             let wait = SignedDuration::from_secs_f64(self.profile.no_show_wait_minutes * 60.0);
             self.at(now + wait, Happening::NoShow { counter, ticket });
@@ -592,7 +620,7 @@ impl<'a> Day<'a> {
                         .unwrap_or(self.hall.rules.default_handle_minutes);
                     f64::from(minutes) * 60.0
                 },
-                |d| d.handle.sample(&mut self.rng),
+                |d| d.handle.sample(self.citizen(ticket)),
             );
             self.at(
                 now + SignedDuration::from_secs_f64(secs),
@@ -605,7 +633,7 @@ impl<'a> Day<'a> {
         let service = self.engine.ticket(ticket).map(|t| t.service_id.clone());
         let transfer = service.as_ref().and_then(|s| {
             let demand = self.profile.service(s)?;
-            let draw: f64 = self.rng.random();
+            let draw: f64 = self.citizen(ticket).random();
             let mut acc = 0.0;
             demand.transfers.iter().find_map(|t| {
                 acc += t.share;

@@ -1,0 +1,274 @@
+//! The hall simulator: deterministic days on the real engine, clear errors
+//! for bad profiles, and sanity properties over the benchmark days.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
+
+use std::collections::BTreeMap;
+
+use banli_core::config::HallConfig;
+use banli_core::ids::CounterId;
+use banli_server::hall_file;
+use banli_server::sim::profile::{CounterPlan, ProfileError};
+use banli_server::sim::{self, DayResult, Profile, Report};
+
+const BENCH_HALL: &str = include_str!("../../assets/sim/bench-hall.toml");
+const BENCH_PROFILE: &str = include_str!("../../assets/sim/bench-profile.toml");
+
+fn bench() -> (HallConfig, Profile) {
+    let hall = hall_file::parse_hall("bench-hall.toml", BENCH_HALL).expect("bench hall");
+    let profile = Profile::parse("bench-profile.toml", BENCH_PROFILE, &hall).expect("profile");
+    (hall, profile)
+}
+
+fn demo() -> (HallConfig, Profile) {
+    let hall = hall_file::parse_hall("demo-hall.toml", hall_file::DEMO_HALL).expect("demo");
+    let profile = Profile::parse("demo-profile.toml", sim::DEMO_PROFILE, &hall).expect("profile");
+    (hall, profile)
+}
+
+fn mean_wait(days: &[DayResult]) -> f64 {
+    Report::of(days).hall.waits.mean
+}
+
+#[test]
+fn the_same_seed_gives_the_same_day_and_another_seed_another() {
+    let (hall, profile) = demo();
+    let a = sim::simulate(&hall, &profile, 7, 2).unwrap();
+    let b = sim::simulate(&hall, &profile, 7, 2).unwrap();
+    let c = sim::simulate(&hall, &profile, 8, 2).unwrap();
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    assert_eq!(a.len(), 2);
+    // Consecutive weekdays of the profile: Tuesday 24th, Wednesday 25th.
+    assert_eq!(a[0].date.to_string(), "2026-11-24");
+    assert_eq!(a[1].date.to_string(), "2026-11-25");
+}
+
+#[test]
+fn a_demo_day_serves_about_the_expected_citizens_with_every_ticket_accounted_for() {
+    let (hall, profile) = demo();
+    let days = sim::simulate(&hall, &profile, 1, 1).unwrap();
+    let day = &days[0];
+    let expected = profile.expected_arrivals();
+    let arrived = day.tickets.len() as f64 + f64::from(day.refused);
+    // A Poisson day: within four standard deviations of the mean.
+    assert!(
+        (arrived - expected).abs() < 4.0 * expected.sqrt(),
+        "{arrived} arrivals against {expected} expected"
+    );
+    // Numbers are unique and every called ticket was called after issue.
+    let mut numbers: Vec<&str> = day.tickets.iter().map(|t| t.number.as_str()).collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    assert_eq!(numbers.len(), day.tickets.len());
+    for t in &day.tickets {
+        if let Some(c) = t.first_called_at {
+            assert!(c >= t.issued_at, "{}", t.number);
+        }
+    }
+    // Every call is one counter calling a ticket of a service it serves.
+    for call in &day.calls {
+        let counter = hall.counters.iter().find(|c| c.id == call.counter).unwrap();
+        assert!(counter.services.iter().any(|s| s.service == call.service));
+    }
+    let report = Report::of(&days);
+    assert_eq!(report.issued, day.tickets.len());
+    assert_eq!(
+        report.services.iter().map(|r| r.issued).sum::<usize>(),
+        report.issued
+    );
+    assert!(report.hall.served > report.issued * 9 / 10, "{report:?}");
+}
+
+#[test]
+fn more_counters_never_lengthen_the_average_wait() {
+    let (hall, profile) = bench();
+    let base = sim::simulate(&hall, &profile, 3, 5).unwrap();
+    // One more counter for each of the busiest services.
+    let mut more = hall.clone();
+    let next = more.counters.iter().map(|c| c.id.0).max().unwrap();
+    for (i, service) in ["tax", "real-estate", "business-setup"].iter().enumerate() {
+        let mut c = more
+            .counters
+            .iter()
+            .find(|c| c.services.len() == 1 && c.services[0].service.as_str() == *service)
+            .unwrap()
+            .clone();
+        c.id = CounterId(next + 1 + i as u32);
+        more.counters.push(c);
+    }
+    let with_more = sim::simulate(&more, &profile, 3, 5).unwrap();
+    let (before, after) = (mean_wait(&base), mean_wait(&with_more));
+    assert!(
+        after <= before,
+        "{after} min with more counters, {before} before"
+    );
+    assert!(
+        after < before * 0.9,
+        "three more counters help: {after} against {before}"
+    );
+}
+
+#[test]
+fn a_counter_closed_all_day_serves_nobody() {
+    let (hall, mut profile) = bench();
+    profile.counters.push(CounterPlan {
+        id: CounterId(9),
+        periods: vec![],
+    });
+    let days = sim::simulate(&hall, &profile, 1, 2).unwrap();
+    for day in &days {
+        assert!(day.calls.iter().all(|c| c.counter != CounterId(9)));
+        let c9 = day.counters.iter().find(|c| c.id == CounterId(9)).unwrap();
+        assert_eq!((c9.served, c9.busy_secs, c9.staffed_secs), (0, 0.0, 0.0));
+    }
+    let others = days[0]
+        .calls
+        .iter()
+        .filter(|c| c.counter == CounterId(10))
+        .count();
+    assert!(others > 0, "its twin still serves");
+}
+
+/// While normal tickets of a service wait, at most `priority_burst`
+/// priority tickets of it are called in a row.
+#[test]
+fn the_priority_burst_limit_holds() {
+    let (hall, mut profile) = bench();
+    for s in &mut profile.services {
+        s.priority = 0.6;
+    }
+    let burst = hall.rules.priority_burst as usize;
+    let days = sim::simulate(&hall, &profile, 5, 2).unwrap();
+    let mut checked = 0;
+    for day in &days {
+        let mut streak: BTreeMap<&str, usize> = BTreeMap::new();
+        for call in &day.calls {
+            let s = call.service.as_str();
+            let normal_waiting = day.tickets.iter().any(|t| {
+                t.service == call.service
+                    && !t.priority
+                    && t.issued_at < call.at
+                    && t.first_called_at.is_none_or(|c| c > call.at)
+            });
+            // A run counts the priority calls made while a normal
+            // ticket waited; any other call ends it.
+            let n = streak.entry(s).or_default();
+            if call.priority && normal_waiting {
+                *n += 1;
+                checked += 1;
+                assert!(
+                    *n <= burst,
+                    "{s}: {n} priority calls in a row at {}",
+                    call.at
+                );
+            } else {
+                *n = 0;
+            }
+        }
+    }
+    assert!(checked > 100, "the limit was tested ({checked} calls)");
+}
+
+fn invalid(text: &str) -> Vec<String> {
+    let (hall, _) = demo();
+    match Profile::parse("p.toml", text, &hall) {
+        Err(ProfileError::Invalid { issues, .. }) => {
+            issues.iter().map(ToString::to_string).collect()
+        }
+        other => panic!("expected invalid, got {other:?}"),
+    }
+}
+
+#[test]
+fn bad_profiles_get_errors_naming_the_field() {
+    let issues = invalid(
+        r#"
+date = "2026-11-24"
+weekdays = [0]
+[[services]]
+service = "no-such-service"
+from = "09:00"
+arrivals = [1.0, -2.0]
+handle = { distribution = "log_normal", mean_minutes = 0.0, sd_minutes = 1.0 }
+no_show = 1.5
+transfers = [{ to = "cashier", share = 0.7 }, { to = "tax", share = 0.6 }]
+[[services]]
+service = "tax"
+from = "09:00"
+arrivals = [1.0]
+handle = { distribution = "exponential", mean_minutes = -1.0 }
+[[counters]]
+id = 99
+periods = [{ open = "12:00", close = "09:00" }]
+"#,
+    );
+    for want in [
+        "weekdays: ",
+        "services[0].service: no such service",
+        "services[0].arrivals[1]: ",
+        "services[0].handle.mean_minutes: ",
+        "services[0].no_show: ",
+        "services[0].transfers: the shares add up to more than 1",
+        "services[1].handle.mean_minutes: ",
+        "counters[0].id: no such counter",
+        "counters[0].periods[0]: opens at or after it closes",
+    ] {
+        assert!(
+            issues.iter().any(|i| i.starts_with(want)),
+            "{want:?} not in {issues:#?}"
+        );
+    }
+    // Not TOML, or the wrong shape: the parser's message with its place.
+    let (hall, _) = demo();
+    let err = Profile::parse("p.toml", "date = \"2026-11-24\"\nservices = 3\n", &hall).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with("p.toml: ") && text.contains("line 2"),
+        "{text}"
+    );
+    let err = Profile::parse(
+        "p.toml",
+        "date = \"2026-11-24\"\n[[services]]\nservice = \"tax\"\nfrom = \"09:00\"\narrivals = []\nhandle = { distribution = \"gamma\", mean_minutes = 1.0 }\n",
+        &hall,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("gamma"), "{err}");
+}
+
+#[test]
+fn a_lognormal_handle_time_has_the_mean_and_spread_asked_for() {
+    use banli_server::sim::profile::HandleTime;
+    use rand::SeedableRng as _;
+    let h = HandleTime::LogNormal {
+        mean_minutes: 8.0,
+        sd_minutes: 4.0,
+    };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    let xs: Vec<f64> = (0..20_000).map(|_| h.sample(&mut rng) / 60.0).collect();
+    let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+    let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / xs.len() as f64).sqrt();
+    assert!((mean - 8.0).abs() < 0.15, "mean {mean}");
+    assert!((sd - 4.0).abs() < 0.25, "sd {sd}");
+    assert!(xs.iter().all(|&x| x >= 1.0 / 60.0));
+}
+
+#[test]
+fn accuracy_figures_are_computed_as_documented() {
+    use banli_server::sim::report::Accuracy;
+    // (estimate, actual) seconds: told 10 min, waited 10; told 10, waited
+    // 20; told 20, waited 10; told 0, waited 3.
+    let a = Accuracy::of(&[
+        (600.0, 600.0),
+        (600.0, 1200.0),
+        (1200.0, 600.0),
+        (0.0, 180.0),
+    ]);
+    assert_eq!(a.n, 4);
+    assert!((a.mae - (0.0 + 10.0 + 10.0 + 3.0) / 4.0).abs() < 1e-9);
+    assert!((a.within_5 - 0.5).abs() < 1e-9);
+    assert!((a.bias - (0.0 - 10.0 + 10.0 - 3.0) / 4.0).abs() < 1e-9);
+    assert!((a.late_over_5 - 0.25).abs() < 1e-9);
+    assert!((a.p90_abs - 10.0).abs() < 1e-9);
+    assert_eq!(Accuracy::of(&[]), Accuracy::default());
+}
