@@ -485,7 +485,7 @@ impl<'a> Day<'a> {
     fn citizen(&mut self, ticket: TicketId) -> &mut StdRng {
         self.citizens
             .entry(ticket)
-            .or_insert_with(|| StdRng::seed_from_u64(u64::from(ticket.0)))
+            .or_insert_with(|| StdRng::seed_from_u64(ticket.0))
     }
 
     fn arrive(&mut self, now: Timestamp, service: ServiceId, priority: bool, seed: u64) {
