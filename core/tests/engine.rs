@@ -700,22 +700,198 @@ fn replaying_the_journal_rebuilds_the_same_state() {
     assert_eq!(&back, sim.engine.state());
 }
 
+/// The estimate a new normal ticket of `svc` would be shown now, minutes.
+fn shown(sim: &Sim, svc: &str) -> u32 {
+    sim.engine
+        .waiting_count(&svc.into(), sim.now)
+        .expect("service")
+        .estimated_wait_minutes
+}
+
+/// A hall where tax (10 min) is served by counter 1 (ordered: biz, then
+/// tax), counter 2 (weighted: biz 3, tax 1) and counter 3 (oldest first:
+/// biz, tax, pass).
+fn estimating() -> Sim {
+    let mut c = hall();
+    c.services[0].expected_handle_minutes = Some(10);
+    c.services[1].expected_handle_minutes = Some(10);
+    Sim::new(c)
+}
+
 #[test]
 fn estimates_follow_the_people_ahead_and_the_open_counters() {
-    let mut c = hall();
-    c.services[1].expected_handle_minutes = Some(10);
-    let mut sim = Sim::new(c);
+    let mut sim = estimating();
     for _ in 0..4 {
         sim.issue("tax");
     }
-    // Counters 1, 2, 3 serve tax; none is open, so all three count: 4 × 10 / 3.
-    let v = sim.engine.waiting_count(&"tax".into()).expect("wc");
-    assert_eq!(v.estimated_wait_minutes, 14);
-    // Counter 1 opens (by calling); only it counts now: 3 left × 10 / 1.
+    // Nobody is staffed yet: the three counters configured for tax count,
+    // each all for tax (nothing else waits): the fifth in line waits for
+    // the fifth turn, 5 × 10 / 3 = 16.7 minutes, shown rounded up.
+    assert_eq!(shown(&sim, "tax"), 17);
+    // Counter 1 opens by calling the first; only it counts now, and it is
+    // busy: the fourth in line waits (3 + 1) × 10.
     sim.call(1);
-    let v = sim.engine.waiting_count(&"tax".into()).expect("wc");
+    let v = sim.engine.waiting_count(&"tax".into(), sim.now).expect("wc");
     assert_eq!(v.waiting, 3);
-    assert_eq!(v.estimated_wait_minutes, 30);
+    assert_eq!(v.estimated_wait_minutes, 40);
+    // Counter 2 opens too, with nobody to call yet (paused then resumed:
+    // open and free). A free counter calls the first in line at once, so
+    // only the 3 ahead minus that one wait for turns, at two counters.
+    sim.cmd(Command::Resume {
+        counter_id: CounterId(2),
+        actor: "staff2".into(),
+    })
+    .expect("resume");
+    assert_eq!(shown(&sim, "tax"), 15, "(3 − 1 + 1) × 10 / 2");
+    // Someone waits at a free counter's own service: none wait now.
+    let mut quiet = estimating();
+    quiet
+        .cmd(Command::Resume {
+            counter_id: CounterId(3),
+            actor: "staff3".into(),
+        })
+        .expect("resume");
+    assert_eq!(shown(&quiet, "tax"), 0, "a free counter calls at once");
+}
+
+#[test]
+fn shared_counters_give_each_service_its_part_of_their_time() {
+    let mut sim = estimating();
+    for n in 1..=3 {
+        sim.cmd(Command::Resume {
+            counter_id: CounterId(n),
+            actor: format!("staff{n}"),
+        })
+        .expect("resume");
+    }
+    // Busy counters: each calls someone of biz (nothing else waits).
+    for _ in 0..3 {
+        sim.issue("biz");
+    }
+    for n in 1..=3 {
+        sim.call(n);
+    }
+    // With nothing else waiting, each counter is all tax's: 1 × 10 / 3.
+    assert_eq!(shown(&sim, "tax"), 4);
+    // biz waits now: counter 1 (ordered, biz first) gives tax nothing,
+    // counter 2 (weighted 3:1) a quarter, counter 3 (oldest first) its
+    // part of the waiting, 1 tax (the new one) of 1 + 2: 1/3.
+    sim.issue("biz");
+    sim.issue("biz");
+    let capacity: f64 = 0.0 + 0.25 + 1.0 / 3.0;
+    let expected = (600.0 / capacity / 60.0_f64).ceil() as u32;
+    assert_eq!(shown(&sim, "tax"), expected);
+    assert_eq!(expected, 18);
+    // A counter closed for the day gives nothing: counter 2 and 3 close
+    // (after finishing), only counter 1 (behind biz) is left, which the
+    // floor of a quarter counter keeps finite: 1 × 10 / 0.25 = 40.
+    for n in [2, 3] {
+        sim.finish(n).expect("finish");
+        sim.cmd(Command::Close {
+            counter_id: CounterId(n),
+            actor: format!("staff{n}"),
+        })
+        .expect("close");
+    }
+    assert_eq!(shown(&sim, "tax"), 40);
+}
+
+#[test]
+fn a_normal_ticket_is_told_about_the_priority_tickets_that_will_overtake_it() {
+    let mut sim = estimating();
+    sim.call(1); // nobody waits: counter 1 opens, free
+    sim.issue("biz");
+    sim.call(1); // busy with biz
+    for _ in 0..2 {
+        sim.issue("biz");
+    }
+    // Priority share today: 0 of 3 issued, taken over at least 20.
+    let normal = shown(&sim, "biz");
+    assert_eq!(normal, 30, "(2 + 1) × 10 / 1");
+    for _ in 0..10 {
+        sim.issue_priority("biz");
+    }
+    // 10 of 13 issued were priority, taken over 20: a share of 0.5 (the
+    // most it is taken to be), so a normal ticket's wait doubles; a
+    // priority ticket is overtaken by nobody.
+    let t = sim.issue("biz");
+    let ahead = 12.0;
+    let view = sim.engine.ticket_view(t, sim.now).expect("view");
+    assert_eq!(
+        view.estimated_wait_minutes,
+        ((ahead + 1.0) * 10.0 / (1.0 - 0.5)) as u32
+    );
+    let p = sim.issue_priority("biz");
+    let view = sim.engine.ticket_view(p, sim.now).expect("view");
+    assert_eq!(view.estimated_wait_minutes, (10 + 1) * 10, "10 priority ahead");
+}
+
+#[test]
+fn a_counter_that_serves_only_this_service_counts_whole_and_one_busy_elsewhere_not_at_all() {
+    let mut sim = estimating();
+    // Counter 4 serves passports only; counter 3 (shared) is closed.
+    sim.issue("pass");
+    sim.issue("pass");
+    sim.issue("biz");
+    sim.call(4);
+    // 1 passport ahead at counter 4, busy: (1 + 1) × 6 (the default
+    // handle time).
+    assert_eq!(shown(&sim, "pass"), 12);
+    // A free counter whose first service has someone waiting will call
+    // them, not a tax ticket: counter 1 (ordered: biz, then tax) opens
+    // free while biz waits; tax still has no counter time but the floor.
+    let mut sim = estimating();
+    sim.cmd(Command::Resume {
+        counter_id: CounterId(1),
+        actor: "staff1".into(),
+    })
+    .expect("resume");
+    sim.issue("biz");
+    assert_eq!(shown(&sim, "tax"), 40, "1 × 10 / 0.25, not 0");
+}
+
+#[test]
+fn a_modest_share_of_priority_tickets_lengthens_a_normal_wait_in_proportion() {
+    let mut sim = estimating();
+    sim.call(1);
+    sim.issue("biz");
+    sim.call(1);
+    for _ in 0..15 {
+        sim.issue("biz");
+    }
+    for _ in 0..4 {
+        sim.issue_priority("biz");
+    }
+    // 4 of 20 issued were priority: a share of 0.2 lengthens a normal
+    // wait by 1 / 0.8. 19 ahead of a new normal ticket, one busy counter.
+    let expected = ((19.0 + 1.0) * 600.0 / 0.8 / 60.0_f64).ceil() as u32;
+    assert_eq!(shown(&sim, "biz"), expected);
+    assert_eq!(expected, 250);
+}
+
+#[test]
+fn a_ticket_waiting_over_lunch_is_told_the_wait_after_the_hall_reopens() {
+    // The test hall serves 08:30-12:00 and 13:00-17:30.
+    let mut sim = estimating();
+    sim.mins(140); // 11:20 (issuing stops at 11:30)
+    sim.call(1);
+    for _ in 0..2 {
+        sim.issue("tax");
+    }
+    let t = sim.issue("tax");
+    // Open now: 2 ahead, and counter 1 is free (it found nobody when it
+    // opened), so it takes the first at once: (2 − 1 + 1) × 10.
+    let view = sim.engine.ticket_view(t, sim.now).expect("view");
+    assert_eq!(view.estimated_wait_minutes, 20);
+    // At 12:10 the hall is closed: 50 minutes until it reopens, then the
+    // same 20.
+    sim.mins(50);
+    let view = sim.engine.ticket_view(t, sim.now).expect("view");
+    assert_eq!(view.estimated_wait_minutes, 50 + 20);
+    // At 12:00 sharp it has closed: an hour until it reopens.
+    sim.advance(SignedDuration::from_mins(-10));
+    let view = sim.engine.ticket_view(t, sim.now).expect("view");
+    assert_eq!(view.estimated_wait_minutes, 60 + 20);
 }
 
 #[test]

@@ -16,6 +16,10 @@ pub struct ServiceQueue {
     pub normal: VecDeque<TicketId>,
     /// Numbers issued so far today; the next number is `first_number + issued`.
     pub issued: u32,
+    /// Of those, tickets with a priority class (the share of citizens who
+    /// will overtake a normal ticket, for wait estimates).
+    #[serde(default)]
+    pub issued_priority: u32,
     /// Priority tickets called in a row while normal tickets waited; the
     /// fairness limit caps it at `priority_burst`.
     pub priority_streak: u32,

@@ -37,6 +37,10 @@ struct Args {
     /// Print the figures as JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Also write every ticket (issue time, estimate shown, wait that
+    /// followed) to this CSV file, for a closer look at the estimates.
+    #[arg(long, value_name = "tickets.csv")]
+    tickets: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -71,6 +75,30 @@ fn run(args: &Args) -> Result<String, String> {
             .map_err(|e| e.to_string())?,
     };
     let days = sim::simulate(&hall, &profile, args.seed, args.days).map_err(|e| e.to_string())?;
+    if let Some(path) = &args.tickets {
+        let mut csv = String::from(
+            "date,number,service,priority,issued_at,estimate_minutes,wait_minutes,served\n",
+        );
+        for day in &days {
+            for t in &day.tickets {
+                // Ids, numbers and times only: nothing needs quoting.
+                let _ = writeln!(
+                    csv,
+                    "{},{},{},{},{},{:.2},{},{}",
+                    day.date,
+                    t.number,
+                    t.service,
+                    t.priority,
+                    t.issued_at,
+                    f64::from(t.estimate_secs) / 60.0,
+                    t.wait_secs()
+                        .map_or_else(String::new, |w| format!("{:.2}", w / 60.0)),
+                    t.served
+                );
+            }
+        }
+        std::fs::write(path, csv).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     let report = Report::of(&days);
     if args.json {
         return serde_json::to_string_pretty(&report).map_err(|e| e.to_string());

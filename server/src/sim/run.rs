@@ -14,8 +14,9 @@
 //! When several clerks are free as a citizen takes a ticket, the one free
 //! longest calls (then the lower counter number): the clerk looking at an
 //! empty queue reacts first. Clerks call the next citizen the moment they
-//! finish. A clerk whose staffed period ends finishes the citizen at the
-//! counter, then pauses (or, after the last period, closes the counter).
+//! finish. A clerk whose staffed period ends serves on until nobody waits
+//! for their counter (当日取号当日办结), then pauses (or, after the last
+//! period, closes the counter).
 //!
 //! Time is simulated: nothing here reads a clock, and the same hall,
 //! profile and seed give the same day, bit for bit.
@@ -683,8 +684,11 @@ impl<'a> Day<'a> {
     }
 
     /// The clerk is free: the engine may have called the next citizen
-    /// already (a counter set to call automatically); otherwise leave if
-    /// the period is over, else call the next.
+    /// already (a counter set to call automatically); otherwise they call
+    /// the next. A clerk whose period is over still serves whoever holds a
+    /// ticket for their counter (当日取号当日办结: the hall stops issuing
+    /// before closing so that the queue can be cleared) and leaves once
+    /// nobody waits.
     fn free(&mut self, now: Timestamp, counter: CounterId, next: Option<TicketId>) {
         if let Some(Desk::Busy(since)) = self.desks.get(&counter).copied()
             && let Some(c) = self.counters.get_mut(&counter)
@@ -693,12 +697,11 @@ impl<'a> Day<'a> {
         }
         self.desks.insert(counter, Desk::Idle(now));
         if let Some(next) = next {
-            // Called automatically: serve them, leave afterwards if due.
             self.called(now, counter, next);
-        } else if let Some(last) = self.leaving.remove(&counter) {
+        } else if !self.call(now, counter)
+            && let Some(last) = self.leaving.remove(&counter)
+        {
             self.leave(now, counter, last);
-        } else {
-            self.call(now, counter);
         }
     }
 
