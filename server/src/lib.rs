@@ -84,6 +84,8 @@ pub struct Shared {
     pub dummy_hash: String,
     /// Event streams open per device id: a board with a stream is online.
     pub online: std::sync::Mutex<std::collections::HashMap<i64, usize>>,
+    /// See [`Settings::trusted_proxies`].
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Deref for AppState {
@@ -128,6 +130,11 @@ pub struct Settings {
     pub hall: HallSource,
     /// Password for the first administrator; generated when absent.
     pub admin_password: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto`
+    /// are believed (see [`api::extract::ClientInfo`]). Empty by default:
+    /// a header anyone can send must not choose the address that login and
+    /// lookup limits count against.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// What the first start created, to tell the operator once.
@@ -238,6 +245,7 @@ impl Server {
             shutdown: CancellationToken::new(),
             dummy_hash,
             online: std::sync::Mutex::default(),
+            trusted_proxies: settings.trusted_proxies.clone(),
         }));
         let mut server = Self {
             state,

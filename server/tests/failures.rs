@@ -448,6 +448,7 @@ async fn a_full_disk_gives_clear_refusals_and_issuing_resumes_by_itself() {
             data_dir: data.clone(),
             hall: HallSource::Demo,
             admin_password: Some(ADMIN_PASSWORD.into()),
+            trusted_proxies: Vec::new(),
         },
         Arc::clone(&clock) as Arc<dyn banli_server::clock::Clock>,
     )
@@ -524,6 +525,7 @@ async fn a_full_disk_gives_clear_refusals_and_issuing_resumes_by_itself() {
             data_dir: data,
             hall: HallSource::Demo,
             admin_password: Some(ADMIN_PASSWORD.into()),
+            trusted_proxies: Vec::new(),
         },
         clock as Arc<dyn banli_server::clock::Clock>,
     )
@@ -566,6 +568,7 @@ async fn the_hall_file_is_imported_once_and_never_undoes_the_console() {
                         replace,
                     },
                     admin_password: Some(ADMIN_PASSWORD.into()),
+                    trusted_proxies: Vec::new(),
                 },
                 clock as Arc<dyn banli_server::clock::Clock>,
             )

@@ -97,6 +97,7 @@ pub async fn open_session(
         Some((a, h)) => (Some(a), h),
         None => (None, state.dummy_hash.clone()),
     };
+    state.metrics.password_checks.inc();
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await
         .map_err(|e| AppError::internal(&e))?;
