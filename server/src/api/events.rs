@@ -66,6 +66,14 @@ pub async fn events_subscribe(
         }))
 }
 
+/// What a subscriber may send on the stream, as JSON: `{"type":"resync"}`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientMessage {
+    /// Send a fresh snapshot (the client saw a gap in sequence numbers).
+    Resync,
+}
+
 /// Counts a device's open streams (a board with one is online).
 fn set_online(state: &AppState, device: Option<i64>, delta: isize) {
     let Some(id) = device else { return };
@@ -158,15 +166,18 @@ async fn stream(mut socket: WebSocket, state: AppState) {
                 Err(RecvError::Closed) => break,
             },
             incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Text(t))) if t.contains("resync") => {
-                    match snapshot_message(&state).await {
+                Some(Ok(Message::Text(t))) => match serde_json::from_str::<ClientMessage>(t.as_str()) {
+                    Ok(ClientMessage::Resync) => match snapshot_message(&state).await {
                         Some((seq, snap)) => {
                             last = seq;
                             ok = socket.send(Message::Text(snap)).await.is_ok();
                         }
                         None => break,
-                    }
-                }
+                    },
+                    // Not ours to answer: an unknown or malformed message
+                    // changes nothing (a newer client may send more).
+                    Err(e) => tracing::debug!(error = %e, "ignored a message on the event stream"),
+                },
                 Some(Ok(Message::Close(_)) | Err(_)) | None => break,
                 Some(Ok(_)) => {}
             },
