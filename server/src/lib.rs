@@ -19,11 +19,13 @@
 //!   embedded demo hall.
 //! - [`web`]: the counter and admin consoles (server-rendered shells,
 //!   small scripts over the API).
+//! - [`cookies`]: the consoles' cookies, with their attributes.
 //! - [`clock`], [`metrics`].
 
 pub mod api;
 pub mod auth;
 pub mod clock;
+pub mod cookies;
 pub mod engine_task;
 pub mod hall_file;
 pub mod loopback;

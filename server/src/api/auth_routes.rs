@@ -8,7 +8,7 @@ use banli_core::jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::error::AppError;
-use super::extract::{AppJson, Caller, ClientIp, bearer_token};
+use super::extract::{AppJson, Caller, ClientInfo, bearer_token};
 use crate::AppState;
 use crate::auth::{Principal, SESSION_TTL, new_token, token_hash, verify_password};
 use crate::store::accounts::{Role, StaffAccount};
@@ -57,11 +57,11 @@ pub struct LoginResponse {
         (status = 429, description = "Too many failed attempts; see Retry-After", body = banli_core::wire::ApiError)))]
 pub async fn auth_login(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    client: ClientInfo,
     AppJson(req): AppJson<LoginRequest>,
 ) -> Result<AppJson<LoginResponse>, AppError> {
     let (token, account, expires_at) =
-        open_session(&state, &req.username, req.password, ip).await?;
+        open_session(&state, &req.username, req.password, client.ip).await?;
     Ok(AppJson(session(token, &account, expires_at)))
 }
 
