@@ -49,7 +49,7 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::admin::{DeviceCreated, create_device};
-use crate::auth::{Auth, Principal, hash_password, new_password};
+use crate::auth::{Auth, hash_password, new_password};
 use crate::clock::Clock;
 use crate::engine_task::{BROADCAST_CAPACITY, CommandError, EngineHandle, EngineTask};
 use crate::metrics::Metrics;
@@ -88,6 +88,46 @@ pub struct Shared {
     pub online: std::sync::Mutex<std::collections::HashMap<i64, usize>>,
     /// See [`Settings::trusted_proxies`].
     pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl Shared {
+    /// When staff sessions end, from the hall's settings now.
+    pub fn session_policy(&self) -> auth::SessionPolicy {
+        self.engine
+            .view()
+            .read(|engine, _| auth::SessionPolicy::of(&engine.config().hall))
+    }
+}
+
+/// How often expired sessions are forgotten (and their streams closed).
+const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Starts the task that, every [`HOUSEKEEPING_EVERY`], forgets sessions
+/// that are over, in memory and in the database (an idle session would
+/// otherwise come back at the next restart). It holds the state weakly
+/// and stops with the server.
+fn spawn_housekeeping(state: &AppState) {
+    let weak = Arc::downgrade(&state.0);
+    let stop = state.shutdown.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(HOUSEKEEPING_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                _ = every.tick() => {}
+            }
+            let Some(shared) = weak.upgrade() else { return };
+            let over = shared
+                .auth
+                .sweep_sessions(shared.clock.now(), shared.session_policy());
+            if !over.is_empty()
+                && let Err(e) = shared.store.call(move |s| s.sessions_delete(&over)).await
+            {
+                tracing::warn!(error = %e, "ended sessions could not be deleted from the database");
+            }
+        }
+    });
 }
 
 impl Deref for AppState {
@@ -212,12 +252,14 @@ impl Server {
             .with_context(|| format!("cannot open {} for reading", db.display()))?;
 
         let auth = Auth::default();
-        for (hash, account, expires) in sessions {
-            let expires = banli_core::jiff::Timestamp::from_millisecond(expires).ok();
-            auth.insert(hash, Principal::Staff(account), expires);
+        // A restart counts as a use: idle times start again from now.
+        let started = clock.now();
+        for (hash, account, created, expires) in sessions {
+            let at = |ms| banli_core::jiff::Timestamp::from_millisecond(ms).unwrap_or(started);
+            auth.insert_session(hash, account, at(created).min(started), at(expires));
         }
         for (hash, device) in devices {
-            auth.insert(hash, Principal::Device(device), None);
+            auth.insert_device(hash, device);
         }
         let metrics = Arc::new(Metrics::new());
         let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
@@ -266,6 +308,7 @@ impl Server {
         }
         // Roll the business day now if the server slept through it.
         server.state.engine.tick().await?;
+        spawn_housekeeping(&server.state);
         Ok(server)
     }
 

@@ -174,9 +174,11 @@ async fn a_service_removed_and_re_added_keeps_its_numbers_across_a_restart() {
         "{v}"
     );
 
-    let hall = hall.restart().await;
+    let mut hall = hall.restart().await;
     hall.clock
         .advance(banli_core::jiff::SignedDuration::from_hours(3));
+    // Idle for three hours, the administrator signs in again.
+    hall.admin_again().await;
     let (s, v) = hall
         .put("/api/v1/admin/services/tax", Some(&hall.admin), tax)
         .await;

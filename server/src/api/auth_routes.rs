@@ -8,9 +8,9 @@ use banli_core::jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::error::AppError;
-use super::extract::{AppJson, Caller, ClientInfo, bearer_token};
+use super::extract::{AppJson, Caller, ClientInfo, request_token};
 use crate::AppState;
-use crate::auth::{Principal, SESSION_TTL, new_token, token_hash, verify_password};
+use crate::auth::{Principal, new_token, token_hash, verify_password};
 use crate::store::accounts::{Role, StaffAccount};
 
 /// The routes.
@@ -116,7 +116,7 @@ pub async fn open_session(
     state.auth.login_succeeded(&username);
     let token = new_token("s_");
     let hash = token_hash(&token);
-    let expires_at = now + SESSION_TTL;
+    let expires_at = now + state.session_policy().lifetime;
     let (h, u) = (hash.clone(), account.username.clone());
     state
         .store
@@ -124,19 +124,31 @@ pub async fn open_session(
         .await?;
     state
         .auth
-        .insert(hash, Principal::Staff(account.clone()), Some(expires_at));
+        .insert_session(hash, account.clone(), now, expires_at);
     Ok((token, account, expires_at))
 }
 
-/// Ends a session.
+/// Ends the staff session of this token, in memory and in the database; a
+/// device token is left alone (only an administrator revokes one).
 ///
 /// # Errors
-/// 503 on storage failure.
+/// 403 `not_a_session` for a device token, 503 on storage failure.
 pub async fn close_session(state: &AppState, token: &str) -> Result<(), AppError> {
     let hash = token_hash(token);
-    state.auth.remove(&hash);
+    if !state.auth.remove_session(&hash) {
+        return Err(not_a_session());
+    }
     state.store.call(move |s| s.session_delete(&hash)).await?;
     Ok(())
+}
+
+fn not_a_session() -> AppError {
+    AppError::new(
+        StatusCode::FORBIDDEN,
+        "not_a_session",
+        "only a staff session logs out; a device token stays valid until an administrator revokes it",
+        "设备凭证无需注销，如需停用请由管理员吊销",
+    )
 }
 
 fn session(token: String, a: &StaffAccount, expires_at: Timestamp) -> LoginResponse {
@@ -150,19 +162,26 @@ fn session(token: String, a: &StaffAccount, expires_at: Timestamp) -> LoginRespo
     }
 }
 
-/// End this session.
+/// End the caller's own session (and only it: the same account's other
+/// sessions go on). Devices do not log out.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
-    responses((status = 204, description = "Logged out")), security(("bearer" = [])))]
+    responses((status = 204, description = "Logged out"),
+        (status = 401, description = "No valid session", body = banli_core::wire::ApiError),
+        (status = 403, description = "A device token (`not_a_session`): devices are revoked by an administrator, not logged out", body = banli_core::wire::ApiError)),
+    security(("bearer" = [])))]
 pub async fn auth_logout(
     State(state): State<AppState>,
     req: axum::extract::Request,
 ) -> Result<StatusCode, AppError> {
-    let (parts, _) = req.into_parts();
-    if let Some(token) = bearer_token(&parts) {
-        let hash = token_hash(&token);
-        state.auth.remove(&hash);
-        state.store.call(move |s| s.session_delete(&hash)).await?;
+    use axum::extract::FromRequestParts as _;
+    let (mut parts, _) = req.into_parts();
+    // Authenticates the request as any other (a cookie needs its CSRF token).
+    let Caller(caller) = Caller::from_request_parts(&mut parts, &state).await?;
+    if !caller.is_staff() {
+        return Err(not_a_session());
     }
+    let (token, _) = request_token(&parts).ok_or_else(AppError::unauthorized)?;
+    close_session(&state, &token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

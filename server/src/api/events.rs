@@ -8,6 +8,11 @@
 //! buffer overflows) is sent a fresh snapshot instead of the events it
 //! missed; a client that sees a gap may send `{"type":"resync"}` to get one.
 //!
+//! A stream lasts as long as the token it was opened with: revoking the
+//! device, logging out, or a password reset or disabled account closes it
+//! at once (the token's cancellation in [`crate::auth::Auth`]), and an
+//! expired or idle session is noticed at the next ping.
+//!
 //! Events that are already waiting when a subscriber wakes are written
 //! together and flushed once (at most [`MAX_WRITE_BATCH`]), not one write
 //! each: while kiosks issue at full rate every console and board gets
@@ -27,7 +32,7 @@ use futures_util::SinkExt as _;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::error::AppError;
-use super::extract::Caller;
+use super::extract::StreamCaller;
 use crate::AppState;
 use crate::auth::Principal;
 
@@ -50,18 +55,23 @@ pub fn routes() -> Router<AppState> {
     security(("bearer" = [])))]
 pub async fn events_subscribe(
     State(state): State<AppState>,
-    Caller(caller): Caller,
+    caller: StreamCaller,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
-    let device = match caller {
+    let device = match &caller.principal {
         Principal::Device(d) => Some(d.id),
         Principal::Staff(_) => None,
     };
+    let closed = state
+        .auth
+        .closed_signal(&caller.token_hash)
+        .ok_or_else(AppError::unauthorized)?;
+    let token_hash = caller.token_hash;
     Ok(ws
         .max_message_size(16 * 1024)
         .on_upgrade(move |socket| async move {
             set_online(&state, device, 1);
-            stream(socket, state.clone()).await;
+            stream(socket, state.clone(), closed, token_hash).await;
             set_online(&state, device, -1);
         }))
 }
@@ -101,7 +111,12 @@ async fn snapshot_message(state: &AppState) -> Option<(u64, Utf8Bytes)> {
     Some((seq, text.into()))
 }
 
-async fn stream(mut socket: WebSocket, state: AppState) {
+async fn stream(
+    mut socket: WebSocket,
+    state: AppState,
+    closed: tokio_util::sync::CancellationToken,
+    token_hash: String,
+) {
     let mut rx = state.events.subscribe();
     state.metrics.subscribers.inc();
     let Some((mut last, snap)) = snapshot_message(&state).await else {
@@ -114,6 +129,11 @@ async fn stream(mut socket: WebSocket, state: AppState) {
     while ok {
         tokio::select! {
             () = state.shutdown.cancelled() => {
+                let _ = socket.send(Message::Close(None)).await;
+                break;
+            }
+            () = closed.cancelled() => {
+                // The token ended: revoked, logged out, account changed.
                 let _ = socket.send(Message::Close(None)).await;
                 break;
             }
@@ -182,6 +202,11 @@ async fn stream(mut socket: WebSocket, state: AppState) {
                 Some(Ok(_)) => {}
             },
             _ = ping.tick() => {
+                if !state.auth.is_live(&token_hash, state.clock.now(), state.session_policy()) {
+                    // The session expired or went idle.
+                    let _ = socket.send(Message::Close(None)).await;
+                    break;
+                }
                 ok = socket.send(Message::Ping(Default::default())).await.is_ok();
             }
         }

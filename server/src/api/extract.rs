@@ -239,7 +239,10 @@ impl FromRequestParts<AppState> for Caller {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let (token, source) = request_token(parts).ok_or_else(AppError::unauthorized)?;
-        let principal = match state.auth.resolve(&token, state.clock.now()) {
+        let principal = match state
+            .auth
+            .resolve(&token, state.clock.now(), state.session_policy())
+        {
             Ok(p) => p,
             Err(TokenError::Expired) => return Err(AppError::expired()),
             Err(TokenError::Unknown) => return Err(AppError::unauthorized()),
@@ -248,6 +251,31 @@ impl FromRequestParts<AppState> for Caller {
             check_cookie_request(parts, &token)?;
         }
         Ok(Self(principal))
+    }
+}
+
+/// The caller of an event-stream handshake, with the hash of the token it
+/// used: the stream closes when that token ends.
+pub struct StreamCaller {
+    /// Who.
+    pub principal: Principal,
+    /// The hash of the token it came with.
+    pub token_hash: String,
+}
+
+impl FromRequestParts<AppState> for StreamCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Caller(principal) = Caller::from_request_parts(parts, state).await?;
+        let (token, _) = request_token(parts).ok_or_else(AppError::unauthorized)?;
+        Ok(Self {
+            principal,
+            token_hash: crate::auth::token_hash(&token),
+        })
     }
 }
 

@@ -138,7 +138,10 @@ impl FromRequestParts<AppState> for PageSession {
         };
         let to_login = || Redirect::to(&login).into_response();
         let token = cookies::read(&parts.headers, cookies::SESSION).ok_or_else(to_login)?;
-        match state.auth.resolve(&token, state.clock.now()) {
+        match state
+            .auth
+            .resolve(&token, state.clock.now(), state.session_policy())
+        {
             Ok(Principal::Staff(account)) => Ok(Self { account, token }),
             Ok(Principal::Device(_)) | Err(TokenError::Unknown | TokenError::Expired) => {
                 Err(to_login())
@@ -269,7 +272,7 @@ async fn login_submit(
             };
             let target = next.unwrap_or_else(|| home.to_owned());
             let mut resp = Redirect::to(&target).into_response();
-            let max_age = crate::auth::SESSION_TTL.as_secs();
+            let max_age = state.session_policy().lifetime.as_secs();
             cookies::set(
                 &mut resp,
                 [

@@ -106,6 +106,12 @@ impl Hall {
         Self::open(Arc::clone(&self.dir), Arc::clone(&self.clock)).await
     }
 
+    /// The administrator signs in again (after idling longer than the
+    /// hall's idle expiry).
+    pub async fn admin_again(&mut self) {
+        self.admin = self.login("admin", ADMIN_PASSWORD).await;
+    }
+
     pub async fn login(&self, user: &str, password: &str) -> String {
         let (status, body) = self
             .post(
