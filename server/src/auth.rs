@@ -13,12 +13,11 @@
 //! request (kept in memory only: a restart counts as a use).
 //!
 //! Passwords are hashed with argon2id on the blocking pool. Failed logins
-//! are rate-limited per username and per client address.
+//! are rate-limited per username and per client address ([`crate::limit`]).
 
-use std::collections::{HashMap, VecDeque};
-use std::net::IpAddr;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::{PoisonError, RwLock};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
@@ -30,10 +29,6 @@ use tokio_util::sync::CancellationToken;
 
 use crate::store::accounts::{Device, DeviceKind, Role, StaffAccount};
 
-/// Failed logins allowed per username or address within [`LOGIN_WINDOW`].
-pub const LOGIN_MAX_FAILURES: usize = 5;
-/// The window over which failed logins are counted, and the lockout.
-pub const LOGIN_WINDOW: SignedDuration = SignedDuration::from_mins(10);
 /// Shortest password an administrator may set.
 pub const MIN_PASSWORD_LEN: usize = 8;
 
@@ -141,12 +136,11 @@ struct Cached {
     closed: CancellationToken,
 }
 
-/// Token cache and login limiter. The database is the truth; this mirrors
-/// it for speed and is updated whenever the database changes.
+/// Token cache. The database is the truth; this mirrors it for speed and
+/// is updated whenever the database changes.
 #[derive(Default)]
 pub struct Auth {
     tokens: RwLock<HashMap<String, Cached>>,
-    failures: Mutex<HashMap<String, VecDeque<Timestamp>>>,
 }
 
 /// The stored form of a token.
@@ -357,81 +351,11 @@ impl Auth {
             });
         over
     }
-
-    /// Whether logins for this user or from this address are locked out now;
-    /// returns the seconds until they may try again.
-    pub fn login_locked(&self, username: &str, ip: Option<IpAddr>, now: Timestamp) -> Option<u64> {
-        let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut wait = None;
-        for key in login_keys(username, ip) {
-            if let Some(list) = failures.get_mut(&key) {
-                while list
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= LOGIN_WINDOW)
-                {
-                    list.pop_front();
-                }
-                if list.len() >= LOGIN_MAX_FAILURES
-                    && let Some(oldest) = list.front()
-                {
-                    let left = LOGIN_WINDOW - now.duration_since(*oldest);
-                    let secs = u64::try_from(left.as_secs()).unwrap_or(0).max(1);
-                    wait = Some(wait.map_or(secs, |w: u64| w.max(secs)));
-                }
-            }
-        }
-        wait
-    }
-
-    /// Records a failed login.
-    pub fn login_failed(&self, username: &str, ip: Option<IpAddr>, now: Timestamp) {
-        let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
-        for key in login_keys(username, ip) {
-            failures.entry(key).or_default().push_back(now);
-        }
-    }
-
-    /// Forgets failures for a user after a successful login.
-    pub fn login_succeeded(&self, username: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&format!("user:{username}"));
-    }
-}
-
-fn login_keys(username: &str, ip: Option<IpAddr>) -> Vec<String> {
-    let mut keys = vec![format!("user:{username}")];
-    // Loopback is shared by every local test and tool; only count remote addresses.
-    if let Some(ip) = ip.filter(|ip| !ip.is_loopback()) {
-        keys.push(format!("ip:{ip}"));
-    }
-    keys
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn login_lockout_after_five_failures_then_expires() {
-        let auth = Auth::default();
-        let t0: Timestamp = "2026-11-24T01:00:00Z".parse().expect("ts");
-        for i in 0..5 {
-            assert_eq!(auth.login_locked("zhang", None, t0), None, "attempt {i}");
-            auth.login_failed("zhang", None, t0);
-        }
-        assert_eq!(auth.login_locked("zhang", None, t0), Some(600));
-        assert_eq!(
-            auth.login_locked("li", None, t0),
-            None,
-            "other users are not affected"
-        );
-        assert_eq!(
-            auth.login_locked("zhang", None, t0 + SignedDuration::from_mins(10)),
-            None
-        );
-    }
 
     #[test]
     fn passwords_hash_and_verify() {

@@ -14,7 +14,8 @@
 //!   accounts, devices, audit log, on its own thread.
 //! - [`api`]: the axum router ([`api::app`]): JSON API, WebSocket events,
 //!   metrics, OpenAPI.
-//! - [`auth`]: tokens, passwords, roles, login rate limiting.
+//! - [`auth`]: tokens, passwords, roles, sessions.
+//! - [`limit`]: rate limits on guessing passwords and query codes.
 //! - [`hall_file`]: `hall.toml` loading with file/line/field errors, and the
 //!   embedded demo hall.
 //! - [`web`]: the counter and admin consoles (server-rendered shells,
@@ -28,6 +29,7 @@ pub mod clock;
 pub mod cookies;
 pub mod engine_task;
 pub mod hall_file;
+pub mod limit;
 pub mod loopback;
 pub mod metrics;
 pub mod store;
@@ -71,8 +73,10 @@ pub struct Shared {
     pub store: StoreHandle,
     /// Read-only connections: reports, past tickets, account lookups.
     pub readers: store::readers::Readers,
-    /// Token cache and login limiter.
+    /// Token cache.
     pub auth: Auth,
+    /// Rate limits on guessing passwords and query codes.
+    pub limits: limit::Limits,
     /// Metrics.
     pub metrics: Arc<Metrics>,
     /// Time source.
@@ -99,13 +103,13 @@ impl Shared {
     }
 }
 
-/// How often expired sessions are forgotten (and their streams closed).
+/// How often expired sessions and stale rate-limit keys are forgotten.
 const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Starts the task that, every [`HOUSEKEEPING_EVERY`], forgets sessions
 /// that are over, in memory and in the database (an idle session would
-/// otherwise come back at the next restart). It holds the state weakly
-/// and stops with the server.
+/// otherwise come back at the next restart), and rate-limit keys that are
+/// back to fresh. It holds the state weakly and stops with the server.
 fn spawn_housekeeping(state: &AppState) {
     let weak = Arc::downgrade(&state.0);
     let stop = state.shutdown.clone();
@@ -118,6 +122,7 @@ fn spawn_housekeeping(state: &AppState) {
                 _ = every.tick() => {}
             }
             let Some(shared) = weak.upgrade() else { return };
+            shared.limits.sweep();
             let over = shared
                 .auth
                 .sweep_sessions(shared.clock.now(), shared.session_policy());
@@ -283,6 +288,7 @@ impl Server {
             store,
             readers,
             auth,
+            limits: limit::Limits::new(Arc::clone(&clock)),
             metrics,
             clock,
             events,

@@ -79,16 +79,7 @@ pub async fn open_session(
 ) -> Result<(String, StaffAccount, Timestamp), AppError> {
     let now = state.clock.now();
     let username = username.trim().to_owned();
-    if let Some(wait) = state.auth.login_locked(&username, ip, now) {
-        let mut e = AppError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!("too many failed logins; try again in {wait} seconds"),
-            format!("登录失败次数过多，请{}分钟后再试", wait.div_ceil(60)),
-        );
-        e.retry_after = Some(wait);
-        return Err(e);
-    }
+    let attempt = LoginAttempt::take(state, &username, ip)?;
     let lookup = username.clone();
     let account = state.readers.call(move |s| s.staff(&lookup)).await?;
     // Verify against a dummy hash when the user does not exist, so that the
@@ -104,7 +95,7 @@ pub async fn open_session(
     let account = match account {
         Some(a) if ok && !a.disabled => a,
         _ => {
-            state.auth.login_failed(&username, ip, now);
+            // A wrong guess: the tries taken stay taken.
             return Err(AppError::new(
                 StatusCode::UNAUTHORIZED,
                 "bad_credentials",
@@ -113,7 +104,7 @@ pub async fn open_session(
             ));
         }
     };
-    state.auth.login_succeeded(&username);
+    attempt.give_back();
     let token = new_token("s_");
     let hash = token_hash(&token);
     let expires_at = now + state.session_policy().lifetime;
@@ -140,6 +131,72 @@ pub async fn close_session(state: &AppState, token: &str) -> Result<(), AppError
     }
     state.store.call(move |s| s.session_delete(&hash)).await?;
     Ok(())
+}
+
+/// The tries a login took from the limiters before its password was
+/// checked ([`crate::limit`]): taken before argon2 runs, so parallel
+/// guesses cannot pass together, and given back only when the password
+/// was right. A request dropped half-way (the client hung up while argon2
+/// ran) keeps its cost, or hanging up would make guessing free.
+struct LoginAttempt<'a> {
+    state: &'a AppState,
+    account: String,
+    address: Option<std::net::IpAddr>,
+}
+
+impl<'a> LoginAttempt<'a> {
+    /// Takes a try for the account, then for the client's address (so an
+    /// account already locked costs its address nothing).
+    fn take(
+        state: &'a AppState,
+        username: &str,
+        ip: Option<std::net::IpAddr>,
+    ) -> Result<Self, AppError> {
+        let limits = &state.limits;
+        let account = crate::limit::account_key(username);
+        limits
+            .login_account
+            .take(&account)
+            .map_err(|d| too_many_attempts(state, d))?;
+        let address = ip.map(crate::limit::address_key);
+        if let Some(a) = &address
+            && let Err(d) = limits.login_address.take(a)
+        {
+            limits.login_account.give_back(&account);
+            return Err(too_many_attempts(state, d));
+        }
+        Ok(Self {
+            state,
+            account,
+            address,
+        })
+    }
+
+    /// The password was right: this was no guess, and costs nothing.
+    fn give_back(self) {
+        let limits = &self.state.limits;
+        limits.login_account.give_back(&self.account);
+        if let Some(a) = &self.address {
+            limits.login_address.give_back(a);
+        }
+    }
+}
+
+fn too_many_attempts(state: &AppState, d: crate::limit::Denied) -> AppError {
+    state
+        .metrics
+        .rate_limited
+        .get_or_create(&crate::metrics::LimiterLabel { limiter: d.limiter })
+        .inc();
+    let wait = d.retry_after_secs;
+    let mut e = AppError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+        format!("too many failed logins; try again in {wait} seconds"),
+        format!("登录失败次数过多，请{}分钟后再试", wait.div_ceil(60)),
+    );
+    e.retry_after = Some(wait);
+    e
 }
 
 fn not_a_session() -> AppError {
