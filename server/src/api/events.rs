@@ -48,8 +48,10 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Subscribe to the hall's events (WebSocket). Authenticate with a bearer
-/// header or `?access_token=`.
+/// header, the console's session cookie, or `?access_token=` (this
+/// handshake only: browsers cannot set headers on a WebSocket).
 #[utoipa::path(get, path = "/api/v1/events", tag = "hall",
+    params(("access_token" = Option<String>, Query, description = "The token, when the client cannot send an Authorization header (browsers); accepted on this handshake only")),
     responses((status = 101, description = "WebSocket of StreamMessage: a snapshot, then events", body = StreamMessage),
         (status = 401, description = "No valid token", body = banli_core::wire::ApiError)),
     security(("bearer" = [])))]

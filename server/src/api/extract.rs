@@ -131,17 +131,18 @@ pub const SESSION_COOKIE: &str = crate::cookies::SESSION;
 /// Where a request's token came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenSource {
-    /// `Authorization: Bearer` or `?access_token=`: sent on purpose, so no
-    /// cross-site request can carry it.
+    /// `Authorization: Bearer` (or `?access_token=` on an event-stream
+    /// handshake): sent on purpose, so no cross-site request can carry it.
     Explicit,
     /// The session cookie, which a browser attaches by itself: state
     /// changes then need the CSRF token too.
     Cookie,
 }
 
-/// The token of a request: `Authorization: Bearer …`, `access_token=` in
-/// the query (browsers cannot set headers on a WebSocket), or the web
-/// console's session cookie.
+/// The token of a request: `Authorization: Bearer …` or the web
+/// console's session cookie. Never the URL: URLs end up in proxy logs,
+/// browser history and `Referer` headers. (The event stream's handshake
+/// alone also takes `?access_token=`, see [`StreamCaller`].)
 pub fn request_token(parts: &Parts) -> Option<(String, TokenSource)> {
     if let Some(h) = parts
         .headers
@@ -152,14 +153,29 @@ pub fn request_token(parts: &Parts) -> Option<(String, TokenSource)> {
             .strip_prefix("Bearer ")
             .map(|t| (t.trim().to_owned(), TokenSource::Explicit));
     }
-    if let Some(t) = parts
-        .uri
-        .query()
-        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("access_token=")))
-    {
-        return Some((t.to_owned(), TokenSource::Explicit));
-    }
     crate::cookies::read(&parts.headers, SESSION_COOKIE).map(|t| (t, TokenSource::Cookie))
+}
+
+/// `?access_token=` of a WebSocket handshake, where a browser (or a board
+/// behind a proxy that strips headers) cannot send `Authorization`. Only
+/// [`StreamCaller`] reads it; the server never logs request URIs, so the
+/// token does not reach a log from here.
+fn handshake_query_token(parts: &Parts) -> Option<String> {
+    let upgrade = parts
+        .headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if !upgrade {
+        return None;
+    }
+    parts
+        .uri
+        .query()?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("access_token="))
+        .filter(|t| !t.is_empty())
+        .map(ToOwned::to_owned)
 }
 
 /// The bearer token of a request, if it came explicitly.
@@ -239,19 +255,29 @@ impl FromRequestParts<AppState> for Caller {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let (token, source) = request_token(parts).ok_or_else(AppError::unauthorized)?;
-        let principal = match state
-            .auth
-            .resolve(&token, state.clock.now(), state.session_policy())
-        {
-            Ok(p) => p,
-            Err(TokenError::Expired) => return Err(AppError::expired()),
-            Err(TokenError::Unknown) => return Err(AppError::unauthorized()),
-        };
-        if source == TokenSource::Cookie {
-            check_cookie_request(parts, &token)?;
-        }
-        Ok(Self(principal))
+        authenticate(parts, state, &token, source).map(Self)
     }
+}
+
+/// Resolves a request's token, and checks what a cookie needs besides.
+fn authenticate(
+    parts: &Parts,
+    state: &AppState,
+    token: &str,
+    source: TokenSource,
+) -> Result<Principal, AppError> {
+    let principal = match state
+        .auth
+        .resolve(token, state.clock.now(), state.session_policy())
+    {
+        Ok(p) => p,
+        Err(TokenError::Expired) => return Err(AppError::expired()),
+        Err(TokenError::Unknown) => return Err(AppError::unauthorized()),
+    };
+    if source == TokenSource::Cookie {
+        check_cookie_request(parts, token)?;
+    }
+    Ok(principal)
 }
 
 /// The caller of an event-stream handshake, with the hash of the token it
@@ -270,8 +296,10 @@ impl FromRequestParts<AppState> for StreamCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Caller(principal) = Caller::from_request_parts(parts, state).await?;
-        let (token, _) = request_token(parts).ok_or_else(AppError::unauthorized)?;
+        let (token, source) = request_token(parts)
+            .or_else(|| handshake_query_token(parts).map(|t| (t, TokenSource::Explicit)))
+            .ok_or_else(AppError::unauthorized)?;
+        let principal = authenticate(parts, state, &token, source)?;
         Ok(Self {
             principal,
             token_hash: crate::auth::token_hash(&token),
