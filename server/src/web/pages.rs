@@ -414,6 +414,7 @@ struct ProgressQuery {
 /// readable on a phone, refreshing itself every 20 seconds.
 async fn progress_page(
     State(state): State<AppState>,
+    client: ClientInfo,
     headers: HeaderMap,
     Path(id): Path<u64>,
     Query(q): Query<ProgressQuery>,
@@ -427,8 +428,13 @@ async fn progress_page(
             .strftime("%H:%M")
             .to_string()
     };
-    match crate::api::tickets::progress(&state, banli_core::ids::TicketId(id), q.code, false).await
-    {
+    let id = banli_core::ids::TicketId(id);
+    let found =
+        match crate::api::tickets::check_code(&state, id, q.code.as_deref(), client.ip).await {
+            Ok(()) => crate::api::tickets::progress(&state, id).await,
+            Err(e) => Err(e),
+        };
+    match found {
         Ok(t) => {
             let status = serde_json::to_value(t.status)
                 .ok()
@@ -445,11 +451,16 @@ async fn progress_page(
             )
         }
         Err(e) => {
+            let limited = e.status == StatusCode::TOO_MANY_REQUESTS;
             let mut resp = render(
                 "progress.html",
-                context! { lang, hall_zh, hall_en, found => false },
+                context! { lang, hall_zh, hall_en, found => false, limited },
             );
             *resp.status_mut() = e.status;
+            if let Some(secs) = e.retry_after {
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
             resp
         }
     }
