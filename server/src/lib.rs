@@ -43,7 +43,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context as _;
-use axum::extract::ws::Utf8Bytes;
 use banli_core::config::HallConfig;
 use banli_core::engine::Command;
 use tokio::net::TcpListener;
@@ -82,7 +81,7 @@ pub struct Shared {
     /// Time source.
     pub clock: Arc<dyn Clock>,
     /// Committed public events, for WebSocket subscribers.
-    pub events: broadcast::Sender<(u64, Utf8Bytes)>,
+    pub events: broadcast::Sender<(u64, engine_task::EventText)>,
     /// Cancelled when the server shuts down: event streams close.
     pub shutdown: CancellationToken,
     /// An argon2 hash checked when a login names an unknown user, so that

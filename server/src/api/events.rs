@@ -8,6 +8,10 @@
 //! buffer overflows) is sent a fresh snapshot instead of the events it
 //! missed; a client that sees a gap may send `{"type":"resync"}` to get one.
 //!
+//! Kiosks and boards get every message without staff names (least data:
+//! see [`banli_core::wire::HallSnapshot::without_staff`]); staff consoles
+//! get them whole.
+//!
 //! A stream lasts as long as the token it was opened with: revoking the
 //! device, logging out, or a password reset or disabled account closes it
 //! at once (the token's cancellation in [`crate::auth::Auth`]), and an
@@ -68,12 +72,16 @@ pub async fn events_subscribe(
         .auth
         .closed_signal(&caller.token_hash)
         .ok_or_else(AppError::unauthorized)?;
-    let token_hash = caller.token_hash;
+    let subscriber = Subscriber {
+        staff: caller.principal.is_staff(),
+        closed,
+        token_hash: caller.token_hash,
+    };
     Ok(ws
         .max_message_size(16 * 1024)
         .on_upgrade(move |socket| async move {
             set_online(&state, device, 1);
-            stream(socket, state.clone(), closed, token_hash).await;
+            stream(socket, state.clone(), subscriber).await;
             set_online(&state, device, -1);
         }))
 }
@@ -100,11 +108,24 @@ fn set_online(state: &AppState, device: Option<i64>, delta: isize) {
     }
 }
 
-async fn snapshot_message(state: &AppState) -> Option<(u64, Utf8Bytes)> {
+/// Who a stream serves.
+struct Subscriber {
+    /// Staff get staff names; devices do not.
+    staff: bool,
+    /// Cancelled when the token the stream was opened with ends.
+    closed: tokio_util::sync::CancellationToken,
+    /// That token's hash, to notice an expired or idle session.
+    token_hash: String,
+}
+
+async fn snapshot_message(state: &AppState, staff: bool) -> Option<(u64, Utf8Bytes)> {
     // Subscribers subscribe to the broadcast before they take the
     // snapshot: an event committed meanwhile is then both in the view and
     // on the channel, and its sequence number tells the stream to skip it.
-    let snapshot = state.engine.view().snapshot(state.clock.now());
+    let mut snapshot = state.engine.view().snapshot(state.clock.now());
+    if !staff {
+        snapshot = snapshot.without_staff();
+    }
     let seq = snapshot.seq;
     let text = serde_json::to_string(&StreamMessage::Snapshot {
         snapshot: Box::new(snapshot),
@@ -113,15 +134,15 @@ async fn snapshot_message(state: &AppState) -> Option<(u64, Utf8Bytes)> {
     Some((seq, text.into()))
 }
 
-async fn stream(
-    mut socket: WebSocket,
-    state: AppState,
-    closed: tokio_util::sync::CancellationToken,
-    token_hash: String,
-) {
+async fn stream(mut socket: WebSocket, state: AppState, subscriber: Subscriber) {
+    let Subscriber {
+        staff,
+        closed,
+        token_hash,
+    } = subscriber;
     let mut rx = state.events.subscribe();
     state.metrics.subscribers.inc();
-    let Some((mut last, snap)) = snapshot_message(&state).await else {
+    let Some((mut last, snap)) = snapshot_message(&state, staff).await else {
         state.metrics.subscribers.dec();
         return;
     };
@@ -144,7 +165,7 @@ async fn stream(
                     let mut batch = Vec::new();
                     if seq > last {
                         last = seq;
-                        batch.push(text);
+                        batch.push(text.for_staff(staff).clone());
                     }
                     let mut lagged = false;
                     while batch.len() < MAX_WRITE_BATCH {
@@ -152,7 +173,7 @@ async fn stream(
                             Ok((seq, text)) => {
                                 if seq > last {
                                     last = seq;
-                                    batch.push(text);
+                                    batch.push(text.for_staff(staff).clone());
                                 }
                             }
                             Err(TryRecvError::Lagged(_)) => {
@@ -166,7 +187,7 @@ async fn stream(
                     if ok && lagged {
                         // As for a lag seen by `recv` below.
                         rx = rx.resubscribe();
-                        match snapshot_message(&state).await {
+                        match snapshot_message(&state, staff).await {
                             Some((seq, snap)) => {
                                 last = seq;
                                 ok = socket.send(Message::Text(snap)).await.is_ok();
@@ -177,7 +198,7 @@ async fn stream(
                 }
                 Err(RecvError::Lagged(_)) => {
                     rx = rx.resubscribe();
-                    match snapshot_message(&state).await {
+                    match snapshot_message(&state, staff).await {
                         Some((seq, snap)) => {
                             last = seq;
                             ok = socket.send(Message::Text(snap)).await.is_ok();
@@ -189,7 +210,7 @@ async fn stream(
             },
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Text(t))) => match serde_json::from_str::<ClientMessage>(t.as_str()) {
-                    Ok(ClientMessage::Resync) => match snapshot_message(&state).await {
+                    Ok(ClientMessage::Resync) => match snapshot_message(&state, staff).await {
                         Some((seq, snap)) => {
                             last = seq;
                             ok = socket.send(Message::Text(snap)).await.is_ok();
