@@ -74,11 +74,13 @@ pub struct HallInfo {
     /// How long a staff login lasts, in hours, however busy: a working
     /// day and then some. 1 to [`MAX_SESSION_HOURS`].
     #[serde(default = "default_session_hours")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 72, default = 12))]
     pub session_hours: u32,
     /// A staff login that has not been used for this many minutes ends
     /// (a console left open at an empty counter); 0 turns this off. At
     /// most the session's lifetime.
     #[serde(default = "default_session_idle_minutes")]
+    #[cfg_attr(feature = "openapi", schema(default = 30))]
     pub session_idle_minutes: u32,
 }
 
