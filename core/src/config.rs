@@ -71,6 +71,30 @@ pub struct HallInfo {
     /// tickets still waiting expire.
     #[serde(default = "default_rollover")]
     pub day_rollover: ClockTime,
+    /// How long a staff login lasts, in hours, however busy: a working
+    /// day and then some. 1 to [`MAX_SESSION_HOURS`].
+    #[serde(default = "default_session_hours")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 72, default = 12))]
+    pub session_hours: u32,
+    /// A staff login that has not been used for this many minutes ends
+    /// (a console left open at an empty counter); 0 turns this off. At
+    /// most the session's lifetime.
+    #[serde(default = "default_session_idle_minutes")]
+    #[cfg_attr(feature = "openapi", schema(default = 30))]
+    pub session_idle_minutes: u32,
+}
+
+/// Longest staff session an administrator may set, in hours.
+pub const MAX_SESSION_HOURS: u32 = 72;
+
+fn default_session_hours() -> u32 {
+    12
+}
+
+/// Half an hour: the usual automatic sign-out of government systems
+/// (等保 asks for one; thirty minutes is the common setting).
+fn default_session_idle_minutes() -> u32 {
+    30
 }
 
 fn default_timezone() -> String {
@@ -456,6 +480,8 @@ impl HallConfig {
                 name_en: String::new(),
                 timezone: default_timezone(),
                 day_rollover: default_rollover(),
+                session_hours: default_session_hours(),
+                session_idle_minutes: default_session_idle_minutes(),
             },
             rules: Rules::default(),
             departments: Vec::new(),
@@ -496,6 +522,18 @@ impl HallConfig {
             bad(
                 "hall.timezone".into(),
                 format!("unknown time zone {:?}", self.hall.timezone),
+            );
+        }
+        if !(1..=MAX_SESSION_HOURS).contains(&self.hall.session_hours) {
+            bad(
+                "hall.session_hours".into(),
+                format!("must be 1 to {MAX_SESSION_HOURS} hours"),
+            );
+        }
+        if self.hall.session_idle_minutes > self.hall.session_hours.saturating_mul(60) {
+            bad(
+                "hall.session_idle_minutes".into(),
+                "must be at most the session's lifetime (0 turns idle expiry off)".into(),
             );
         }
         let r = &self.rules;

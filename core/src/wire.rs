@@ -118,7 +118,8 @@ pub struct CounterView {
     pub policy: Policy,
     /// Open, paused (with reason) or closed.
     pub status: CounterStatus,
-    /// Who is at the counter.
+    /// Who is at the counter (their username). Staff see it; kiosks and
+    /// boards always get none ([`HallSnapshot::without_staff`]).
     pub staff: Option<String>,
     /// The ticket being served.
     pub current: Option<CallView>,
@@ -261,6 +262,17 @@ pub struct HallSnapshot {
     pub notices: Vec<crate::config::Notice>,
 }
 
+impl HallSnapshot {
+    /// The snapshot as kiosks and boards get it: without who staffs each
+    /// counter (least data: a public screen shows counters, not people).
+    pub fn without_staff(mut self) -> Self {
+        for c in &mut self.counters {
+            c.staff = None;
+        }
+        self
+    }
+}
+
 /// A change in the hall, as subscribers of `GET /api/v1/events` see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -351,6 +363,21 @@ pub enum HallEvent {
         /// Tickets that expired.
         expired: u32,
     },
+}
+
+impl HallEvent {
+    /// The event as kiosks and boards get it, when that differs from what
+    /// staff get: without who staffs a counter.
+    pub fn without_staff(&self) -> Option<Self> {
+        match self {
+            Self::CounterChanged { at, counter } if counter.staff.is_some() => {
+                let mut counter = counter.clone();
+                counter.staff = None;
+                Some(Self::CounterChanged { at: *at, counter })
+            }
+            _ => None,
+        }
+    }
 }
 
 /// A message on the event stream.

@@ -4,27 +4,31 @@
 //! are stored, and a cache in memory answers every request without a
 //! database read.
 //!
+//! The cache is told of every change the database sees, in the same
+//! handler: a password reset, a disabled or deleted account ends all of
+//! its sessions, a revoked device its token. Each cached token carries a
+//! [`CancellationToken`] that is cancelled when the token ends, so event
+//! streams opened with it close at once. Sessions end after the hall's
+//! [`SessionPolicy`]: a lifetime, and an idle time measured from the last
+//! request (kept in memory only: a restart counts as a use).
+//!
 //! Passwords are hashed with argon2id on the blocking pool. Failed logins
-//! are rate-limited per username and per client address.
+//! are rate-limited per username and per client address ([`crate::limit`]).
 
-use std::collections::{HashMap, VecDeque};
-use std::net::IpAddr;
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{PoisonError, RwLock};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+use banli_core::config::HallInfo;
 use banli_core::ids::CounterId;
 use banli_core::jiff::{SignedDuration, Timestamp};
 use sha2::{Digest as _, Sha256};
+use tokio_util::sync::CancellationToken;
 
 use crate::store::accounts::{Device, DeviceKind, Role, StaffAccount};
 
-/// How long a login session lasts: a working day and then some.
-pub const SESSION_TTL: SignedDuration = SignedDuration::from_hours(12);
-/// Failed logins allowed per username or address within [`LOGIN_WINDOW`].
-pub const LOGIN_MAX_FAILURES: usize = 5;
-/// The window over which failed logins are counted, and the lockout.
-pub const LOGIN_WINDOW: SignedDuration = SignedDuration::from_mins(10);
 /// Shortest password an administrator may set.
 pub const MIN_PASSWORD_LEN: usize = 8;
 
@@ -80,18 +84,63 @@ pub enum TokenError {
     Expired,
 }
 
-#[derive(Debug, Clone)]
-struct Cached {
-    principal: Principal,
-    expires: Option<Timestamp>,
+/// When staff sessions end: the hall's `session_hours` and
+/// `session_idle_minutes`, read at each request so that a change applies
+/// at once to every session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// A session ends this long after it was opened.
+    pub lifetime: SignedDuration,
+    /// A session unused this long ends; none: never for idleness.
+    pub idle: Option<SignedDuration>,
 }
 
-/// Token cache and login limiter. The database is the truth; this mirrors
-/// it for speed and is updated whenever the database changes.
+impl SessionPolicy {
+    /// The policy a hall's settings give.
+    pub fn of(hall: &HallInfo) -> Self {
+        Self {
+            lifetime: SignedDuration::from_hours(i64::from(hall.session_hours)),
+            idle: (hall.session_idle_minutes > 0)
+                .then(|| SignedDuration::from_mins(i64::from(hall.session_idle_minutes))),
+        }
+    }
+}
+
+/// The times of a staff session.
+#[derive(Debug)]
+struct Session {
+    /// When it was opened: the lifetime counts from here.
+    created: Timestamp,
+    /// When it ends at the latest, as recorded at login.
+    expires: Timestamp,
+    /// Milliseconds since the epoch of the last request that used it.
+    last_used_ms: AtomicI64,
+}
+
+impl Session {
+    fn is_over(&self, now: Timestamp, policy: SessionPolicy) -> bool {
+        let last_used = Timestamp::from_millisecond(self.last_used_ms.load(Ordering::Relaxed))
+            .unwrap_or(self.created);
+        now >= self.expires
+            || now >= self.created + policy.lifetime
+            || policy.idle.is_some_and(|idle| now >= last_used + idle)
+    }
+}
+
+#[derive(Debug)]
+struct Cached {
+    principal: Principal,
+    /// For staff sessions; devices do not expire.
+    session: Option<Session>,
+    /// Cancelled when the token ends: streams opened with it close.
+    closed: CancellationToken,
+}
+
+/// Token cache. The database is the truth; this mirrors it for speed and
+/// is updated whenever the database changes.
 #[derive(Default)]
 pub struct Auth {
     tokens: RwLock<HashMap<String, Cached>>,
-    failures: Mutex<HashMap<String, VecDeque<Timestamp>>>,
 }
 
 /// The stored form of a token.
@@ -137,145 +186,176 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .is_ok()
 }
 
-/// Compares two strings in time independent of where they differ.
+/// Compares two secrets (CSRF tokens, query codes) in time independent of
+/// where they differ, with `subtle`. Lengths are not secret: every token
+/// and code of a kind has the same length.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    use subtle::ConstantTimeEq as _;
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 impl Auth {
-    /// Resolves a bearer token.
+    /// Resolves a bearer token, counting this as a use of its session.
     ///
     /// # Errors
     /// [`TokenError`] for an unknown or expired token.
-    pub fn resolve(&self, token: &str, now: Timestamp) -> Result<Principal, TokenError> {
+    pub fn resolve(
+        &self,
+        token: &str,
+        now: Timestamp,
+        policy: SessionPolicy,
+    ) -> Result<Principal, TokenError> {
         let hash = token_hash(token);
         let tokens = self.tokens.read().unwrap_or_else(PoisonError::into_inner);
         let cached = tokens.get(&hash).ok_or(TokenError::Unknown)?;
-        if cached.expires.is_some_and(|e| e <= now) {
-            return Err(TokenError::Expired);
+        if let Some(session) = &cached.session {
+            if session.is_over(now, policy) {
+                return Err(TokenError::Expired);
+            }
+            session
+                .last_used_ms
+                .fetch_max(now.as_millisecond(), Ordering::Relaxed);
         }
         Ok(cached.principal.clone())
     }
 
-    /// Adds a session or device token.
-    pub fn insert(&self, hash: String, principal: Principal, expires: Option<Timestamp>) {
+    /// Whether the token with this hash is still valid, without counting
+    /// a use (an open event stream checks now and then).
+    pub fn is_live(&self, hash: &str, now: Timestamp, policy: SessionPolicy) -> bool {
         self.tokens
-            .write()
+            .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(hash, Cached { principal, expires });
+            .get(hash)
+            .is_some_and(|c| c.session.as_ref().is_none_or(|s| !s.is_over(now, policy)))
     }
 
-    /// Removes a token.
-    pub fn remove(&self, hash: &str) {
+    /// What is cancelled when the token with this hash ends (revoked,
+    /// logged out, its account changed); none for an unknown token.
+    pub fn closed_signal(&self, hash: &str) -> Option<CancellationToken> {
         self.tokens
-            .write()
+            .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .remove(hash);
+            .get(hash)
+            .map(|c| c.closed.clone())
     }
 
-    /// Removes every session of a user (password changed, account disabled
-    /// or deleted), or refreshes the account they carry.
-    pub fn update_user(&self, username: &str, account: Option<&StaffAccount>) {
+    /// Adds a staff session opened at `created`, ending by `expires`.
+    pub fn insert_session(
+        &self,
+        hash: String,
+        account: StaffAccount,
+        created: Timestamp,
+        expires: Timestamp,
+    ) {
+        let session = Session {
+            created,
+            expires,
+            last_used_ms: AtomicI64::new(created.as_millisecond()),
+        };
+        self.insert(hash, Principal::Staff(account), Some(session));
+    }
+
+    /// Adds a device token.
+    pub fn insert_device(&self, hash: String, device: Device) {
+        self.insert(hash, Principal::Device(device), None);
+    }
+
+    fn insert(&self, hash: String, principal: Principal, session: Option<Session>) {
+        let cached = Cached {
+            principal,
+            session,
+            closed: CancellationToken::new(),
+        };
+        if let Some(old) = self
+            .tokens
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(hash, cached)
+        {
+            old.closed.cancel();
+        }
+    }
+
+    /// Ends the staff session with this hash (logout). Device tokens are
+    /// left alone: only an administrator revokes those. Returns whether a
+    /// session ended.
+    pub fn remove_session(&self, hash: &str) -> bool {
         let mut tokens = self.tokens.write().unwrap_or_else(PoisonError::into_inner);
-        tokens.retain(|_, c| {
-            !matches!(&c.principal, Principal::Staff(a) if a.username == username)
-                || account.is_some()
-        });
-        if let Some(account) = account {
-            for c in tokens.values_mut() {
-                if matches!(&c.principal, Principal::Staff(a) if a.username == username) {
-                    c.principal = Principal::Staff(account.clone());
+        if !tokens.get(hash).is_some_and(|c| c.principal.is_staff()) {
+            return false;
+        }
+        if let Some(c) = tokens.remove(hash) {
+            c.closed.cancel();
+        }
+        true
+    }
+
+    /// Ends every session of a user: a new password, a disabled or a
+    /// deleted account.
+    pub fn end_sessions(&self, username: &str) {
+        self.tokens
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|_, c| {
+                let theirs = matches!(&c.principal, Principal::Staff(a) if a.username == username);
+                if theirs {
+                    c.closed.cancel();
                 }
+                !theirs
+            });
+    }
+
+    /// Gives a user's sessions their account as it is now (new role,
+    /// counters or name), so that the change applies at once.
+    pub fn refresh_account(&self, account: &StaffAccount) {
+        for c in self
+            .tokens
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values_mut()
+        {
+            if matches!(&c.principal, Principal::Staff(a) if a.username == account.username) {
+                c.principal = Principal::Staff(account.clone());
             }
         }
     }
 
-    /// Removes a device's token.
+    /// Ends a device's token (revoked).
     pub fn remove_device(&self, id: i64) {
         self.tokens
             .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .retain(|_, c| !matches!(&c.principal, Principal::Device(d) if d.id == id));
-    }
-
-    /// Whether logins for this user or from this address are locked out now;
-    /// returns the seconds until they may try again.
-    pub fn login_locked(&self, username: &str, ip: Option<IpAddr>, now: Timestamp) -> Option<u64> {
-        let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut wait = None;
-        for key in login_keys(username, ip) {
-            if let Some(list) = failures.get_mut(&key) {
-                while list
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= LOGIN_WINDOW)
-                {
-                    list.pop_front();
+            .retain(|_, c| {
+                let it = matches!(&c.principal, Principal::Device(d) if d.id == id);
+                if it {
+                    c.closed.cancel();
                 }
-                if list.len() >= LOGIN_MAX_FAILURES
-                    && let Some(oldest) = list.front()
-                {
-                    let left = LOGIN_WINDOW - now.duration_since(*oldest);
-                    let secs = u64::try_from(left.as_secs()).unwrap_or(0).max(1);
-                    wait = Some(wait.map_or(secs, |w: u64| w.max(secs)));
-                }
-            }
-        }
-        wait
+                !it
+            });
     }
 
-    /// Records a failed login.
-    pub fn login_failed(&self, username: &str, ip: Option<IpAddr>, now: Timestamp) {
-        let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
-        for key in login_keys(username, ip) {
-            failures.entry(key).or_default().push_back(now);
-        }
-    }
-
-    /// Forgets failures for a user after a successful login.
-    pub fn login_succeeded(&self, username: &str) {
-        self.failures
-            .lock()
+    /// Forgets sessions that are over (their streams close) and returns
+    /// their hashes, for the database to forget them too.
+    pub fn sweep_sessions(&self, now: Timestamp, policy: SessionPolicy) -> Vec<String> {
+        let mut over = Vec::new();
+        self.tokens
+            .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .remove(&format!("user:{username}"));
+            .retain(|hash, c| {
+                let ended = c.session.as_ref().is_some_and(|s| s.is_over(now, policy));
+                if ended {
+                    c.closed.cancel();
+                    over.push(hash.clone());
+                }
+                !ended
+            });
+        over
     }
-}
-
-fn login_keys(username: &str, ip: Option<IpAddr>) -> Vec<String> {
-    let mut keys = vec![format!("user:{username}")];
-    // Loopback is shared by every local test and tool; only count remote addresses.
-    if let Some(ip) = ip.filter(|ip| !ip.is_loopback()) {
-        keys.push(format!("ip:{ip}"));
-    }
-    keys
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn login_lockout_after_five_failures_then_expires() {
-        let auth = Auth::default();
-        let t0: Timestamp = "2026-11-24T01:00:00Z".parse().expect("ts");
-        for i in 0..5 {
-            assert_eq!(auth.login_locked("zhang", None, t0), None, "attempt {i}");
-            auth.login_failed("zhang", None, t0);
-        }
-        assert_eq!(auth.login_locked("zhang", None, t0), Some(600));
-        assert_eq!(
-            auth.login_locked("li", None, t0),
-            None,
-            "other users are not affected"
-        );
-        assert_eq!(
-            auth.login_locked("zhang", None, t0 + SignedDuration::from_mins(10)),
-            None
-        );
-    }
 
     #[test]
     fn passwords_hash_and_verify() {

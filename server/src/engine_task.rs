@@ -64,7 +64,7 @@ use std::time::{Duration, Instant};
 use axum::extract::ws::Utf8Bytes;
 use banli_core::engine::{Command, Engine, Event, Outcome, Rejection};
 use banli_core::jiff::Timestamp;
-use banli_core::wire::{HallSnapshot, StreamMessage};
+use banli_core::wire::{HallEvent, HallSnapshot, StreamMessage};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
@@ -79,6 +79,24 @@ pub const MAX_BATCH: usize = 512;
 /// Jobs that may wait for the engine. A full channel makes handlers wait,
 /// which with the HTTP concurrency limit is the backpressure.
 pub const CHANNEL_CAPACITY: usize = 4096;
+/// A committed event as a stream message, serialized once for every
+/// subscriber: in full for staff, and lean for devices (no staff names;
+/// the same bytes when the event names nobody).
+#[derive(Debug, Clone)]
+pub struct EventText {
+    /// For staff consoles.
+    pub full: Utf8Bytes,
+    /// For kiosks and boards.
+    pub lean: Utf8Bytes,
+}
+
+impl EventText {
+    /// The text for a subscriber that is staff or not.
+    pub fn for_staff(&self, staff: bool) -> &Utf8Bytes {
+        if staff { &self.full } else { &self.lean }
+    }
+}
+
 /// A snapshot is written after at least this many events, and after at
 /// least twice as many events as the state holds tickets and retry keys:
 /// writing one costs time in proportion to the state, replaying costs time
@@ -299,7 +317,7 @@ pub struct EngineTask {
     /// Time source.
     pub clock: Arc<dyn Clock>,
     /// Where committed public events go, serialized once for all subscribers.
-    pub events: broadcast::Sender<(u64, Utf8Bytes)>,
+    pub events: broadcast::Sender<(u64, EventText)>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
     /// Stops the task (after the jobs already received).
@@ -324,7 +342,7 @@ struct InFlight {
     decided: Vec<Decided>,
     ticks: Vec<oneshot::Sender<()>>,
     events: Arc<Vec<(u64, Event)>>,
-    public: Vec<(u64, Utf8Bytes)>,
+    public: Vec<(u64, EventText)>,
     /// Where the commit answers (with the time SQLite took); `None` when
     /// the batch recorded nothing or faulted.
     commit: Option<oneshot::Receiver<Result<Duration, StoreError>>>,
@@ -375,7 +393,7 @@ struct Writer {
     health: Arc<Health>,
     store: StoreHandle,
     clock: Arc<dyn Clock>,
-    events: broadcast::Sender<(u64, Utf8Bytes)>,
+    events: broadcast::Sender<(u64, EventText)>,
     metrics: Arc<Metrics>,
     since_snapshot: u64,
     /// Not before this instant is a failed timed change tried again.
@@ -763,7 +781,7 @@ impl Writer {
     /// Commits events and waits for it (the one-by-one path), then
     /// publishes them to the view and the subscribers. Returns whether the
     /// commit succeeded.
-    async fn commit(&mut self, batch: Vec<(u64, Event)>, public: Vec<(u64, Utf8Bytes)>) -> bool {
+    async fn commit(&mut self, batch: Vec<(u64, Event)>, public: Vec<(u64, EventText)>) -> bool {
         if batch.is_empty() {
             return true;
         }
@@ -792,7 +810,7 @@ impl Writer {
     }
 
     /// Events are durable: publish them to the view and the subscribers.
-    fn committed(&mut self, events: &[(u64, Event)], public: Vec<(u64, Utf8Bytes)>) {
+    fn committed(&mut self, events: &[(u64, Event)], public: Vec<(u64, EventText)>) {
         self.health.storage_ok.store(true, Ordering::SeqCst);
         self.retry_timeout_after = None;
         self.since_snapshot += events.len() as u64;
@@ -839,17 +857,34 @@ impl Writer {
         &mut self,
         now: Timestamp,
         batch: &mut Vec<(u64, Event)>,
-        public: &mut Vec<(u64, Utf8Bytes)>,
+        public: &mut Vec<(u64, EventText)>,
     ) {
         while let Some(event) = self.engine.poll_event() {
             let seq = batch.last().map_or(self.seq, |&(s, _)| s) + 1;
-            let msg = StreamMessage::Event {
-                seq,
-                server_time: now,
-                event: self.engine.public_event(&event),
+            let full = self.engine.public_event(&event);
+            let lean = full.without_staff();
+            let text = |event: HallEvent| {
+                serde_json::to_string(&StreamMessage::Event {
+                    seq,
+                    server_time: now,
+                    event,
+                })
+                .map(Utf8Bytes::from)
             };
-            match serde_json::to_string(&msg) {
-                Ok(s) => public.push((seq, s.into())),
+            let texts = match lean {
+                None => text(full).map(|t| EventText {
+                    lean: t.clone(),
+                    full: t,
+                }),
+                Some(lean) => text(full).and_then(|full| {
+                    Ok(EventText {
+                        full,
+                        lean: text(lean)?,
+                    })
+                }),
+            };
+            match texts {
+                Ok(texts) => public.push((seq, texts)),
                 Err(e) => tracing::error!(error = %e, "could not serialize an event"),
             }
             batch.push((seq, event));

@@ -14,18 +14,22 @@
 //!   accounts, devices, audit log, on its own thread.
 //! - [`api`]: the axum router ([`api::app`]): JSON API, WebSocket events,
 //!   metrics, OpenAPI.
-//! - [`auth`]: tokens, passwords, roles, login rate limiting.
+//! - [`auth`]: tokens, passwords, roles, sessions.
+//! - [`limit`]: rate limits on guessing passwords and query codes.
 //! - [`hall_file`]: `hall.toml` loading with file/line/field errors, and the
 //!   embedded demo hall.
 //! - [`web`]: the counter and admin consoles (server-rendered shells,
 //!   small scripts over the API).
+//! - [`cookies`]: the consoles' cookies, with their attributes.
 //! - [`clock`], [`metrics`].
 
 pub mod api;
 pub mod auth;
 pub mod clock;
+pub mod cookies;
 pub mod engine_task;
 pub mod hall_file;
+pub mod limit;
 pub mod loopback;
 pub mod metrics;
 pub mod sim;
@@ -40,7 +44,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context as _;
-use axum::extract::ws::Utf8Bytes;
 use banli_core::config::HallConfig;
 use banli_core::engine::Command;
 use tokio::net::TcpListener;
@@ -48,7 +51,7 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::admin::{DeviceCreated, create_device};
-use crate::auth::{Auth, Principal, hash_password, new_password};
+use crate::auth::{Auth, hash_password, new_password};
 use crate::clock::Clock;
 use crate::engine_task::{BROADCAST_CAPACITY, CommandError, EngineHandle, EngineTask};
 use crate::metrics::Metrics;
@@ -70,14 +73,16 @@ pub struct Shared {
     pub store: StoreHandle,
     /// Read-only connections: reports, past tickets, account lookups.
     pub readers: store::readers::Readers,
-    /// Token cache and login limiter.
+    /// Token cache.
     pub auth: Auth,
+    /// Rate limits on guessing passwords and query codes.
+    pub limits: limit::Limits,
     /// Metrics.
     pub metrics: Arc<Metrics>,
     /// Time source.
     pub clock: Arc<dyn Clock>,
     /// Committed public events, for WebSocket subscribers.
-    pub events: broadcast::Sender<(u64, Utf8Bytes)>,
+    pub events: broadcast::Sender<(u64, engine_task::EventText)>,
     /// Cancelled when the server shuts down: event streams close.
     pub shutdown: CancellationToken,
     /// An argon2 hash checked when a login names an unknown user, so that
@@ -85,6 +90,49 @@ pub struct Shared {
     pub dummy_hash: String,
     /// Event streams open per device id: a board with a stream is online.
     pub online: std::sync::Mutex<std::collections::HashMap<i64, usize>>,
+    /// See [`Settings::trusted_proxies`].
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl Shared {
+    /// When staff sessions end, from the hall's settings now.
+    pub fn session_policy(&self) -> auth::SessionPolicy {
+        self.engine
+            .view()
+            .read(|engine, _| auth::SessionPolicy::of(&engine.config().hall))
+    }
+}
+
+/// How often expired sessions and stale rate-limit keys are forgotten.
+const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Starts the task that, every [`HOUSEKEEPING_EVERY`], forgets sessions
+/// that are over, in memory and in the database (an idle session would
+/// otherwise come back at the next restart), and rate-limit keys that are
+/// back to fresh. It holds the state weakly and stops with the server.
+fn spawn_housekeeping(state: &AppState) {
+    let weak = Arc::downgrade(&state.0);
+    let stop = state.shutdown.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(HOUSEKEEPING_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                _ = every.tick() => {}
+            }
+            let Some(shared) = weak.upgrade() else { return };
+            shared.limits.sweep();
+            let over = shared
+                .auth
+                .sweep_sessions(shared.clock.now(), shared.session_policy());
+            if !over.is_empty()
+                && let Err(e) = shared.store.call(move |s| s.sessions_delete(&over)).await
+            {
+                tracing::warn!(error = %e, "ended sessions could not be deleted from the database");
+            }
+        }
+    });
 }
 
 impl Deref for AppState {
@@ -129,6 +177,11 @@ pub struct Settings {
     pub hall: HallSource,
     /// Password for the first administrator; generated when absent.
     pub admin_password: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto`
+    /// are believed (see [`api::extract::ClientInfo`]). Empty by default:
+    /// a header anyone can send must not choose the address that login and
+    /// lookup limits count against.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// What the first start created, to tell the operator once.
@@ -204,12 +257,14 @@ impl Server {
             .with_context(|| format!("cannot open {} for reading", db.display()))?;
 
         let auth = Auth::default();
-        for (hash, account, expires) in sessions {
-            let expires = banli_core::jiff::Timestamp::from_millisecond(expires).ok();
-            auth.insert(hash, Principal::Staff(account), expires);
+        // A restart counts as a use: idle times start again from now.
+        let started = clock.now();
+        for (hash, account, created, expires) in sessions {
+            let at = |ms| banli_core::jiff::Timestamp::from_millisecond(ms).unwrap_or(started);
+            auth.insert_session(hash, account, at(created).min(started), at(expires));
         }
         for (hash, device) in devices {
-            auth.insert(hash, Principal::Device(device), None);
+            auth.insert_device(hash, device);
         }
         let metrics = Arc::new(Metrics::new());
         let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
@@ -233,12 +288,14 @@ impl Server {
             store,
             readers,
             auth,
+            limits: limit::Limits::new(Arc::clone(&clock)),
             metrics,
             clock,
             events,
             shutdown: CancellationToken::new(),
             dummy_hash,
             online: std::sync::Mutex::default(),
+            trusted_proxies: settings.trusted_proxies.clone(),
         }));
         let mut server = Self {
             state,
@@ -257,6 +314,7 @@ impl Server {
         }
         // Roll the business day now if the server slept through it.
         server.state.engine.tick().await?;
+        spawn_housekeeping(&server.state);
         Ok(server)
     }
 

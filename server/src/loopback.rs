@@ -34,6 +34,7 @@ impl LoopbackDemo {
                 data_dir: data_dir.to_owned(),
                 hall: HallSource::Demo,
                 admin_password: Some("loopback-demo-admin".into()),
+                trusted_proxies: Vec::new(),
             };
             let server = Server::open(settings, Arc::new(SystemClock)).await?;
             let token = |name: &str| {

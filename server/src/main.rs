@@ -48,6 +48,18 @@ struct Args {
     /// printed once when unset.
     #[arg(long, env = "BANLI_ADMIN_PASSWORD", hide_env_values = true)]
     admin_password: Option<String>,
+    /// A reverse proxy (nginx, a load balancer) in front of the server, by
+    /// IP address; repeat for several. Only from these is `X-Forwarded-For`
+    /// (the client's address, which login and lookup limits count) and
+    /// `X-Forwarded-Proto` (HTTPS: cookies get `Secure`) believed. Default:
+    /// none, every peer is the client itself.
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "IP",
+        env = "BANLI_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[tokio::main]
@@ -88,6 +100,7 @@ async fn main() -> anyhow::Result<()> {
         data_dir: args.data.clone(),
         hall,
         admin_password: args.admin_password,
+        trusted_proxies: args.trusted_proxies,
     };
     let server = match Server::open(settings, Arc::new(SystemClock)).await {
         Ok(s) => s,

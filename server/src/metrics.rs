@@ -26,6 +26,13 @@ pub struct HttpLabel {
     pub status: u16,
 }
 
+/// Which rate limiter refused a request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LimiterLabel {
+    /// `login_account`, `login_address`, `lookup_ticket` or `lookup_address`.
+    pub limiter: &'static str,
+}
+
 /// Labels of a command the engine task handled.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CommandLabel {
@@ -63,6 +70,11 @@ pub struct Metrics {
     pub commands: Family<CommandLabel, Counter>,
     /// |actual − estimated| wait of each ticket when first called, seconds.
     pub estimate_error_seconds: Histogram,
+    /// Passwords checked with argon2 (logins that got past the limiter):
+    /// what an attacker's guesses actually cost the hall.
+    pub password_checks: Counter,
+    /// Requests refused by a rate limiter, by limiter.
+    pub rate_limited: Family<LimiterLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -121,6 +133,18 @@ impl Metrics {
             "Absolute error of the wait estimated at issue, measured when the ticket is first called",
             estimate_error_seconds.clone(),
         );
+        let password_checks = Counter::default();
+        registry.register(
+            "password_checks",
+            "Passwords checked with argon2 (logins past the rate limiter)",
+            password_checks.clone(),
+        );
+        let rate_limited = Family::<LimiterLabel, Counter>::default();
+        registry.register(
+            "rate_limited",
+            "Requests refused by a rate limiter, by limiter",
+            rate_limited.clone(),
+        );
         Self {
             registry,
             tickets_issued,
@@ -132,6 +156,8 @@ impl Metrics {
             subscribers,
             commands,
             estimate_error_seconds,
+            password_checks,
+            rate_limited,
         }
     }
 

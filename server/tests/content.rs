@@ -233,7 +233,7 @@ async fn a_kiosk_reports_its_printer_and_failed_prints_reach_staff() {
 #[tokio::test]
 async fn a_report_matches_the_tickets_made() {
     use banli_core::jiff::SignedDuration;
-    let hall = Hall::demo().await; // Tuesday 10:00
+    let mut hall = Hall::demo().await; // Tuesday 10:00
     let staff = hall
         .login("staff8", banli_server::DEMO_STAFF_PASSWORD)
         .await;
@@ -258,6 +258,8 @@ async fn a_report_matches_the_tickets_made() {
         .await; // auto-calls F004 (waited 24)
     mins(60); // 11:24: one more arrival in the 11 o'clock hour
     hall.issue("housing-fund").await;
+    // Idle for over half an hour, the administrator signs in again.
+    hall.admin_again().await;
 
     let (s, r) = hall
         .get("/api/v1/admin/reports?from=2026-11-24", Some(&hall.admin))
@@ -324,6 +326,9 @@ async fn a_report_matches_the_tickets_made() {
         (s, code(&body)),
         (StatusCode::UNPROCESSABLE_ENTITY, "invalid_range")
     );
+    let staff = hall
+        .login("staff8", banli_server::DEMO_STAFF_PASSWORD)
+        .await;
     let (s, _) = hall.get("/api/v1/admin/reports", Some(&staff)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }

@@ -174,9 +174,11 @@ async fn a_service_removed_and_re_added_keeps_its_numbers_across_a_restart() {
         "{v}"
     );
 
-    let hall = hall.restart().await;
+    let mut hall = hall.restart().await;
     hall.clock
         .advance(banli_core::jiff::SignedDuration::from_hours(3));
+    // Idle for three hours, the administrator signs in again.
+    hall.admin_again().await;
     let (s, v) = hall
         .put("/api/v1/admin/services/tax", Some(&hall.admin), tax)
         .await;
@@ -448,6 +450,7 @@ async fn a_full_disk_gives_clear_refusals_and_issuing_resumes_by_itself() {
             data_dir: data.clone(),
             hall: HallSource::Demo,
             admin_password: Some(ADMIN_PASSWORD.into()),
+            trusted_proxies: Vec::new(),
         },
         Arc::clone(&clock) as Arc<dyn banli_server::clock::Clock>,
     )
@@ -524,6 +527,7 @@ async fn a_full_disk_gives_clear_refusals_and_issuing_resumes_by_itself() {
             data_dir: data,
             hall: HallSource::Demo,
             admin_password: Some(ADMIN_PASSWORD.into()),
+            trusted_proxies: Vec::new(),
         },
         clock as Arc<dyn banli_server::clock::Clock>,
     )
@@ -566,6 +570,7 @@ async fn the_hall_file_is_imported_once_and_never_undoes_the_console() {
                         replace,
                     },
                     admin_password: Some(ADMIN_PASSWORD.into()),
+                    trusted_proxies: Vec::new(),
                 },
                 clock as Arc<dyn banli_server::clock::Clock>,
             )

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::error::AppError;
 use super::extract::{AppJson, AppPath, AppQuery, Caller};
 use crate::AppState;
-use crate::auth::{MIN_PASSWORD_LEN, Principal, hash_password, new_token, token_hash};
+use crate::auth::{MIN_PASSWORD_LEN, hash_password, new_token, token_hash};
 use crate::store::AuditEntry;
 use crate::store::accounts::{Device, DeviceKind, Role, StaffAccount};
 
@@ -546,6 +546,7 @@ pub async fn admin_staff_put(
         counters,
         disabled: req.disabled,
     };
+    let password_changed = req.password.is_some();
     let hash = match req.password {
         Some(p) => Some(
             tokio::task::spawn_blocking(move || hash_password(&p))
@@ -577,10 +578,14 @@ pub async fn admin_staff_put(
         })
         .await??;
     let _created = result;
-    // A new password or a disabled account ends sessions; otherwise the
-    // sessions carry the new role and counters at once.
-    let keep = (!account.disabled).then_some(&account);
-    state.auth.update_user(&username, keep);
+    // A new password or a disabled account ends every session (the store
+    // deleted them above; streams close); otherwise the sessions carry
+    // the new role and counters at once.
+    if password_changed || account.disabled {
+        state.auth.end_sessions(&username);
+    } else {
+        state.auth.refresh_account(&account);
+    }
     Ok(AppJson(account))
 }
 
@@ -623,7 +628,7 @@ pub async fn admin_staff_delete(
             },
         )
         .await??;
-    state.auth.update_user(&username, None);
+    state.auth.end_sessions(&username);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -742,9 +747,7 @@ pub async fn create_device(
                 "设备名称已存在",
             )
         })?;
-    state
-        .auth
-        .insert(hash, Principal::Device(device.clone()), None);
+    state.auth.insert_device(hash, device.clone());
     Ok(DeviceCreated { device, token })
 }
 

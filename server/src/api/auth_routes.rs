@@ -8,9 +8,9 @@ use banli_core::jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::error::AppError;
-use super::extract::{AppJson, Caller, ClientIp, bearer_token};
+use super::extract::{AppJson, Caller, ClientInfo, request_token};
 use crate::AppState;
-use crate::auth::{Principal, SESSION_TTL, new_token, token_hash, verify_password};
+use crate::auth::{Principal, new_token, token_hash, verify_password};
 use crate::store::accounts::{Role, StaffAccount};
 
 /// The routes.
@@ -57,11 +57,11 @@ pub struct LoginResponse {
         (status = 429, description = "Too many failed attempts; see Retry-After", body = banli_core::wire::ApiError)))]
 pub async fn auth_login(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    client: ClientInfo,
     AppJson(req): AppJson<LoginRequest>,
 ) -> Result<AppJson<LoginResponse>, AppError> {
     let (token, account, expires_at) =
-        open_session(&state, &req.username, req.password, ip).await?;
+        open_session(&state, &req.username, req.password, client.ip).await?;
     Ok(AppJson(session(token, &account, expires_at)))
 }
 
@@ -79,16 +79,7 @@ pub async fn open_session(
 ) -> Result<(String, StaffAccount, Timestamp), AppError> {
     let now = state.clock.now();
     let username = username.trim().to_owned();
-    if let Some(wait) = state.auth.login_locked(&username, ip, now) {
-        let mut e = AppError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!("too many failed logins; try again in {wait} seconds"),
-            format!("登录失败次数过多，请{}分钟后再试", wait.div_ceil(60)),
-        );
-        e.retry_after = Some(wait);
-        return Err(e);
-    }
+    let attempt = LoginAttempt::take(state, &username, ip)?;
     let lookup = username.clone();
     let account = state.readers.call(move |s| s.staff(&lookup)).await?;
     // Verify against a dummy hash when the user does not exist, so that the
@@ -97,13 +88,14 @@ pub async fn open_session(
         Some((a, h)) => (Some(a), h),
         None => (None, state.dummy_hash.clone()),
     };
+    state.metrics.password_checks.inc();
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await
         .map_err(|e| AppError::internal(&e))?;
     let account = match account {
         Some(a) if ok && !a.disabled => a,
         _ => {
-            state.auth.login_failed(&username, ip, now);
+            // A wrong guess: the tries taken stay taken.
             return Err(AppError::new(
                 StatusCode::UNAUTHORIZED,
                 "bad_credentials",
@@ -112,10 +104,10 @@ pub async fn open_session(
             ));
         }
     };
-    state.auth.login_succeeded(&username);
+    attempt.give_back();
     let token = new_token("s_");
     let hash = token_hash(&token);
-    let expires_at = now + SESSION_TTL;
+    let expires_at = now + state.session_policy().lifetime;
     let (h, u) = (hash.clone(), account.username.clone());
     state
         .store
@@ -123,19 +115,97 @@ pub async fn open_session(
         .await?;
     state
         .auth
-        .insert(hash, Principal::Staff(account.clone()), Some(expires_at));
+        .insert_session(hash, account.clone(), now, expires_at);
     Ok((token, account, expires_at))
 }
 
-/// Ends a session.
+/// Ends the staff session of this token, in memory and in the database; a
+/// device token is left alone (only an administrator revokes one).
 ///
 /// # Errors
-/// 503 on storage failure.
+/// 403 `not_a_session` for a device token, 503 on storage failure.
 pub async fn close_session(state: &AppState, token: &str) -> Result<(), AppError> {
     let hash = token_hash(token);
-    state.auth.remove(&hash);
+    if !state.auth.remove_session(&hash) {
+        return Err(not_a_session());
+    }
     state.store.call(move |s| s.session_delete(&hash)).await?;
     Ok(())
+}
+
+/// The tries a login took from the limiters before its password was
+/// checked ([`crate::limit`]): taken before argon2 runs, so parallel
+/// guesses cannot pass together, and given back only when the password
+/// was right. A request dropped half-way (the client hung up while argon2
+/// ran) keeps its cost, or hanging up would make guessing free.
+struct LoginAttempt<'a> {
+    state: &'a AppState,
+    account: String,
+    address: Option<std::net::IpAddr>,
+}
+
+impl<'a> LoginAttempt<'a> {
+    /// Takes a try for the account, then for the client's address (so an
+    /// account already locked costs its address nothing).
+    fn take(
+        state: &'a AppState,
+        username: &str,
+        ip: Option<std::net::IpAddr>,
+    ) -> Result<Self, AppError> {
+        let limits = &state.limits;
+        let account = crate::limit::account_key(username);
+        limits
+            .login_account
+            .take(&account)
+            .map_err(|d| too_many_attempts(state, d))?;
+        let address = ip.map(crate::limit::address_key);
+        if let Some(a) = &address
+            && let Err(d) = limits.login_address.take(a)
+        {
+            limits.login_account.give_back(&account);
+            return Err(too_many_attempts(state, d));
+        }
+        Ok(Self {
+            state,
+            account,
+            address,
+        })
+    }
+
+    /// The password was right: this was no guess, and costs nothing.
+    fn give_back(self) {
+        let limits = &self.state.limits;
+        limits.login_account.give_back(&self.account);
+        if let Some(a) = &self.address {
+            limits.login_address.give_back(a);
+        }
+    }
+}
+
+fn too_many_attempts(state: &AppState, d: crate::limit::Denied) -> AppError {
+    state
+        .metrics
+        .rate_limited
+        .get_or_create(&crate::metrics::LimiterLabel { limiter: d.limiter })
+        .inc();
+    let wait = d.retry_after_secs;
+    let mut e = AppError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+        format!("too many failed logins; try again in {wait} seconds"),
+        format!("登录失败次数过多，请{}分钟后再试", wait.div_ceil(60)),
+    );
+    e.retry_after = Some(wait);
+    e
+}
+
+fn not_a_session() -> AppError {
+    AppError::new(
+        StatusCode::FORBIDDEN,
+        "not_a_session",
+        "only a staff session logs out; a device token stays valid until an administrator revokes it",
+        "设备凭证无需注销，如需停用请由管理员吊销",
+    )
 }
 
 fn session(token: String, a: &StaffAccount, expires_at: Timestamp) -> LoginResponse {
@@ -149,19 +219,26 @@ fn session(token: String, a: &StaffAccount, expires_at: Timestamp) -> LoginRespo
     }
 }
 
-/// End this session.
+/// End the caller's own session (and only it: the same account's other
+/// sessions go on). Devices do not log out.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
-    responses((status = 204, description = "Logged out")), security(("bearer" = [])))]
+    responses((status = 204, description = "Logged out"),
+        (status = 401, description = "No valid session", body = banli_core::wire::ApiError),
+        (status = 403, description = "A device token (`not_a_session`): devices are revoked by an administrator, not logged out", body = banli_core::wire::ApiError)),
+    security(("bearer" = [])))]
 pub async fn auth_logout(
     State(state): State<AppState>,
     req: axum::extract::Request,
 ) -> Result<StatusCode, AppError> {
-    let (parts, _) = req.into_parts();
-    if let Some(token) = bearer_token(&parts) {
-        let hash = token_hash(&token);
-        state.auth.remove(&hash);
-        state.store.call(move |s| s.session_delete(&hash)).await?;
+    use axum::extract::FromRequestParts as _;
+    let (mut parts, _) = req.into_parts();
+    // Authenticates the request as any other (a cookie needs its CSRF token).
+    let Caller(caller) = Caller::from_request_parts(&mut parts, &state).await?;
+    if !caller.is_staff() {
+        return Err(not_a_session());
     }
+    let (token, _) = request_token(&parts).ok_or_else(AppError::unauthorized)?;
+    close_session(&state, &token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -8,6 +8,15 @@
 //! buffer overflows) is sent a fresh snapshot instead of the events it
 //! missed; a client that sees a gap may send `{"type":"resync"}` to get one.
 //!
+//! Kiosks and boards get every message without staff names (least data:
+//! see [`banli_core::wire::HallSnapshot::without_staff`]); staff consoles
+//! get them whole.
+//!
+//! A stream lasts as long as the token it was opened with: revoking the
+//! device, logging out, or a password reset or disabled account closes it
+//! at once (the token's cancellation in [`crate::auth::Auth`]), and an
+//! expired or idle session is noticed at the next ping.
+//!
 //! Events that are already waiting when a subscriber wakes are written
 //! together and flushed once (at most `MAX_WRITE_BATCH`), not one write
 //! each: while kiosks issue at full rate every console and board gets
@@ -27,7 +36,7 @@ use futures_util::SinkExt as _;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::error::AppError;
-use super::extract::Caller;
+use super::extract::StreamCaller;
 use crate::AppState;
 use crate::auth::Principal;
 
@@ -43,27 +52,46 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Subscribe to the hall's events (WebSocket). Authenticate with a bearer
-/// header or `?access_token=`.
+/// header, the console's session cookie, or `?access_token=` (this
+/// handshake only: browsers cannot set headers on a WebSocket).
 #[utoipa::path(get, path = "/api/v1/events", tag = "hall",
+    params(("access_token" = Option<String>, Query, description = "The token, when the client cannot send an Authorization header (browsers); accepted on this handshake only")),
     responses((status = 101, description = "WebSocket of StreamMessage: a snapshot, then events", body = StreamMessage),
         (status = 401, description = "No valid token", body = banli_core::wire::ApiError)),
     security(("bearer" = [])))]
 pub async fn events_subscribe(
     State(state): State<AppState>,
-    Caller(caller): Caller,
+    caller: StreamCaller,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
-    let device = match caller {
+    let device = match &caller.principal {
         Principal::Device(d) => Some(d.id),
         Principal::Staff(_) => None,
+    };
+    let closed = state
+        .auth
+        .closed_signal(&caller.token_hash)
+        .ok_or_else(AppError::unauthorized)?;
+    let subscriber = Subscriber {
+        staff: caller.principal.is_staff(),
+        closed,
+        token_hash: caller.token_hash,
     };
     Ok(ws
         .max_message_size(16 * 1024)
         .on_upgrade(move |socket| async move {
             set_online(&state, device, 1);
-            stream(socket, state.clone()).await;
+            stream(socket, state.clone(), subscriber).await;
             set_online(&state, device, -1);
         }))
+}
+
+/// What a subscriber may send on the stream, as JSON: `{"type":"resync"}`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientMessage {
+    /// Send a fresh snapshot (the client saw a gap in sequence numbers).
+    Resync,
 }
 
 /// Counts a device's open streams (a board with one is online).
@@ -80,11 +108,24 @@ fn set_online(state: &AppState, device: Option<i64>, delta: isize) {
     }
 }
 
-async fn snapshot_message(state: &AppState) -> Option<(u64, Utf8Bytes)> {
+/// Who a stream serves.
+struct Subscriber {
+    /// Staff get staff names; devices do not.
+    staff: bool,
+    /// Cancelled when the token the stream was opened with ends.
+    closed: tokio_util::sync::CancellationToken,
+    /// That token's hash, to notice an expired or idle session.
+    token_hash: String,
+}
+
+async fn snapshot_message(state: &AppState, staff: bool) -> Option<(u64, Utf8Bytes)> {
     // Subscribers subscribe to the broadcast before they take the
     // snapshot: an event committed meanwhile is then both in the view and
     // on the channel, and its sequence number tells the stream to skip it.
-    let snapshot = state.engine.view().snapshot(state.clock.now());
+    let mut snapshot = state.engine.view().snapshot(state.clock.now());
+    if !staff {
+        snapshot = snapshot.without_staff();
+    }
     let seq = snapshot.seq;
     let text = serde_json::to_string(&StreamMessage::Snapshot {
         snapshot: Box::new(snapshot),
@@ -93,10 +134,15 @@ async fn snapshot_message(state: &AppState) -> Option<(u64, Utf8Bytes)> {
     Some((seq, text.into()))
 }
 
-async fn stream(mut socket: WebSocket, state: AppState) {
+async fn stream(mut socket: WebSocket, state: AppState, subscriber: Subscriber) {
+    let Subscriber {
+        staff,
+        closed,
+        token_hash,
+    } = subscriber;
     let mut rx = state.events.subscribe();
     state.metrics.subscribers.inc();
-    let Some((mut last, snap)) = snapshot_message(&state).await else {
+    let Some((mut last, snap)) = snapshot_message(&state, staff).await else {
         state.metrics.subscribers.dec();
         return;
     };
@@ -109,12 +155,17 @@ async fn stream(mut socket: WebSocket, state: AppState) {
                 let _ = socket.send(Message::Close(None)).await;
                 break;
             }
+            () = closed.cancelled() => {
+                // The token ended: revoked, logged out, account changed.
+                let _ = socket.send(Message::Close(None)).await;
+                break;
+            }
             msg = rx.recv() => match msg {
                 Ok((seq, text)) => {
                     let mut batch = Vec::new();
                     if seq > last {
                         last = seq;
-                        batch.push(text);
+                        batch.push(text.for_staff(staff).clone());
                     }
                     let mut lagged = false;
                     while batch.len() < MAX_WRITE_BATCH {
@@ -122,7 +173,7 @@ async fn stream(mut socket: WebSocket, state: AppState) {
                             Ok((seq, text)) => {
                                 if seq > last {
                                     last = seq;
-                                    batch.push(text);
+                                    batch.push(text.for_staff(staff).clone());
                                 }
                             }
                             Err(TryRecvError::Lagged(_)) => {
@@ -136,7 +187,7 @@ async fn stream(mut socket: WebSocket, state: AppState) {
                     if ok && lagged {
                         // As for a lag seen by `recv` below.
                         rx = rx.resubscribe();
-                        match snapshot_message(&state).await {
+                        match snapshot_message(&state, staff).await {
                             Some((seq, snap)) => {
                                 last = seq;
                                 ok = socket.send(Message::Text(snap)).await.is_ok();
@@ -147,7 +198,7 @@ async fn stream(mut socket: WebSocket, state: AppState) {
                 }
                 Err(RecvError::Lagged(_)) => {
                     rx = rx.resubscribe();
-                    match snapshot_message(&state).await {
+                    match snapshot_message(&state, staff).await {
                         Some((seq, snap)) => {
                             last = seq;
                             ok = socket.send(Message::Text(snap)).await.is_ok();
@@ -158,19 +209,27 @@ async fn stream(mut socket: WebSocket, state: AppState) {
                 Err(RecvError::Closed) => break,
             },
             incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Text(t))) if t.contains("resync") => {
-                    match snapshot_message(&state).await {
+                Some(Ok(Message::Text(t))) => match serde_json::from_str::<ClientMessage>(t.as_str()) {
+                    Ok(ClientMessage::Resync) => match snapshot_message(&state, staff).await {
                         Some((seq, snap)) => {
                             last = seq;
                             ok = socket.send(Message::Text(snap)).await.is_ok();
                         }
                         None => break,
-                    }
-                }
+                    },
+                    // Not ours to answer: an unknown or malformed message
+                    // changes nothing (a newer client may send more).
+                    Err(e) => tracing::debug!(error = %e, "ignored a message on the event stream"),
+                },
                 Some(Ok(Message::Close(_)) | Err(_)) | None => break,
                 Some(Ok(_)) => {}
             },
             _ = ping.tick() => {
+                if !state.auth.is_live(&token_hash, state.clock.now(), state.session_policy()) {
+                    // The session expired or went idle.
+                    let _ = socket.send(Message::Close(None)).await;
+                    break;
+                }
                 ok = socket.send(Message::Ping(Default::default())).await.is_ok();
             }
         }

@@ -4,8 +4,8 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 
 use super::error::AppError;
@@ -33,40 +33,116 @@ pub struct AppPath<T>(pub T);
 #[from_request(via(axum::extract::Query), rejection(AppError))]
 pub struct AppQuery<T>(pub T);
 
-/// The address of the client, when the server was started with connect
-/// info (tests driving the router directly have none).
-pub struct ClientIp(pub Option<IpAddr>);
+/// Who the client is, as far as the network can tell: its address, and
+/// whether it reached the hall over HTTPS.
+///
+/// The address is the TCP peer's, unless the peer is one of the server's
+/// trusted reverse proxies ([`crate::Settings::trusted_proxies`]): then
+/// `X-Forwarded-For` is read from the right (each proxy appends the
+/// address it saw) and the first address that is not a trusted proxy is
+/// the client. Whatever a client writes into the header itself sits left
+/// of that and is never believed, and from any other peer the header is
+/// ignored, so it cannot pick the address that login and lookup limits
+/// count against. HTTPS likewise comes from a trusted proxy's
+/// `X-Forwarded-Proto` only (the server itself serves plain HTTP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientInfo {
+    /// The client's address; none when the server was started without
+    /// connect info (tests driving the router directly).
+    pub ip: Option<IpAddr>,
+    /// Whether the client's connection is HTTPS: cookies get `Secure`.
+    pub https: bool,
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl ClientInfo {
+    /// Works out the client of a request that came from `peer`.
+    pub fn of(headers: &HeaderMap, peer: Option<IpAddr>, trusted: &[IpAddr]) -> Self {
+        let Some(peer) = peer.map(|ip| ip.to_canonical()) else {
+            return Self {
+                ip: None,
+                https: false,
+            };
+        };
+        if !trusted.contains(&peer) {
+            return Self {
+                ip: Some(peer),
+                https: false,
+            };
+        }
+        let mut ip = peer;
+        let hops: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .collect();
+        for hop in hops.iter().rev() {
+            let Some(hop) = parse_hop(hop) else { break };
+            ip = hop;
+            if !trusted.contains(&hop) {
+                break;
+            }
+        }
+        // The proxy nearest the server has the last word.
+        let https = headers
+            .get_all("x-forwarded-proto")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .next_back()
+            .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"));
+        Self {
+            ip: Some(ip),
+            https,
+        }
+    }
+}
+
+/// One address of `X-Forwarded-For`: `203.0.113.9`, `2001:db8::1`, or
+/// either with a port (`203.0.113.9:4711`, `[2001:db8::1]:4711`).
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    if let Ok(ip) = hop.parse::<IpAddr>() {
+        return Some(ip.to_canonical());
+    }
+    hop.parse::<SocketAddr>()
+        .ok()
+        .map(|a| a.ip().to_canonical())
+}
+
+impl FromRequestParts<AppState> for ClientInfo {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(Self::of(&parts.headers, peer, &state.trusted_proxies))
     }
 }
 
 /// The cookie that carries a web console session (HttpOnly, SameSite=Strict).
-pub const SESSION_COOKIE: &str = "banli_session";
+pub const SESSION_COOKIE: &str = crate::cookies::SESSION;
 
 /// Where a request's token came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenSource {
-    /// `Authorization: Bearer` or `?access_token=`: sent on purpose, so no
-    /// cross-site request can carry it.
+    /// `Authorization: Bearer` (or `?access_token=` on an event-stream
+    /// handshake): sent on purpose, so no cross-site request can carry it.
     Explicit,
     /// The session cookie, which a browser attaches by itself: state
     /// changes then need the CSRF token too.
     Cookie,
 }
 
-/// The token of a request: `Authorization: Bearer …`, `access_token=` in
-/// the query (browsers cannot set headers on a WebSocket), or the web
-/// console's session cookie.
+/// The token of a request: `Authorization: Bearer …` or the web
+/// console's session cookie. Never the URL: URLs end up in proxy logs,
+/// browser history and `Referer` headers. (The event stream's handshake
+/// alone also takes `?access_token=`, see [`StreamCaller`].)
 pub fn request_token(parts: &Parts) -> Option<(String, TokenSource)> {
     if let Some(h) = parts
         .headers
@@ -77,33 +153,34 @@ pub fn request_token(parts: &Parts) -> Option<(String, TokenSource)> {
             .strip_prefix("Bearer ")
             .map(|t| (t.trim().to_owned(), TokenSource::Explicit));
     }
-    if let Some(t) = parts
-        .uri
-        .query()
-        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("access_token=")))
-    {
-        return Some((t.to_owned(), TokenSource::Explicit));
+    crate::cookies::read(&parts.headers, SESSION_COOKIE).map(|t| (t, TokenSource::Cookie))
+}
+
+/// `?access_token=` of a WebSocket handshake, where a browser (or a board
+/// behind a proxy that strips headers) cannot send `Authorization`. Only
+/// [`StreamCaller`] reads it; the server never logs request URIs, so the
+/// token does not reach a log from here.
+fn handshake_query_token(parts: &Parts) -> Option<String> {
+    let upgrade = parts
+        .headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if !upgrade {
+        return None;
     }
-    cookie(parts, SESSION_COOKIE).map(|t| (t, TokenSource::Cookie))
+    parts
+        .uri
+        .query()?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("access_token="))
+        .filter(|t| !t.is_empty())
+        .map(ToOwned::to_owned)
 }
 
 /// The bearer token of a request, if it came explicitly.
 pub fn bearer_token(parts: &Parts) -> Option<String> {
     request_token(parts).map(|(t, _)| t)
-}
-
-/// A cookie's value.
-pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
-    parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|kv| {
-            let (k, v) = kv.trim().split_once('=')?;
-            (k == name).then(|| v.to_owned())
-        })
 }
 
 /// The CSRF token of a session: derived from the session token, so it
@@ -178,15 +255,55 @@ impl FromRequestParts<AppState> for Caller {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let (token, source) = request_token(parts).ok_or_else(AppError::unauthorized)?;
-        let principal = match state.auth.resolve(&token, state.clock.now()) {
-            Ok(p) => p,
-            Err(TokenError::Expired) => return Err(AppError::expired()),
-            Err(TokenError::Unknown) => return Err(AppError::unauthorized()),
-        };
-        if source == TokenSource::Cookie {
-            check_cookie_request(parts, &token)?;
-        }
-        Ok(Self(principal))
+        authenticate(parts, state, &token, source).map(Self)
+    }
+}
+
+/// Resolves a request's token, and checks what a cookie needs besides.
+fn authenticate(
+    parts: &Parts,
+    state: &AppState,
+    token: &str,
+    source: TokenSource,
+) -> Result<Principal, AppError> {
+    let principal = match state
+        .auth
+        .resolve(token, state.clock.now(), state.session_policy())
+    {
+        Ok(p) => p,
+        Err(TokenError::Expired) => return Err(AppError::expired()),
+        Err(TokenError::Unknown) => return Err(AppError::unauthorized()),
+    };
+    if source == TokenSource::Cookie {
+        check_cookie_request(parts, token)?;
+    }
+    Ok(principal)
+}
+
+/// The caller of an event-stream handshake, with the hash of the token it
+/// used: the stream closes when that token ends.
+pub struct StreamCaller {
+    /// Who.
+    pub principal: Principal,
+    /// The hash of the token it came with.
+    pub token_hash: String,
+}
+
+impl FromRequestParts<AppState> for StreamCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (token, source) = request_token(parts)
+            .or_else(|| handshake_query_token(parts).map(|t| (t, TokenSource::Explicit)))
+            .ok_or_else(AppError::unauthorized)?;
+        let principal = authenticate(parts, state, &token, source)?;
+        Ok(Self {
+            principal,
+            token_hash: crate::auth::token_hash(&token),
+        })
     }
 }
 
@@ -221,5 +338,53 @@ impl Caller {
         } else {
             Err(AppError::forbidden("administrators only"))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(xff: &[&str], proto: Option<&str>, peer: &str, trusted: &[&str]) -> ClientInfo {
+        let mut h = HeaderMap::new();
+        for v in xff {
+            h.append("x-forwarded-for", v.parse().expect("value"));
+        }
+        if let Some(p) = proto {
+            h.insert("x-forwarded-proto", p.parse().expect("value"));
+        }
+        let trusted: Vec<IpAddr> = trusted.iter().map(|t| t.parse().expect("ip")).collect();
+        ClientInfo::of(&h, Some(peer.parse().expect("ip")), &trusted)
+    }
+
+    fn ip(s: &str) -> Option<IpAddr> {
+        Some(s.parse().expect("ip"))
+    }
+
+    #[test]
+    fn forwarded_headers_count_only_from_trusted_proxies() {
+        // No trusted proxy: the peer, whatever the headers say.
+        let i = info(&["198.51.100.1"], Some("https"), "10.0.0.5", &[]);
+        assert_eq!((i.ip, i.https), (ip("10.0.0.5"), false));
+        // A trusted proxy: the address it appended, and its scheme.
+        let i = info(&["192.168.1.20"], Some("https"), "10.0.0.1", &["10.0.0.1"]);
+        assert_eq!((i.ip, i.https), (ip("192.168.1.20"), true));
+        // What the client wrote left of it is not believed.
+        let i = info(&["6.6.6.6, 192.168.1.20"], None, "10.0.0.1", &["10.0.0.1"]);
+        assert_eq!(i.ip, ip("192.168.1.20"));
+        // Two proxies, headers split over lines, ports and IPv6.
+        let i = info(
+            &["6.6.6.6", "[2001:db8::7]:4711, 10.0.0.2"],
+            None,
+            "10.0.0.1",
+            &["10.0.0.1", "10.0.0.2"],
+        );
+        assert_eq!(i.ip, ip("2001:db8::7"));
+        // Garbage stops the walk at the last trusted hop.
+        let i = info(&["1.2.3.4, nonsense"], None, "10.0.0.1", &["10.0.0.1"]);
+        assert_eq!(i.ip, ip("10.0.0.1"));
+        // IPv4-mapped IPv6 peers are their IPv4 address.
+        let i = info(&["192.168.1.20"], None, "::ffff:10.0.0.1", &["10.0.0.1"]);
+        assert_eq!(i.ip, ip("192.168.1.20"));
     }
 }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::error::AppError;
 use super::extract::{AppJson, AppQuery, Caller};
 use crate::AppState;
-use crate::store::reports::{Report, ReportRow};
+use crate::store::reports::Report;
 
 /// Longest range a report may cover, in days.
 pub const MAX_RANGE_DAYS: i32 = 366;
@@ -113,51 +113,127 @@ pub async fn admin_reports(
     }
 }
 
-/// The report as CSV: one table of rows with a `section` column, then the
-/// hours. A UTF-8 BOM lets spreadsheet programs read the Chinese.
+/// The report as CSV: one table of rows with a `section` column, then a
+/// blank line and the hours. A UTF-8 BOM lets spreadsheet programs read
+/// the Chinese. Written by the `csv` crate, which quotes commas, quotes,
+/// CR and LF; text cells go through [`neutralise`] first.
 pub fn to_csv(r: &Report) -> String {
     let opt = |v: Option<f64>| v.map(|x| format!("{x:.1}")).unwrap_or_default();
-    let mut out = String::from(
-        "\u{feff}section,key,tickets,served,no_shows,cancelled,expired,avg_wait_secs,p90_wait_secs,avg_handle_secs,no_show_rate\n",
-    );
-    let mut line = |section: &str, row: &ReportRow| {
-        out.push_str(&format!(
-            "{section},{},{},{},{},{},{},{},{},{},{}\n",
-            csv_field(&row.key),
-            row.tickets,
-            row.served,
-            row.no_shows,
-            row.cancelled,
-            row.expired,
+    let mut rows: Vec<Vec<String>> = vec![
+        [
+            "section",
+            "key",
+            "tickets",
+            "served",
+            "no_shows",
+            "cancelled",
+            "expired",
+            "avg_wait_secs",
+            "p90_wait_secs",
+            "avg_handle_secs",
+            "no_show_rate",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    ];
+    let sections = std::iter::once(("total", &r.total))
+        .chain(r.by_service.iter().map(|row| ("service", row)))
+        .chain(r.by_counter.iter().map(|row| ("counter", row)))
+        .chain(r.by_staff.iter().map(|row| ("staff", row)));
+    for (section, row) in sections {
+        rows.push(vec![
+            section.to_owned(),
+            neutralise(&row.key),
+            row.tickets.to_string(),
+            row.served.to_string(),
+            row.no_shows.to_string(),
+            row.cancelled.to_string(),
+            row.expired.to_string(),
             opt(row.avg_wait_secs),
             opt(row.p90_wait_secs),
             opt(row.avg_handle_secs),
             row.no_show_rate
                 .map(|x| format!("{x:.3}"))
                 .unwrap_or_default(),
-        ));
-    };
-    line("total", &r.total);
-    r.by_service.iter().for_each(|row| line("service", row));
-    r.by_counter.iter().for_each(|row| line("counter", row));
-    r.by_staff.iter().for_each(|row| line("staff", row));
-    out.push_str("\nhour,arrivals,avg_wait_secs\n");
-    for h in &r.by_hour {
-        out.push_str(&format!(
-            "{},{},{}\n",
-            h.hour,
-            h.arrivals,
-            opt(h.avg_wait_secs)
-        ));
+        ]);
     }
-    out
+    let mut hours: Vec<Vec<String>> = vec![
+        ["hour", "arrivals", "avg_wait_secs"]
+            .map(str::to_owned)
+            .to_vec(),
+    ];
+    for h in &r.by_hour {
+        hours.push(vec![
+            h.hour.to_string(),
+            h.arrivals.to_string(),
+            opt(h.avg_wait_secs),
+        ]);
+    }
+    format!("\u{feff}{}\n{}", csv_table(&rows), csv_table(&hours))
 }
 
-/// Quotes a CSV field when it needs it.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+/// One table as CSV text.
+fn csv_table(rows: &[Vec<String>]) -> String {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    for row in rows {
+        // Writing to a Vec fails only on a record of another length,
+        // which these tables never have.
+        if let Err(e) = w.write_record(row) {
+            tracing::error!(error = %e, "a report row could not be written as CSV");
+        }
+    }
+    let bytes = match w.into_inner() {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            tracing::error!(error = %e.error(), "a report could not be written as CSV");
+            Vec::new()
+        }
+    };
+    // Every cell is a String, so the bytes are UTF-8.
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Makes a text cell inert in spreadsheet programs: one that begins with
+/// `=`, `+`, `-` or `@` (a formula), or with a tab or CR (which some
+/// programs skip before reading a formula), gets a leading `'`, so it is
+/// shown as the text it is (OWASP, "CSV injection").
+pub fn neutralise(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
     } else {
-        s.to_owned()
+        cell.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_become_text_and_odd_characters_are_quoted() {
+        for (cell, out) in [
+            ("=1+1", "'=1+1"),
+            ("+86 138", "'+86 138"),
+            ("-1-1", "'-1-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("staff8", "staff8"),
+            ("a=1", "a=1"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralise(cell), out, "{cell:?}");
+        }
+        let rows = vec![vec![
+            neutralise("a,b"),
+            neutralise("say \"hi\""),
+            neutralise("line\rbreak"),
+            neutralise("=cmd|' /C calc'!A0"),
+            neutralise("two\nlines"),
+        ]];
+        assert_eq!(
+            csv_table(&rows),
+            "\"a,b\",\"say \"\"hi\"\"\",\"line\rbreak\",'=cmd|' /C calc'!A0,\"two\nlines\"\n"
+        );
     }
 }

@@ -36,13 +36,19 @@ pub async fn services_list(
 }
 
 /// The whole hall: services, counters and the latest calls, with the
-/// sequence number of the last event included.
+/// sequence number of the last event included. Kiosks and boards get it
+/// without who staffs each counter.
 #[utoipa::path(get, path = "/api/v1/hall", tag = "hall",
     responses((status = 200, description = "The hall", body = HallSnapshot)),
     security(("bearer" = [])))]
 pub async fn hall_show(
     State(state): State<AppState>,
-    Caller(_): Caller,
+    Caller(caller): Caller,
 ) -> Result<AppJson<HallSnapshot>, AppError> {
-    Ok(AppJson(state.engine.view().snapshot(state.clock.now())))
+    let snapshot = state.engine.view().snapshot(state.clock.now());
+    Ok(AppJson(if caller.is_staff() {
+        snapshot
+    } else {
+        snapshot.without_staff()
+    }))
 }

@@ -11,7 +11,7 @@ use banli_core::wire::{IssueTicketRequest, IssuedTicket, TicketView};
 use serde::Deserialize;
 
 use super::error::AppError;
-use super::extract::{AppJson, AppPath, AppQuery, Caller, MaybeCaller};
+use super::extract::{AppJson, AppPath, AppQuery, Caller, ClientInfo, MaybeCaller};
 use crate::AppState;
 use crate::auth::{Principal, constant_time_eq, new_query_code};
 use crate::store::accounts::DeviceKind;
@@ -145,60 +145,117 @@ fn issued(engine: &Engine, id: TicketId, replayed: bool, now: Timestamp) -> Opti
     responses(
         (status = 200, description = "The ticket", body = TicketView),
         (status = 404, description = "No such ticket, or the code does not match", body = banli_core::wire::ApiError),
+        (status = 429, description = "Too many wrong codes for this ticket or from this address (`too_many_lookups`); see Retry-After", body = banli_core::wire::ApiError),
     ))]
 pub async fn tickets_show(
     axum::extract::State(state): axum::extract::State<AppState>,
     MaybeCaller(caller): MaybeCaller,
+    client: ClientInfo,
     AppPath(id): AppPath<u64>,
     AppQuery(q): AppQuery<CodeQuery>,
 ) -> Result<AppJson<TicketView>, AppError> {
-    let staff = caller.as_ref().is_some_and(Principal::is_staff);
-    progress(&state, TicketId(id), q.code, staff)
-        .await
-        .map(AppJson)
+    let id = TicketId(id);
+    if !caller.as_ref().is_some_and(Principal::is_staff) {
+        check_code(&state, id, q.code.as_deref(), client.ip).await?;
+    }
+    progress(&state, id).await.map(AppJson)
 }
 
-/// A ticket's progress for whoever holds its code (or staff): today's from
-/// the engine, earlier days' from the read model. A wrong code answers as
-/// an unknown ticket, so ids cannot be probed. The JSON route and the
-/// citizen's progress page (the ticket's QR code) share it.
+/// Checks a ticket's query code for someone who is not staff, within the
+/// limits on guessing ([`crate::limit::Limits`], where the arithmetic
+/// is): a try is taken from the client's address (unknown ids included)
+/// and from the ticket before the code is compared, and both are given
+/// back when it matches, so the holder polling their ticket is never
+/// counted. A wrong code answers as an unknown ticket, so ids cannot be
+/// probed. The JSON route, the citizen's progress page and a kiosk's
+/// re-queue and cancel share it.
+///
+/// # Errors
+/// 404 `unknown_ticket`, 429 `too_many_lookups`, 503 on storage failure.
+pub async fn check_code(
+    state: &AppState,
+    id: TicketId,
+    code: Option<&str>,
+    client: Option<std::net::IpAddr>,
+) -> Result<(), AppError> {
+    let expected = match state
+        .engine
+        .view()
+        .read(|engine, _| engine.ticket(id).map(|t| t.query_code.to_string()))
+    {
+        Some(code) => Some(code),
+        // Not in today's memory: served, cancelled, or an earlier day's.
+        None => state
+            .readers
+            .call(move |s| s.ticket(id))
+            .await?
+            .map(|t| t.query_code),
+    };
+    // From here on nothing waits: the tries are taken, the code compared
+    // and the tries given back in one go.
+    let limits = &state.limits;
+    let address = client.map(crate::limit::address_key);
+    if let Some(a) = &address {
+        limits
+            .lookup_address
+            .take(a)
+            .map_err(|d| too_many_lookups(state, d))?;
+    }
+    let Some(expected) = expected else {
+        return Err(unknown_ticket());
+    };
+    if let Err(d) = limits.lookup_ticket.take(&id.0) {
+        if let Some(a) = &address {
+            limits.lookup_address.give_back(a);
+        }
+        return Err(too_many_lookups(state, d));
+    }
+    if !code.is_some_and(|c| constant_time_eq(c, &expected)) {
+        return Err(unknown_ticket());
+    }
+    limits.lookup_ticket.give_back(&id.0);
+    if let Some(a) = &address {
+        limits.lookup_address.give_back(a);
+    }
+    Ok(())
+}
+
+fn too_many_lookups(state: &AppState, d: crate::limit::Denied) -> AppError {
+    state
+        .metrics
+        .rate_limited
+        .get_or_create(&crate::metrics::LimiterLabel { limiter: d.limiter })
+        .inc();
+    let wait = d.retry_after_secs;
+    let mut e = AppError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_lookups",
+        format!("too many wrong query codes; try again in {wait} seconds"),
+        format!("查询码错误次数过多，请{}分钟后再试", wait.div_ceil(60)),
+    );
+    e.retry_after = Some(wait);
+    e
+}
+
+/// A ticket's progress (the caller is staff or showed its code): today's
+/// from the engine, earlier days' from the read model.
 ///
 /// # Errors
 /// 404 `unknown_ticket`, 503 on storage failure.
-pub async fn progress(
-    state: &AppState,
-    id: TicketId,
-    code: Option<String>,
-    staff: bool,
-) -> Result<TicketView, AppError> {
+pub async fn progress(state: &AppState, id: TicketId) -> Result<TicketView, AppError> {
     let now = state.clock.now();
-    let view = state.engine.view().read(|engine, _| {
-        let t = engine.ticket(id)?;
-        if !staff
-            && !code
-                .as_deref()
-                .is_some_and(|c| constant_time_eq(c, &t.query_code))
-        {
-            return Some(Err(unknown_ticket()));
-        }
-        engine.ticket_view(id, now).map(Ok)
-    });
-    if let Some(view) = view {
-        return view;
+    if let Some(view) = state
+        .engine
+        .view()
+        .read(|engine, _| engine.ticket_view(id, now))
+    {
+        return Ok(view);
     }
-    // Not in today's memory: served, cancelled, or an earlier day's ticket.
     let stored = state
         .readers
         .call(move |s| s.ticket(id))
         .await?
         .ok_or_else(unknown_ticket)?;
-    if !staff
-        && !code
-            .as_deref()
-            .is_some_and(|c| constant_time_eq(c, &stored.query_code))
-    {
-        return Err(unknown_ticket());
-    }
     let names = service_names(state, &stored.service_id);
     Ok(past_view(stored, names))
 }
@@ -251,6 +308,7 @@ fn unknown_ticket() -> AppError {
 async fn ticket_op(
     state: &AppState,
     caller: &Principal,
+    client: ClientInfo,
     id: TicketId,
     code: Option<String>,
     make: impl FnOnce(String) -> Command + Send + 'static,
@@ -268,24 +326,15 @@ async fn ticket_op(
     }
     // The code is checked against the committed view: a ticket's code
     // never changes, and the engine refuses the command itself if the
-    // ticket changed meanwhile.
-    let known = state.engine.view().read(|engine, _| {
-        let t = engine.ticket(id).ok_or_else(unknown_ticket)?;
-        if staff
-            || code
-                .as_deref()
-                .is_some_and(|c| constant_time_eq(c, &t.query_code))
-        {
-            Ok(())
-        } else {
-            Err(unknown_ticket())
-        }
-    });
-    known?;
+    // ticket changed meanwhile. A kiosk is a public terminal: its code
+    // checks count against the same limits as anyone's.
+    if !staff {
+        check_code(state, id, code.as_deref(), client.ip).await?;
+    }
     state.engine.command(make(caller.actor())).await?;
     // A cancelled ticket has left today's memory: its progress now comes
     // from the read model, like a finished one's.
-    progress(state, id, None, true).await.map(AppJson)
+    progress(state, id).await.map(AppJson)
 }
 
 /// Put a no-show back in its queue (once, within the re-queue window).
@@ -294,18 +343,22 @@ async fn ticket_op(
     responses(
         (status = 200, description = "Re-queued", body = TicketView),
         (status = 409, description = "Not a no-show, already re-queued, or too late", body = banli_core::wire::ApiError),
+        (status = 429, description = "Too many wrong codes (`too_many_lookups`); see Retry-After", body = banli_core::wire::ApiError),
     ),
     security(("bearer" = [])))]
 pub async fn tickets_requeue(
     axum::extract::State(state): axum::extract::State<AppState>,
     Caller(caller): Caller,
+    client: ClientInfo,
     AppPath(id): AppPath<u64>,
     AppQuery(q): AppQuery<CodeQuery>,
 ) -> Result<AppJson<TicketView>, AppError> {
     let id = TicketId(id);
-    ticket_op(&state, &caller, id, q.code, move |actor| Command::Requeue {
-        ticket_id: id,
-        actor,
+    ticket_op(&state, &caller, client, id, q.code, move |actor| {
+        Command::Requeue {
+            ticket_id: id,
+            actor,
+        }
     })
     .await
 }
@@ -316,18 +369,22 @@ pub async fn tickets_requeue(
     responses(
         (status = 200, description = "Cancelled", body = TicketView),
         (status = 409, description = "Not waiting", body = banli_core::wire::ApiError),
+        (status = 429, description = "Too many wrong codes (`too_many_lookups`); see Retry-After", body = banli_core::wire::ApiError),
     ),
     security(("bearer" = [])))]
 pub async fn tickets_cancel(
     axum::extract::State(state): axum::extract::State<AppState>,
     Caller(caller): Caller,
+    client: ClientInfo,
     AppPath(id): AppPath<u64>,
     AppQuery(q): AppQuery<CodeQuery>,
 ) -> Result<AppJson<TicketView>, AppError> {
     let id = TicketId(id);
-    ticket_op(&state, &caller, id, q.code, move |actor| Command::Cancel {
-        ticket_id: id,
-        actor,
+    ticket_op(&state, &caller, client, id, q.code, move |actor| {
+        Command::Cancel {
+            ticket_id: id,
+            actor,
+        }
     })
     .await
 }

@@ -257,19 +257,35 @@ impl Store {
         Ok(())
     }
 
-    /// Sessions not yet expired, with their accounts: `(hash, account, expires_ms)`.
-    /// Expired ones are deleted on the way.
+    /// Ends sessions (expired, or idle for too long).
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn sessions_delete(&mut self, token_hashes: &[String]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?;
+            for h in token_hashes {
+                stmt.execute([h])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Sessions not yet expired, with their accounts: `(hash, account,
+    /// created_ms, expires_ms)`. Expired ones are deleted on the way.
     ///
     /// # Errors
     /// When SQLite fails.
     pub fn sessions_active(
         &self,
         now_ms: i64,
-    ) -> Result<Vec<(String, StaffAccount, i64)>, StoreError> {
+    ) -> Result<Vec<(String, StaffAccount, i64, i64)>, StoreError> {
         self.conn
             .execute("DELETE FROM sessions WHERE expires_at_ms <= ?1", [now_ms])?;
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT s.token_hash, s.expires_at_ms, {} FROM sessions s JOIN staff ON staff.username = s.username
+            "SELECT s.token_hash, s.expires_at_ms, {}, s.created_at_ms FROM sessions s JOIN staff ON staff.username = s.username
              WHERE staff.disabled = 0",
             STAFF_COLS.split(", ").map(|c| format!("staff.{c}")).collect::<Vec<_>>().join(", ")
         ))?;
@@ -286,6 +302,7 @@ impl Store {
                     counters: serde_json::from_str(&counters).unwrap_or_default(),
                     disabled: r.get(7)?,
                 },
+                r.get(8)?,
                 expires,
             ))
         })?;

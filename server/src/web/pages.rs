@@ -15,14 +15,15 @@ use serde::Deserialize;
 use super::assets::Templates;
 use crate::AppState;
 use crate::api::auth_routes::{close_session, open_session};
-use crate::api::extract::{ClientIp, SESSION_COOKIE, cookie, csrf_token};
+use crate::api::extract::{ClientInfo, csrf_token};
 use crate::auth::{Principal, TokenError, constant_time_eq, new_token};
+use crate::cookies;
 use crate::store::accounts::{Role, StaffAccount};
 
-/// The cookie holding the login form's one-time CSRF value.
-const LOGIN_COOKIE: &str = "banli_login";
-/// The cookie holding the chosen language.
-const LANG_COOKIE: &str = "banli_lang";
+/// How long the login form's one-time value lives, in seconds.
+const LOGIN_FORM_SECS: i64 = 3600;
+/// How long the language choice is remembered, in seconds: a year.
+const LANG_SECS: i64 = 365 * 24 * 3600;
 /// Admin console pages, in menu order.
 pub const ADMIN_PAGES: &[&str] = &[
     "dashboard",
@@ -99,17 +100,8 @@ fn render(name: &str, ctx: minijinja::Value) -> Response {
     }
 }
 
-fn lang(parts_headers: &HeaderMap) -> &'static str {
-    let cookies = parts_headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect::<Vec<_>>();
-    if cookies
-        .iter()
-        .flat_map(|c| c.split(';'))
-        .any(|kv| kv.trim() == format!("{LANG_COOKIE}=en"))
-    {
+fn lang(headers: &HeaderMap) -> &'static str {
+    if cookies::read(headers, cookies::LANG).as_deref() == Some("en") {
         "en"
     } else {
         "zh"
@@ -138,10 +130,18 @@ impl FromRequestParts<AppState> for PageSession {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let next = parts.uri.path().to_owned();
-        let to_login = || Redirect::to(&format!("/login?next={next}")).into_response();
-        let token = cookie(parts, SESSION_COOKIE).ok_or_else(to_login)?;
-        match state.auth.resolve(&token, state.clock.now()) {
+        let path = parts.uri.path();
+        let login = if is_same_site_path(path) {
+            format!("/login?next={path}")
+        } else {
+            "/login".to_owned()
+        };
+        let to_login = || Redirect::to(&login).into_response();
+        let token = cookies::read(&parts.headers, cookies::SESSION).ok_or_else(to_login)?;
+        match state
+            .auth
+            .resolve(&token, state.clock.now(), state.session_policy())
+        {
             Ok(Principal::Staff(account)) => Ok(Self { account, token }),
             Ok(Principal::Device(_)) | Err(TokenError::Unknown | TokenError::Expired) => {
                 Err(to_login())
@@ -155,41 +155,58 @@ struct NextQuery {
     next: Option<String>,
 }
 
-/// Only local paths: a login must never send the browser elsewhere.
-fn safe_next(next: Option<&str>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .map(ToOwned::to_owned)
+/// Whether `next` is a path of this site that no browser reads as
+/// anything else: it starts with one `/` and holds only letters, digits
+/// and `/-._~?=&`. So no `//` or `/\` (another host to a browser), no
+/// backslash, tab, newline or other control character (browsers drop or
+/// turn them into `/`, which is how `/\t/evil.example` becomes
+/// `//evil.example`), no `:` (a scheme), no space and no `%` (an encoded
+/// form of any of these, decoded by whoever reads it next). Every page of
+/// the consoles has such a path.
+pub fn is_same_site_path(next: &str) -> bool {
+    next.starts_with('/')
+        && !next.contains("//")
+        && next
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/-._~?=&".contains(&b))
 }
 
-fn session_cookie(token: &str, max_age: i64) -> HeaderValue {
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("banli_session=; Path=/; Max-Age=0"))
+/// Where a redirect asked for with `next` goes: `next` when it is one of
+/// this site's paths ([`is_same_site_path`]), else `/`. None when no
+/// `next` was given.
+fn redirect_target(next: Option<&str>) -> Option<&str> {
+    match next.filter(|n| !n.is_empty()) {
+        None => None,
+        Some(n) if is_same_site_path(n) => Some(n),
+        Some(_) => Some("/"),
+    }
+}
+
+fn session_cookie(token: &str, max_age_secs: i64, https: bool) -> cookie::Cookie<'static> {
+    cookies::build(cookies::SESSION, token.to_owned(), "/", max_age_secs, https)
 }
 
 async fn login_page(
     State(state): State<AppState>,
+    client: ClientInfo,
     headers: HeaderMap,
     Query(q): Query<NextQuery>,
 ) -> Response {
-    login_form(
-        &state,
-        &headers,
-        safe_next(q.next.as_deref()),
-        None,
-        StatusCode::OK,
-    )
-    .await
+    let next = q.next.filter(|n| is_same_site_path(n));
+    login_form(&state, client, &headers, next, None, StatusCode::OK).await
 }
 
+/// The login form, with a new one-time value in its cookie. `next` is
+/// carried only when it is a same-site path.
 async fn login_form(
     state: &AppState,
+    client: ClientInfo,
     headers: &HeaderMap,
     next: Option<String>,
     error: Option<(String, String)>,
     status: StatusCode,
 ) -> Response {
+    let next = next.filter(|n| is_same_site_path(n));
     let nonce = new_token("");
     let (hall_zh, hall_en, _) = hall_name(state).await;
     let mut resp = render(
@@ -201,11 +218,16 @@ async fn login_form(
         },
     );
     *resp.status_mut() = status;
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{LOGIN_COOKIE}={nonce}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600"
-    )) {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
+    cookies::set(
+        &mut resp,
+        [cookies::build(
+            cookies::LOGIN_FORM,
+            nonce,
+            "/login",
+            LOGIN_FORM_SECS,
+            client.https,
+        )],
+    );
     resp
 }
 
@@ -220,29 +242,28 @@ struct LoginForm {
 
 async fn login_submit(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    client: ClientInfo,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let next = safe_next(form.next.as_deref());
-    let cookie_nonce = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|kv| {
-            kv.trim()
-                .strip_prefix(&format!("{LOGIN_COOKIE}="))
-                .map(ToOwned::to_owned)
-        });
+    let next = redirect_target(form.next.as_deref()).map(ToOwned::to_owned);
+    let cookie_nonce = cookies::read(&headers, cookies::LOGIN_FORM);
     if !cookie_nonce.is_some_and(|c| !c.is_empty() && constant_time_eq(&c, &form.csrf)) {
         let msg = (
             "The form expired; please sign in again.".to_owned(),
             "页面已过期，请重新登录。".to_owned(),
         );
-        return login_form(&state, &headers, next, Some(msg), StatusCode::FORBIDDEN).await;
+        return login_form(
+            &state,
+            client,
+            &headers,
+            next,
+            Some(msg),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
     }
-    match open_session(&state, &form.username, form.password, ip).await {
+    match open_session(&state, &form.username, form.password, client.ip).await {
         Ok((token, account, _)) => {
             let home = if account.role == Role::Admin {
                 "/admin/dashboard"
@@ -251,14 +272,20 @@ async fn login_submit(
             };
             let target = next.unwrap_or_else(|| home.to_owned());
             let mut resp = Redirect::to(&target).into_response();
-            let max_age = crate::auth::SESSION_TTL.as_secs();
-            resp.headers_mut()
-                .append(header::SET_COOKIE, session_cookie(&token, max_age));
+            let max_age = state.session_policy().lifetime.as_secs();
+            cookies::set(
+                &mut resp,
+                [
+                    session_cookie(&token, max_age, client.https),
+                    cookies::removal(cookies::LOGIN_FORM, "/login", client.https),
+                ],
+            );
             resp
         }
         Err(e) => {
             login_form(
                 &state,
+                client,
                 &headers,
                 next,
                 Some((e.message, e.message_zh)),
@@ -277,6 +304,7 @@ struct LogoutForm {
 
 async fn logout(
     State(state): State<AppState>,
+    client: ClientInfo,
     session: PageSession,
     Form(form): Form<LogoutForm>,
 ) -> Response {
@@ -291,20 +319,34 @@ async fn logout(
         return e.into_response();
     }
     let mut resp = Redirect::to("/login").into_response();
-    resp.headers_mut()
-        .append(header::SET_COOKIE, session_cookie("", 0));
+    cookies::set(
+        &mut resp,
+        [cookies::removal(cookies::SESSION, "/", client.https)],
+    );
     resp
 }
 
-async fn set_lang(Path(lang): Path<String>, Query(q): Query<NextQuery>) -> Response {
+/// Switches the language and goes back to `next`, a same-site path (else
+/// `/`). Reachable without logging in, so `next` is checked like a
+/// login's.
+async fn set_lang(
+    client: ClientInfo,
+    Path(lang): Path<String>,
+    Query(q): Query<NextQuery>,
+) -> Response {
     let lang = if lang == "en" { "en" } else { "zh" };
-    let mut resp = Redirect::to(&safe_next(q.next.as_deref()).unwrap_or_else(|| "/console".into()))
-        .into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{LANG_COOKIE}={lang}; Path=/; SameSite=Lax; Max-Age=31536000"
-    )) {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
+    let target = redirect_target(q.next.as_deref()).unwrap_or("/");
+    let mut resp = Redirect::to(target).into_response();
+    cookies::set(
+        &mut resp,
+        [cookies::build(
+            cookies::LANG,
+            lang.to_owned(),
+            "/",
+            LANG_SECS,
+            client.https,
+        )],
+    );
     resp
 }
 
@@ -372,6 +414,7 @@ struct ProgressQuery {
 /// readable on a phone, refreshing itself every 20 seconds.
 async fn progress_page(
     State(state): State<AppState>,
+    client: ClientInfo,
     headers: HeaderMap,
     Path(id): Path<u64>,
     Query(q): Query<ProgressQuery>,
@@ -385,8 +428,13 @@ async fn progress_page(
             .strftime("%H:%M")
             .to_string()
     };
-    match crate::api::tickets::progress(&state, banli_core::ids::TicketId(id), q.code, false).await
-    {
+    let id = banli_core::ids::TicketId(id);
+    let found =
+        match crate::api::tickets::check_code(&state, id, q.code.as_deref(), client.ip).await {
+            Ok(()) => crate::api::tickets::progress(&state, id).await,
+            Err(e) => Err(e),
+        };
+    match found {
         Ok(t) => {
             let status = serde_json::to_value(t.status)
                 .ok()
@@ -403,12 +451,60 @@ async fn progress_page(
             )
         }
         Err(e) => {
+            let limited = e.status == StatusCode::TOO_MANY_REQUESTS;
             let mut resp = render(
                 "progress.html",
-                context! { lang, hall_zh, hall_en, found => false },
+                context! { lang, hall_zh, hall_en, found => false, limited },
             );
             *resp.status_mut() = e.status;
+            if let Some(secs) = e.retry_after {
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
             resp
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_same_site_paths_are_redirect_targets() {
+        for ok in [
+            "/",
+            "/console",
+            "/admin/staff",
+            "/t/12?code=123456",
+            "/login",
+        ] {
+            assert!(is_same_site_path(ok), "{ok:?}");
+        }
+        for bad in [
+            "",
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/%09/evil.example",
+            "/%2F%2Fevil.example",
+            "/%5Cevil",
+            "https://evil.example",
+            "http:evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            " /console",
+            "/console\r\nSet-Cookie: x=1",
+            "/a//b",
+            "/caf\u{e9}",
+        ] {
+            assert!(!is_same_site_path(bad), "{bad:?}");
+        }
+        assert_eq!(redirect_target(None), None);
+        assert_eq!(redirect_target(Some("")), None);
+        assert_eq!(redirect_target(Some("/console")), Some("/console"));
+        assert_eq!(redirect_target(Some("//evil.example")), Some("/"));
     }
 }

@@ -40,12 +40,30 @@ impl Hall {
         Self::open(dir, clock).await
     }
 
+    /// The demo hall on a fresh database behind the reverse proxies
+    /// `trusted_proxies`, at Tuesday 10:00.
+    pub async fn demo_behind(trusted_proxies: Vec<std::net::IpAddr>) -> Self {
+        let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
+        let clock = Arc::new(ManualClock::new(tuesday_10am()));
+        Self::open_with(dir, clock, trusted_proxies).await
+    }
+
     /// The demo hall on the database in `dir` (fresh or not).
     pub async fn open(dir: Arc<TempDir>, clock: Arc<ManualClock>) -> Self {
+        Self::open_with(dir, clock, Vec::new()).await
+    }
+
+    /// The demo hall on the database in `dir`, behind `trusted_proxies`.
+    pub async fn open_with(
+        dir: Arc<TempDir>,
+        clock: Arc<ManualClock>,
+        trusted_proxies: Vec<std::net::IpAddr>,
+    ) -> Self {
         let settings = Settings {
             data_dir: dir.path().to_owned(),
             hall: HallSource::Demo,
             admin_password: Some(ADMIN_PASSWORD.into()),
+            trusted_proxies,
         };
         let server = Server::open(
             settings,
@@ -88,6 +106,12 @@ impl Hall {
         Self::open(Arc::clone(&self.dir), Arc::clone(&self.clock)).await
     }
 
+    /// The administrator signs in again (after idling longer than the
+    /// hall's idle expiry).
+    pub async fn admin_again(&mut self) {
+        self.admin = self.login("admin", ADMIN_PASSWORD).await;
+    }
+
     pub async fn login(&self, user: &str, password: &str) -> String {
         let (status, body) = self
             .post(
@@ -98,6 +122,62 @@ impl Hall {
             .await;
         assert_eq!(status, StatusCode::OK, "login {user}: {body}");
         body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Sends a request as if it came over TCP from `peer`.
+    pub async fn send_from(
+        &self,
+        mut req: Request<Body>,
+        peer: std::net::SocketAddr,
+    ) -> (StatusCode, Value) {
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        self.send(req).await
+    }
+
+    /// The value of a counter or gauge on `/metrics` (summed over labels).
+    pub async fn metric(&self, name: &str) -> f64 {
+        let req = Request::get("/metrics")
+            .header("authorization", format!("Bearer {}", self.admin))
+            .body(Body::empty())
+            .expect("request");
+        let (status, body) = self.send(req).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let text = body.as_str().expect("metrics text").to_owned();
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter(|l| {
+                l.strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with([' ', '{']))
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+
+    /// Serves the hall on a loopback port (the server moves into the
+    /// task); send on the returned sender to stop it.
+    pub async fn serve(
+        &mut self,
+    ) -> (
+        std::net::SocketAddr,
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<()>,
+    ) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = self.server.take().expect("server");
+        let join = tokio::spawn(async move {
+            server
+                .serve(listener, async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("serve");
+        });
+        (addr, stop, join)
     }
 
     pub async fn send(&self, req: Request<Body>) -> (StatusCode, Value) {

@@ -873,6 +873,10 @@
           t("IANA 时区名，如 Asia/Shanghai；办理时间和营业日按它计算。", "IANA name, e.g. Asia/Shanghai; opening hours and the business day use it."))}
         ${row("hall-day_rollover", t("营业日切换", "Day roll-over"), text("hall-day_rollover", hall.day_rollover, 'class="short" placeholder="03:00" autocomplete="off"'),
           t("每天到这个时刻换成新的营业日：号码从头开始，还在等候的号作废。通常设在夜间，如 03:00。", "At this time each day a new business day begins: numbers restart and waiting tickets expire. Usually at night, e.g. 03:00."))}
+        ${row("hall-session_hours", t("登录有效期（小时）", "Login lasts (hours)"), number("hall-session_hours", hall.session_hours, 'min="1" max="72"'),
+          t("工作人员登录后最长多少小时须重新登录（1–72）。", "Staff must log in again after this many hours (1-72)."))}
+        ${row("hall-session_idle_minutes", t("无操作自动退出（分钟）", "Idle sign-out (min)"), number("hall-session_idle_minutes", hall.session_idle_minutes, 'min="0"'),
+          t("登录后连续这么多分钟没有操作即自动退出；0 为不自动退出。", "A login unused for this many minutes ends; 0 turns this off."))}
         <div class="actions-row"><button type="submit" class="primary" id="hall-save">${t("保存大厅信息", "Save hall")}</button></div>
       </form>`;
 
@@ -904,6 +908,8 @@
           name_en: val("hall-name_en"),
           timezone: required("hall-timezone", errs),
           day_rollover: pad(val("hall-day_rollover")),
+          session_hours: int("hall-session_hours", errs),
+          session_idle_minutes: int("hall-session_idle_minutes", errs),
         };
         if (!TIME.test(data.day_rollover)) errs.push(["hall-day_rollover", t("请写成 03:00 这样的时刻", "Write a time like 03:00")]);
         if (errs.length) return showLocal(errs, hallForm);
