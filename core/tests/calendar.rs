@@ -1245,3 +1245,252 @@ year = 2027
         );
     }
 }
+
+/// Properties over random calendars of 2026 and 2027 (weekday holidays,
+/// weekend holidays, make-up weekends, December dates of the next year's
+/// calendar), random dates from late 2025 into 2028 (so also through years
+/// not entered) and random pauses.
+mod props {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const NAMES: [&str; 3] = ["春节", "国庆节", "调休"];
+
+    fn day(offset: i64) -> Date {
+        date(2025, 12, 1)
+            .checked_add(jiff_days(offset))
+            .expect("in range")
+    }
+
+    /// A valid calendar: marks on 2025-12-01..2027-12-31; a make-up mark
+    /// on a weekday becomes a holiday; a December 2026 date goes to 2027's
+    /// calendar when `next_year` says so.
+    fn calendars() -> impl Strategy<Value = WorkCalendar> {
+        prop::collection::btree_map(0i64..761, (any::<bool>(), 0usize..3, any::<bool>()), 0..80)
+            .prop_map(|marks| {
+                let mut years: BTreeMap<i16, Vec<CalendarEntry>> =
+                    BTreeMap::from([(2026, Vec::new()), (2027, Vec::new())]);
+                for (offset, (work, name, next_year)) in marks {
+                    let d = day(offset);
+                    let weekend = d.weekday().to_monday_one_offset() > 5;
+                    let name = NAMES[name];
+                    let entry = if work && weekend {
+                        CalendarEntry::make_up_workday(d, name)
+                    } else {
+                        CalendarEntry::holidays(d, d, name)
+                    };
+                    let year = if d.year() == 2025 || (d.month() == 12 && next_year) {
+                        d.year() + 1
+                    } else {
+                        d.year()
+                    };
+                    years.entry(year).or_default().push(entry);
+                }
+                let mut c = WorkCalendar::new();
+                for (year, entries) in years {
+                    if year <= 2027 {
+                        c.replace_year(year, &entries)
+                            .expect("valid by construction");
+                    }
+                }
+                c
+            })
+    }
+
+    /// A date from 2025-11-01 to early 2028.
+    fn dates() -> impl Strategy<Value = Date> {
+        (-30i64..800).prop_map(day)
+    }
+
+    /// Pauses around an acceptance date, as offsets from it: some before
+    /// it, some open.
+    fn pauses() -> impl Strategy<Value = Vec<(i64, Option<i64>)>> {
+        prop::collection::vec((-10i64..90, prop::option::weighted(0.8, 0i64..30)), 0..4)
+    }
+
+    fn to_pauses(accepted: Date, spans: &[(i64, Option<i64>)]) -> Vec<Pause> {
+        spans
+            .iter()
+            .map(|&(start, len)| {
+                let stopped = accepted.checked_add(jiff_days(start)).expect("in range");
+                match len {
+                    Some(len) => closed(
+                        stopped,
+                        stopped.checked_add(jiff_days(len)).expect("in range"),
+                    ),
+                    None => Pause::open(stopped),
+                }
+            })
+            .collect()
+    }
+
+    /// Counted days in (accepted, today], one day at a time.
+    fn walk_elapsed(c: &WorkCalendar, accepted: Date, today: Date, pauses: &[Pause]) -> u32 {
+        let paused = |d: Date| {
+            pauses
+                .iter()
+                .any(|p| p.stopped_on() <= d && p.resumed_on().is_none_or(|end| d <= end))
+        };
+        let mut n = 0;
+        let mut d = accepted;
+        while d < today {
+            d = d.tomorrow().expect("in range");
+            n += u32::from(c.is_working_day(d) && !paused(d));
+        }
+        n
+    }
+
+    /// Orders deadlines: any date before paused.
+    fn later_or_same(a: Deadline, b: Deadline) -> bool {
+        match (a, b) {
+            (Deadline::Due(x), Deadline::Due(y)) => y >= x,
+            (_, Deadline::Paused { .. }) => true,
+            (Deadline::Paused { .. }, Deadline::Due(_)) => false,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn a_deadline_is_a_working_day(c in calendars(), d in dates(), n in 1u32..300) {
+            let due = c.add_working_days(d, n).expect("within the horizon");
+            prop_assert!(c.is_working_day(due));
+            prop_assert!(due > d);
+        }
+
+        #[test]
+        fn adding_is_monotone_in_n(c in calendars(), d in dates(), n in 0u32..300, k in 1u32..40) {
+            let a = c.add_working_days(d, n).expect("within the horizon");
+            let b = c.add_working_days(d, n + k).expect("within the horizon");
+            prop_assert!(a < b);
+        }
+
+        #[test]
+        fn adding_is_monotone_in_the_start(
+            c in calendars(), d1 in dates(), d2 in dates(), n in 0u32..300,
+        ) {
+            let (early, late) = if d1 <= d2 { (d1, d2) } else { (d2, d1) };
+            let a = c.add_working_days(early, n).expect("within the horizon");
+            let b = c.add_working_days(late, n).expect("within the horizon");
+            prop_assert!(a <= b);
+        }
+
+        #[test]
+        fn between_inverts_adding(c in calendars(), d in dates(), n in 0u32..300) {
+            let due = c.add_working_days(d, n).expect("within the horizon");
+            prop_assert_eq!(c.working_days_between(d, due), n);
+            if n > 0 {
+                let eve = due.yesterday().expect("in range");
+                prop_assert_eq!(c.working_days_between(d, eve), n - 1);
+                prop_assert_eq!(c.next_working_day(eve), Ok(due));
+            }
+        }
+
+        #[test]
+        fn between_counts_the_days(c in calendars(), a in dates(), b in dates()) {
+            prop_assert_eq!(c.working_days_between(a, b), walk_count(&c, a, b));
+        }
+
+        #[test]
+        fn without_pauses_the_deadline_is_the_sum(c in calendars(), d in dates(), n in 0u32..300) {
+            let due = c.add_working_days(d, n).expect("within the horizon");
+            prop_assert_eq!(c.deadline(d, n, &[]), Ok(Deadline::Due(due)));
+        }
+
+        #[test]
+        fn pauses_only_push_a_deadline_later(
+            c in calendars(), d in dates(), n in 0u32..120,
+            spans in pauses(), extra in pauses(),
+        ) {
+            let some = to_pauses(d, &spans);
+            let mut more = some.clone();
+            more.extend(to_pauses(d, &extra));
+            let none = c.deadline(d, n, &[]).expect("within the horizon");
+            let with_some = c.deadline(d, n, &some).expect("within the horizon");
+            let with_more = c.deadline(d, n, &more).expect("within the horizon");
+            prop_assert!(later_or_same(none, with_some), "{:?} then {:?}", none, with_some);
+            prop_assert!(later_or_same(with_some, with_more), "{:?} then {:?}", with_some, with_more);
+            // The order pauses come in does not matter.
+            let mut reversed = more.clone();
+            reversed.reverse();
+            prop_assert_eq!(c.deadline(d, n, &reversed), Ok(with_more));
+        }
+
+        #[test]
+        fn elapsed_days_meet_the_deadline(
+            c in calendars(), d in dates(), n in 1u32..120, spans in pauses(),
+        ) {
+            let pauses = to_pauses(d, &spans);
+            match c.deadline(d, n, &pauses).expect("within the horizon") {
+                Deadline::Due(due) => {
+                    prop_assert!(c.is_working_day(due));
+                    prop_assert_eq!(c.elapsed_working_days(d, due, &pauses), n);
+                    let eve = due.yesterday().expect("in range");
+                    prop_assert_eq!(c.elapsed_working_days(d, eve, &pauses), n - 1);
+                }
+                Deadline::Paused { since, remaining } => {
+                    prop_assert!(remaining >= 1 && remaining <= n);
+                    let later = since.checked_add(jiff_days(400)).expect("in range");
+                    prop_assert_eq!(c.elapsed_working_days(d, later, &pauses), n - remaining);
+                    prop_assert!(pauses.iter().any(|p| p.stopped_on() == since));
+                    prop_assert!(pauses.iter().any(|p| p.is_open()));
+                }
+            }
+        }
+
+        #[test]
+        fn elapsed_days_count_the_days(
+            c in calendars(), d in dates(), today in dates(), spans in pauses(),
+        ) {
+            let pauses = to_pauses(d, &spans);
+            prop_assert_eq!(
+                c.elapsed_working_days(d, today, &pauses),
+                walk_elapsed(&c, d, today, &pauses)
+            );
+        }
+
+        #[test]
+        fn due_states_follow_the_dates(c in calendars(), today in dates(), deadline in dates()) {
+            let state = c.due_state(today, deadline);
+            let expected = if today > deadline {
+                DueState::Overdue
+            } else if today == deadline {
+                DueState::DueToday
+            } else if walk_count(&c, today, deadline) <= 1 {
+                DueState::DueSoon
+            } else {
+                DueState::OnTrack
+            };
+            prop_assert_eq!(state, expected);
+        }
+
+        #[test]
+        fn text_round_trips(c in calendars()) {
+            let text = c.to_text();
+            let back = WorkCalendar::from_text(&text).expect("reads its own export");
+            prop_assert_eq!(&back, &c);
+            prop_assert_eq!(back.to_text(), text);
+        }
+
+        #[test]
+        fn entries_rebuild_the_calendar(c in calendars()) {
+            let mut again = WorkCalendar::new();
+            for year in c.years() {
+                again.replace_year(year, &c.entries(year)).expect("valid");
+            }
+            prop_assert_eq!(again, c);
+        }
+
+        #[test]
+        fn serde_round_trips(c in calendars()) {
+            let json = serde_json::to_string(&c).expect("serializes");
+            prop_assert_eq!(&serde_json::from_str::<WorkCalendar>(&json).expect("reads"), &c);
+            let toml_text = toml::to_string(&c).expect("serializes");
+            prop_assert_eq!(toml::from_str::<WorkCalendar>(&toml_text).expect("reads"), c);
+        }
+    }
+}
