@@ -786,6 +786,33 @@ mod editing {
     }
 
     #[test]
+    fn a_year_runs_from_the_december_before_through_its_last_day() {
+        let mut c = WorkCalendar::new();
+        let edges = [
+            CalendarEntry::holidays(date(2025, 12, 1), date(2025, 12, 1), "x"),
+            CalendarEntry::holidays(date(2026, 12, 31), date(2026, 12, 31), "y"),
+        ];
+        c.replace_year(2026, &edges)
+            .expect("both ends are in the window");
+        assert_eq!(c.entries(2026), edges);
+        assert_eq!(
+            problems(
+                &mut c,
+                2026,
+                &[CalendarEntry::holidays(
+                    date(2025, 11, 30),
+                    date(2025, 12, 1),
+                    "x"
+                )]
+            ),
+            [EntryProblem::OutsideYear {
+                date: date(2025, 11, 30),
+                year: 2026
+            }]
+        );
+    }
+
+    #[test]
     fn years_out_of_range() {
         let mut c = WorkCalendar::new();
         for year in [999, 10_000, -5] {
@@ -947,6 +974,10 @@ mod text {
 2026-02-30 休 x
 2026-01-01 .. 2026-01-0x 休 元旦
 元旦 休 x
+2026-01-001 休 x
+2026-+1-01 休 x
+[+2026]
+[-5]
 ";
         let found = errors(text);
         let lines: Vec<(usize, TextProblem)> =
@@ -971,6 +1002,10 @@ mod text {
                 (16, TextProblem::BadDate("2026-02-30".into())),
                 (17, TextProblem::BadDate("2026-01-0x".into())),
                 (18, TextProblem::BadDate("元旦".into())),
+                (19, TextProblem::BadDate("2026-01-001".into())),
+                (20, TextProblem::BadDate("2026-+1-01".into())),
+                (21, TextProblem::BadYearLine("[+2026]".into())),
+                (22, TextProblem::BadYearLine("[-5]".into())),
             ]
         );
         let all = WorkCalendar::from_text(text).expect_err("invalid");
@@ -986,7 +1021,7 @@ mod text {
         let zh = all.message_zh();
         assert!(zh.starts_with("第1行：日期前缺少年份行"), "{zh}");
         assert!(zh.contains("\n第7行：“2026-13-01”不是有效日期"), "{zh}");
-        assert_eq!(zh.lines().count(), 17);
+        assert_eq!(zh.lines().count(), 21);
     }
 
     #[test]

@@ -274,10 +274,9 @@ impl WorkCalendar {
     /// `b` is not after `a`. The inverse of [`Self::add_working_days`]:
     /// `working_days_between(d, add_working_days(d, n)) == n`.
     pub fn working_days_between(&self, a: Date, b: Date) -> u32 {
-        match a.tomorrow() {
-            Ok(first) if first <= b => self.working_days_in(first, b),
-            _ => 0,
-        }
+        // No day after the last date of all: nothing to count.
+        a.tomorrow()
+            .map_or(0, |first| self.working_days_in(first, b))
     }
 
     /// The working days from `first` through `last`, both included (0 if

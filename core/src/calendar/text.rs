@@ -253,7 +253,8 @@ fn parse(text: &str) -> Result<Vec<Section>, TextErrors> {
 fn parse_year(line: &str, rest: &str) -> Result<i16, TextProblem> {
     let bad = || TextProblem::BadYearLine(line.to_owned());
     let inner = rest.strip_suffix([']', '】']).ok_or_else(bad)?.trim();
-    if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_digit()) {
+    // Digits only: `parse` alone would take `+2026` and `-5`.
+    if !inner.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
     let year: i16 = inner.parse().map_err(|_| bad())?;
