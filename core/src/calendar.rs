@@ -57,11 +57,48 @@
 //!   huge limit or a calendar of nothing but holidays ends in an error
 //!   instead of a loop.
 //!
+//! # Text format
+//! What administrators write by hand, keep in a file and read back
+//! ([`WorkCalendar::from_text`], [`WorkCalendar::import_text`],
+//! [`WorkCalendar::to_text`]):
+//!
+//! ```text
+//! # `#` starts a comment.
+//! [2026]
+//! 2026-01-01..2026-01-03 休 元旦
+//! 2026-01-04             班 元旦调休
+//! ```
+//!
+//! A line `[YYYY]` starts a year's calendar; each line after it, up to the
+//! next year line, is one entry of that year: a date or a range of dates
+//! (both ends included), the kind, and a name (the rest of the line). The
+//! kind is `休` (a holiday; also `假`, `holiday`, `off`) or `班` (a make-up
+//! working day; also `workday`, `work`). A range may be written `a..b`,
+//! `a~b` or `a至b`, with or without spaces; a date is `2026-02-15` (or
+//! `2026-2-15`). Importing replaces each year the text names, as a whole,
+//! and nothing at all if any line is wrong: the errors ([`TextErrors`])
+//! name every wrong line, in English and Chinese. Exporting writes one line
+//! per run of consecutive dates of one kind and name, and reads back to the
+//! same calendar.
+//!
+//! # Stored form
+//! With serde (JSON in the journal, TOML in a hall file) a calendar is its
+//! entries a year, as ranges; `to` may be left out for a single day and
+//! TOML dates may be quoted or not. Reading it back applies the same rules.
+//!
+//! ```toml
+//! [[years]]
+//! year = 2026
+//! days = [
+//!   { from = 2026-02-15, to = 2026-02-23, kind = "holiday", name = "春节" },
+//!   { from = 2026-02-14, kind = "make_up_workday", name = "春节调休" },
+//! ]
+//! ```
+//!
 //! # Layout
 //! - [`WorkCalendar`], its entries ([`CalendarEntry`], [`DayKind`]) and the
 //!   edit API, here; validation errors in [`CalendarError`].
-//! - The plain text format administrators write and read: [`WorkCalendar::from_text`],
-//!   [`WorkCalendar::import_text`], [`WorkCalendar::to_text`] (module `text`).
+//! - The text format, module `text`; its errors in [`TextErrors`].
 //! - The arithmetic: [`WorkCalendar::add_working_days`],
 //!   [`WorkCalendar::deadline`], [`Pause`], [`DueState`] (module `deadline`).
 //! - [`CN_2026`]: the national calendar of 2026, shipped for the demo hall.

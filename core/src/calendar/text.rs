@@ -1,25 +1,6 @@
-//! The plain text format of the calendar, for administrators to write by
-//! hand, keep in a file and read back:
-//!
-//! ```text
-//! # 2026 national calendar. `#` starts a comment.
-//! [2026]
-//! 2026-01-01..2026-01-03 休 元旦
-//! 2026-01-04             班 元旦调休
-//! ```
-//!
-//! A line `[YYYY]` starts a year's calendar; every line after it, up to
-//! the next year line, is one entry of that year: a date or a range of
-//! dates (both ends included), the kind, and a name (the rest of the line).
-//! The kind is `休` (a holiday; also `假`, `holiday`, `off`) or `班` (a
-//! make-up working day; also `workday`, `work`). A range may be written
-//! `a..b`, `a~b` or `a至b`, with or without spaces; a date is
-//! `2026-02-15` (`2026-2-15` is read too). Blank lines are skipped.
-//!
-//! Importing replaces each year the file names, as a whole, and nothing if
-//! any line is wrong; the errors name every wrong line, in English and
-//! Chinese. Exporting writes one line per run of consecutive dates of the
-//! same kind and name, which imports back to the same calendar.
+//! The plain text format of the calendar: reading it line by line with
+//! every error named by its line, and writing it back. The format itself is
+//! described in the documentation of [`crate::calendar`].
 
 use std::fmt;
 
@@ -135,7 +116,7 @@ const EXPORT_HEADER: &str = "\
 ";
 
 impl WorkCalendar {
-    /// A calendar read from the text format (module documentation).
+    /// A calendar read from the text format (see [`crate::calendar`]).
     ///
     /// # Errors
     /// [`TextErrors`] naming every wrong line.
