@@ -810,6 +810,22 @@ mod editing {
                 year: 2026
             }]
         );
+        // From the first day of the window past its last: the end is named.
+        assert_eq!(
+            problems(
+                &mut c,
+                2026,
+                &[CalendarEntry::holidays(
+                    date(2025, 12, 1),
+                    date(2027, 1, 1),
+                    "x"
+                )]
+            ),
+            [EntryProblem::OutsideYear {
+                date: date(2027, 1, 1),
+                year: 2026
+            }]
+        );
     }
 
     #[test]
