@@ -6,6 +6,9 @@
 //! one [`engine::Engine`].
 //!
 //! # Layout
+//! - [`calendar`]: the hall's calendar of working days
+//!   ([`calendar::WorkCalendar`]: weekends, statutory holidays, make-up
+//!   working days) and deadlines counted in working days, with pauses.
 //! - [`ids`]: id newtypes ([`ids::ServiceId`], [`ids::CounterId`], [`ids::TicketId`]).
 //! - [`config`]: the hall configuration administrators set ([`config::HallConfig`]),
 //!   with validation that names every bad field.
@@ -15,6 +18,7 @@
 //! - [`wire`]: what travels as JSON: views, the event stream, request bodies
 //!   and [`wire::ApiError`].
 
+pub mod calendar;
 pub mod config;
 pub mod engine;
 pub mod guide;
