@@ -731,7 +731,10 @@ fn estimates_follow_the_people_ahead_and_the_open_counters() {
     // Counter 1 opens by calling the first; only it counts now, and it is
     // busy: the fourth in line waits (3 + 1) × 10.
     sim.call(1);
-    let v = sim.engine.waiting_count(&"tax".into(), sim.now).expect("wc");
+    let v = sim
+        .engine
+        .waiting_count(&"tax".into(), sim.now)
+        .expect("wc");
     assert_eq!(v.waiting, 3);
     assert_eq!(v.estimated_wait_minutes, 40);
     // Counter 2 opens too, with nobody to call yet (paused then resumed:
@@ -823,7 +826,11 @@ fn a_normal_ticket_is_told_about_the_priority_tickets_that_will_overtake_it() {
     );
     let p = sim.issue_priority("biz");
     let view = sim.engine.ticket_view(p, sim.now).expect("view");
-    assert_eq!(view.estimated_wait_minutes, (10 + 1) * 10, "10 priority ahead");
+    assert_eq!(
+        view.estimated_wait_minutes,
+        (10 + 1) * 10,
+        "10 priority ahead"
+    );
 }
 
 #[test]

@@ -1600,7 +1600,8 @@ impl Engine {
         }
         let mut secs = (to_wait + 1.0) * self.avg_handle_secs(svc) / capacity;
         if !priority && let Some(q) = self.state.queues.get(&svc.id) {
-            let share = f64::from(q.issued_priority) / f64::from(q.issued.max(PRIORITY_SHARE_MIN_SAMPLE));
+            let share =
+                f64::from(q.issued_priority) / f64::from(q.issued.max(PRIORITY_SHARE_MIN_SAMPLE));
             secs /= 1.0 - share.min(MAX_PRIORITY_SHARE);
         }
         let hours = svc
@@ -1622,9 +1623,10 @@ impl Engine {
         let weekday = z.weekday().to_monday_one_offset() as u8;
         let t = u32::from(ClockTime::new(z.hour() as u8, z.minute() as u8).minutes());
         let open_now = hours.weekdays.contains(&weekday)
-            && hours.periods.iter().any(|p| {
-                u32::from(p.open.minutes()) <= t && t < u32::from(p.close.minutes())
-            });
+            && hours
+                .periods
+                .iter()
+                .any(|p| u32::from(p.open.minutes()) <= t && t < u32::from(p.close.minutes()));
         if open_now {
             Some(now)
         } else {

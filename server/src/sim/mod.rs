@@ -13,11 +13,14 @@
 //! - [`profile`]: the demand profile (TOML), checked field by field.
 //! - [`run`]: the discrete-event simulation of one or more days.
 //! - [`report`]: waits per service and hour, utilisation, accuracy.
+//! - [`history`]: a profile from the hall's recorded days, and a recorded
+//!   day to replay.
 
+pub mod history;
 pub mod profile;
 pub mod report;
 pub mod run;
 
 pub use profile::{DEMO_PROFILE, Profile, ProfileError};
 pub use report::Report;
-pub use run::{DayResult, SimError, simulate};
+pub use run::{DayResult, SimError, Trace, TraceArrival, replay, simulate};

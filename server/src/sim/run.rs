@@ -133,6 +133,7 @@ enum Happening {
         service: ServiceId,
         priority: bool,
         seed: u64,
+        script: Option<Script>,
     },
     /// A clerk sits down at the counter.
     Staff { counter: CounterId },
@@ -150,6 +151,39 @@ enum Happening {
     },
     /// A no-show comes back and asks to be re-queued.
     Return { ticket: TicketId },
+}
+
+/// What a replayed citizen does, as recorded: milliseconds at the counter
+/// (or waited for, by a clerk, when they did not come), and whether they
+/// came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Script {
+    handle_ms: u64,
+    no_show: bool,
+}
+
+/// A recorded day's arrivals, to replay exactly ([`replay`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trace {
+    /// The business day.
+    pub date: Date,
+    /// Every citizen, in order of arrival.
+    pub arrivals: Vec<TraceArrival>,
+}
+
+/// One citizen of a [`Trace`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceArrival {
+    /// When they took their ticket.
+    pub at: Timestamp,
+    /// For which service.
+    pub service: ServiceId,
+    /// With which priority class, if any.
+    pub priority: Option<banli_core::config::PriorityClass>,
+    /// Seconds at the counter (or, for a no-show, that the clerk waited).
+    pub handle_secs: f64,
+    /// They did not come when called.
+    pub no_show: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -174,6 +208,10 @@ struct Day<'a> {
     /// takes the same time whichever counter serves them and when, so two
     /// configurations compare on the same people (common random numbers).
     citizens: BTreeMap<TicketId, StdRng>,
+    /// Replayed citizens' recorded visits, until their first call.
+    scripts: BTreeMap<TicketId, Script>,
+    /// Tickets of replayed citizens (never sent on, never back).
+    scripted: std::collections::BTreeSet<TicketId>,
     queue: BinaryHeap<Reverse<(Timestamp, u64, Happening)>>,
     seq: u64,
     desks: BTreeMap<CounterId, Desk>,
@@ -225,11 +263,36 @@ pub fn simulate(
                 ^ (u64::from(date.year().unsigned_abs()) << 32)
                 ^ u64::from(date.day_of_year().unsigned_abs());
             let day = Day::new(hall, profile, tz.clone(), &mut engine, day_seed);
-            results.push(day.run(date)?);
+            results.push(day.run(date, None)?);
         }
         date = date.checked_add(1.day()).map_err(|_| SimError::Dates)?;
     }
     Ok(results)
+}
+
+/// Replays a recorded day: its citizens arrive when they did and take the
+/// time they took; clerks are staffed as the profile says and call as in
+/// [`simulate`]. The engine decides whom each counter calls, so a day
+/// recorded by the server replays into the same calls (a test checks it).
+///
+/// # Errors
+/// [`SimError`] when the hall cannot be simulated.
+pub fn replay(hall: &HallConfig, profile: &Profile, trace: &Trace) -> Result<DayResult, SimError> {
+    let tz = TimeZone::get(&hall.hall.timezone)
+        .map_err(|_| SimError::TimeZone(hall.hall.timezone.clone()))?;
+    let mut engine = Engine::genesis();
+    let start = local(&tz, trace.date, ClockTime::new(0, 0))?;
+    engine
+        .handle(
+            start - SignedDuration::from_hours(1),
+            Command::ReplaceConfig {
+                config: Box::new(hall.clone()),
+                actor: "banli-sim".into(),
+            },
+        )
+        .map_err(SimError::Config)?;
+    while engine.poll_event().is_some() {}
+    Day::new(hall, profile, tz, &mut engine, 0).run(trace.date, Some(trace))
 }
 
 /// The ticket a counter called automatically after a finish, transfer or
@@ -271,6 +334,8 @@ impl<'a> Day<'a> {
             engine,
             rng: StdRng::seed_from_u64(seed),
             citizens: BTreeMap::new(),
+            scripts: BTreeMap::new(),
+            scripted: std::collections::BTreeSet::new(),
             queue: BinaryHeap::new(),
             seq: 0,
             desks: hall.counters.iter().map(|c| (c.id, Desk::Away)).collect(),
@@ -301,10 +366,29 @@ impl<'a> Day<'a> {
         self.queue.push(Reverse((when, self.seq, what)));
     }
 
-    fn run(mut self, date: Date) -> Result<DayResult, SimError> {
+    fn run(mut self, date: Date, trace: Option<&Trace>) -> Result<DayResult, SimError> {
         let midnight = local(&self.tz, date, ClockTime::new(0, 0))?;
         self.fire_timeouts(midnight);
-        self.plan_arrivals(date)?;
+        match trace {
+            Some(trace) => {
+                for (i, a) in trace.arrivals.iter().enumerate() {
+                    let script = Script {
+                        handle_ms: (a.handle_secs.max(0.0) * 1000.0).round() as u64,
+                        no_show: a.no_show,
+                    };
+                    self.at(
+                        a.at,
+                        Happening::Arrive {
+                            service: a.service.clone(),
+                            priority: a.priority.is_some(),
+                            seed: i as u64,
+                            script: Some(script),
+                        },
+                    );
+                }
+            }
+            None => self.plan_arrivals(date)?,
+        }
         self.plan_staffing(date)?;
         while let Some(Reverse((now, _, what))) = self.queue.pop() {
             self.fire_timeouts(now);
@@ -357,6 +441,7 @@ impl<'a> Day<'a> {
                             service: demand.service.clone(),
                             priority,
                             seed,
+                            script: None,
                         },
                     );
                 }
@@ -418,7 +503,8 @@ impl<'a> Day<'a> {
                 service,
                 priority,
                 seed,
-            } => self.arrive(now, service, priority, seed),
+                script,
+            } => self.arrive(now, service, priority, seed, script),
             Happening::Staff { counter } => {
                 self.leaving.remove(&counter);
                 // A clerk still finishing the last citizen of the period
@@ -451,7 +537,11 @@ impl<'a> Day<'a> {
                     .tickets
                     .get(&ticket)
                     .and_then(|t| self.profile.service(&t.service));
-                let requeue = demand.map_or(0.0, |d| d.requeue.clamp(0.0, 1.0));
+                let requeue = if self.scripted.contains(&ticket) {
+                    0.0
+                } else {
+                    demand.map_or(0.0, |d| d.requeue.clamp(0.0, 1.0))
+                };
                 if let Some(d) = demand
                     && self.citizen(ticket).random_bool(requeue)
                 {
@@ -489,7 +579,14 @@ impl<'a> Day<'a> {
             .or_insert_with(|| StdRng::seed_from_u64(ticket.0))
     }
 
-    fn arrive(&mut self, now: Timestamp, service: ServiceId, priority: bool, seed: u64) {
+    fn arrive(
+        &mut self,
+        now: Timestamp,
+        service: ServiceId,
+        priority: bool,
+        seed: u64,
+        script: Option<Script>,
+    ) {
         let class = if priority {
             self.hall
                 .services
@@ -516,6 +613,10 @@ impl<'a> Day<'a> {
             return;
         };
         self.citizens.insert(ticket_id, StdRng::seed_from_u64(seed));
+        if let Some(script) = script {
+            self.scripts.insert(ticket_id, script);
+            self.scripted.insert(ticket_id);
+        }
         if let Some(t) = self.engine.ticket(ticket_id) {
             let hour = t.issued_at.to_zoned_datetime(self.tz.clone()).hour();
             self.tickets.insert(
@@ -603,6 +704,17 @@ impl<'a> Day<'a> {
         {
             t.first_called_at = Some(now);
         }
+        if let Some(script) = self.scripts.remove(&ticket) {
+            let after =
+                SignedDuration::from_millis(i64::try_from(script.handle_ms).unwrap_or(i64::MAX));
+            let what = if script.no_show {
+                Happening::NoShow { counter, ticket }
+            } else {
+                Happening::Done { counter, ticket }
+            };
+            self.at(now + after, what);
+            return;
+        }
         let demand = self.profile.service(&service);
         let no_show_share = demand.map_or(0.0, |d| d.no_show.clamp(0.0, 1.0));
         let no_show = self.citizen(ticket).random_bool(no_show_share);
@@ -632,7 +744,8 @@ impl<'a> Day<'a> {
 
     fn done(&mut self, now: Timestamp, counter: CounterId, ticket: TicketId) {
         let service = self.engine.ticket(ticket).map(|t| t.service_id.clone());
-        let transfer = service.as_ref().and_then(|s| {
+        let scripted = self.scripted.contains(&ticket);
+        let transfer = service.as_ref().filter(|_| !scripted).and_then(|s| {
             let demand = self.profile.service(s)?;
             let draw: f64 = self.citizen(ticket).random();
             let mut acc = 0.0;
