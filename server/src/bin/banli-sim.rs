@@ -6,6 +6,8 @@
 //! banli-sim                                   # the demo hall, a typical weekday
 //! banli-sim --hall hall.toml --profile p.toml --days 20 --seed 7
 //! banli-sim --json > figures.json
+//! banli-sim --hall hall.toml --history /var/lib/banli/banli.db --weekday 1 --month 11 \
+//!           --write-profile mondays-in-november.toml
 //! ```
 
 use std::fmt::Write as _;
@@ -14,7 +16,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use banli_server::hall_file;
-use banli_server::sim::{self, Profile, Report};
+use banli_server::sim::{self, Profile, Report, history};
 use clap::Parser;
 
 /// Simulate hall days on Banli's engine: waits, utilisation and the
@@ -26,8 +28,22 @@ struct Args {
     #[arg(long, value_name = "hall.toml")]
     hall: Option<PathBuf>,
     /// Demand profile (TOML); the demo hall's when left out.
-    #[arg(long, value_name = "profile.toml")]
+    #[arg(long, value_name = "profile.toml", conflicts_with = "history")]
     profile: Option<PathBuf>,
+    /// Derive the profile from the hall's recorded days in this database
+    /// (the server's banli.db; read only, safe while the server runs).
+    #[arg(long, value_name = "banli.db")]
+    history: Option<PathBuf>,
+    /// With --history: only this day of the week (1 = Monday ... 7).
+    #[arg(long, requires = "history", value_parser = clap::value_parser!(u8).range(1..=7))]
+    weekday: Option<u8>,
+    /// With --history: only this month (1 to 12).
+    #[arg(long, requires = "history", value_parser = clap::value_parser!(u8).range(1..=12))]
+    month: Option<u8>,
+    /// Write the profile used (derived or read) to this TOML file, to edit
+    /// and use again with --profile.
+    #[arg(long, value_name = "profile.toml")]
+    write_profile: Option<PathBuf>,
     /// Days to simulate (consecutive days of the profile's weekdays).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=3660))]
     days: u32,
@@ -64,16 +80,40 @@ fn run(args: &Args) -> Result<String, String> {
         None => hall_file::parse_hall("demo-hall.toml", hall_file::DEMO_HALL)
             .map_err(|e| e.to_string())?,
     };
-    let profile = match &args.profile {
-        Some(path) => {
+    let profile = match (&args.profile, &args.history) {
+        (_, Some(db)) => {
+            let conn = rusqlite::Connection::open_with_flags(
+                db,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+            )
+            .map_err(|e| format!("{}: {e}", db.display()))?;
+            let filter = history::DayFilter {
+                weekday: args.weekday,
+                month: args.month,
+                ..history::DayFilter::default()
+            };
+            let (profile, summary) = history::profile_from_history(&conn, &hall, &filter)
+                .map_err(|e| format!("{}: {e}", db.display()))?;
+            eprintln!(
+                "banli-sim: profile from {} recorded day(s), {} tickets",
+                summary.days.len(),
+                summary.tickets
+            );
+            profile
+        }
+        (Some(path), None) => {
             let name = path.display().to_string();
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("{name}: cannot read the profile: {e}"))?;
             Profile::parse(&name, &text, &hall).map_err(|e| e.to_string())?
         }
-        None => Profile::parse("demo-profile.toml", sim::DEMO_PROFILE, &hall)
+        (None, None) => Profile::parse("demo-profile.toml", sim::DEMO_PROFILE, &hall)
             .map_err(|e| e.to_string())?,
     };
+    if let Some(path) = &args.write_profile {
+        let text = toml::to_string(&profile).map_err(|e| e.to_string())?;
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     let days = sim::simulate(&hall, &profile, args.seed, args.days).map_err(|e| e.to_string())?;
     if let Some(path) = &args.tickets {
         let mut csv = String::from(
