@@ -286,6 +286,14 @@ async fn a_report_matches_the_tickets_made() {
     // Handle times 5 and 4 minutes.
     assert_eq!(tax["avg_handle_secs"].as_f64(), Some(270.0));
     assert!((tax["no_show_rate"].as_f64().expect("rate") - 1.0 / 3.0).abs() < 1e-9);
+    // The live accuracy of the waits shown at issue: nobody was staffed at
+    // 10:00, so the two counters configured for tax counted, 8 minutes a
+    // citizen: F001..F004 were told 4, 8, 12 and 16 minutes and waited 5,
+    // 10, 20 and 24. Errors 1, 2, 8, 8 minutes: a mean of 4.75 min (285 s),
+    // half within ±5 min, leaning short by 4.75 min.
+    assert_eq!(tax["estimate_mae_secs"].as_f64(), Some(285.0));
+    assert_eq!(tax["estimate_within_5min"].as_f64(), Some(0.5));
+    assert_eq!(tax["estimate_bias_secs"].as_f64(), Some(-285.0));
     let staff_row = r["by_staff"]
         .as_array()
         .expect("rows")

@@ -132,6 +132,9 @@ pub fn to_csv(r: &Report) -> String {
             "p90_wait_secs",
             "avg_handle_secs",
             "no_show_rate",
+            "estimate_mae_secs",
+            "estimate_within_5min",
+            "estimate_bias_secs",
         ]
         .map(str::to_owned)
         .to_vec(),
@@ -155,6 +158,11 @@ pub fn to_csv(r: &Report) -> String {
             row.no_show_rate
                 .map(|x| format!("{x:.3}"))
                 .unwrap_or_default(),
+            opt(row.estimate_mae_secs),
+            row.estimate_within_5min
+                .map(|x| format!("{x:.3}"))
+                .unwrap_or_default(),
+            opt(row.estimate_bias_secs),
         ]);
     }
     let mut hours: Vec<Vec<String>> = vec![

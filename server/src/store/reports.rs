@@ -31,6 +31,14 @@ pub struct ReportRow {
     pub avg_handle_secs: Option<f64>,
     /// No-shows among tickets that were called.
     pub no_show_rate: Option<f64>,
+    /// How well the wait shown at issue held (tickets later called):
+    /// mean absolute error, seconds.
+    pub estimate_mae_secs: Option<f64>,
+    /// Share of those whose wait was within ±5 minutes of the estimate.
+    pub estimate_within_5min: Option<f64>,
+    /// Mean of estimate − wait, seconds: positive leans long (citizens
+    /// called sooner than told), negative short.
+    pub estimate_bias_secs: Option<f64>,
 }
 
 /// Arrivals and waits in one hour of the day.
@@ -72,6 +80,8 @@ struct Acc {
     expired: u64,
     waits: Vec<f64>,
     handles: Vec<f64>,
+    /// (estimate, wait) of tickets that were called, seconds.
+    estimates: Vec<(f64, f64)>,
 }
 
 impl Acc {
@@ -86,6 +96,7 @@ impl Acc {
         }
         if let Some(w) = t.wait() {
             self.waits.push(w);
+            self.estimates.push((f64::from(t.estimated_wait_secs), w));
         }
         if let Some(h) = t.handle() {
             self.handles.push(h);
@@ -107,6 +118,27 @@ impl Acc {
             p90_wait_secs: percentile(&self.waits, 0.9),
             avg_handle_secs: mean(&self.handles),
             no_show_rate: (called > 0).then(|| self.no_shows as f64 / called as f64),
+            estimate_mae_secs: mean(
+                &self
+                    .estimates
+                    .iter()
+                    .map(|(e, w)| (e - w).abs())
+                    .collect::<Vec<_>>(),
+            ),
+            estimate_within_5min: (!self.estimates.is_empty()).then(|| {
+                self.estimates
+                    .iter()
+                    .filter(|(e, w)| (e - w).abs() <= 300.0)
+                    .count() as f64
+                    / self.estimates.len() as f64
+            }),
+            estimate_bias_secs: mean(
+                &self
+                    .estimates
+                    .iter()
+                    .map(|(e, w)| e - w)
+                    .collect::<Vec<_>>(),
+            ),
         }
     }
 }
@@ -121,7 +153,7 @@ pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
 }
 
 /// The columns [`Row::from_sql`] reads, in its order.
-const ROW_COLUMNS: &str = "service_id, status, issued_at_ms, first_called_at_ms, called_at_ms, closed_at_ms, counter_id, staff";
+const ROW_COLUMNS: &str = "service_id, status, issued_at_ms, first_called_at_ms, called_at_ms, closed_at_ms, counter_id, staff, estimated_wait_secs";
 
 struct Row {
     service_id: String,
@@ -132,6 +164,7 @@ struct Row {
     closed_at_ms: Option<i64>,
     counter_id: Option<u32>,
     staff: Option<String>,
+    estimated_wait_secs: u32,
 }
 
 impl Row {
@@ -145,6 +178,7 @@ impl Row {
             closed_at_ms: r.get(5)?,
             counter_id: r.get(6)?,
             staff: r.get(7)?,
+            estimated_wait_secs: r.get(8)?,
         })
     }
 

@@ -1344,7 +1344,8 @@
       byId("report-total-no-shows").textContent = tot.no_shows;
       byId("report-total-no-shows-sub").textContent = t(`过号率 ${pct(tot.no_show_rate)}`, `Rate ${pct(tot.no_show_rate)}`);
       byId("report-total-avg-wait").textContent = B.minutes(tot.avg_wait_secs);
-      byId("report-total-avg-wait-sub").textContent = tot.p90_wait_secs == null ? "" : t(`90% 的人不超过 ${B.minutes(tot.p90_wait_secs)}`, `90% within ${B.minutes(tot.p90_wait_secs)}`);
+      byId("report-total-avg-wait-sub").textContent = tot.p90_wait_secs == null ? "" : t(`90% 的人不超过 ${B.minutes(tot.p90_wait_secs)}`, `90% within ${B.minutes(tot.p90_wait_secs)}`) +
+        (tot.estimate_within_5min == null ? "" : t(`；预估 ±5 分钟内 ${pct(tot.estimate_within_5min)}`, `; estimates within ±5 min: ${pct(tot.estimate_within_5min)}`));
       byId("report-total-avg-handle").textContent = B.minutes(tot.avg_handle_secs);
       table("report-services", t("业务", "Service"), t("取号", "Tickets"), rep.by_service, (k) => nameOf(services, k));
       table("report-counters", t("窗口", "Counter"), t("叫号", "Called"), rep.by_counter, (k) => nameOf(counters, k));
@@ -1359,11 +1360,13 @@
       byId(id).innerHTML = `<thead><tr><th>${keyLabel}</th><th class="num">${ticketsLabel}</th><th class="num">${t("办结", "Served")}</th>
         <th class="num">${t("过号", "No-shows")}</th><th class="num">${t("过号率", "No-show rate")}</th>
         <th class="num">${t("平均等候（分钟）", "Avg wait (min)")}</th><th class="num">${t("90% 等候（分钟）", "P90 wait (min)")}</th>
-        <th class="num">${t("平均办理（分钟）", "Avg handle (min)")}</th></tr></thead><tbody>` +
+        <th class="num">${t("平均办理（分钟）", "Avg handle (min)")}</th>
+        <th class="num" title="${t("取号时显示的预计等候与实际等候相差不超过 5 分钟的比例", "Share of citizens whose wait was within 5 minutes of the estimate shown at issue")}">${t("预估准确率（±5 分钟）", "Estimates within ±5 min")}</th></tr></thead><tbody>` +
         (rows.map((r) => `<tr data-key="${esc(r.key)}"><td>${esc(label(r.key))}</td><td class="num">${r.tickets}</td><td class="num">${r.served}</td>
           <td class="num">${r.no_shows}</td><td class="num">${pct(r.no_show_rate)}</td><td class="num">${mins1(r.avg_wait_secs)}</td>
-          <td class="num">${mins1(r.p90_wait_secs)}</td><td class="num">${mins1(r.avg_handle_secs)}</td></tr>`).join("") ||
-          emptyRow(8, t("这段时间没有数据", "No data for these days"))) + "</tbody>";
+          <td class="num">${mins1(r.p90_wait_secs)}</td><td class="num">${mins1(r.avg_handle_secs)}</td>
+          <td class="num">${pct(r.estimate_within_5min)}</td></tr>`).join("") ||
+          emptyRow(9, t("这段时间没有数据", "No data for these days"))) + "</tbody>";
     }
 
     form.addEventListener("submit", (ev) => {
