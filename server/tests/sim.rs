@@ -466,3 +466,78 @@ async fn a_recorded_day_replays_into_the_same_calls() {
         );
     }
 }
+
+/// The command line: figures as text, JSON, HTML and SVG; a bad profile is
+/// a clear message naming the field and exit status 2, nothing written.
+#[test]
+fn the_command_line_writes_its_figures_and_refuses_bad_profiles() {
+    let sim = env!("CARGO_BIN_EXE_banli-sim");
+    let dir = tempfile::tempdir().unwrap();
+    let (html, svg, csv) = (
+        dir.path().join("r.html"),
+        dir.path().join("w.svg"),
+        dir.path().join("t.csv"),
+    );
+    let out = std::process::Command::new(sim)
+        .args(["--days", "2", "--seed", "4", "--html"])
+        .arg(&html)
+        .arg("--svg")
+        .arg(&svg)
+        .arg("--tickets")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("2 day(s)") && text.contains("Wait estimates:"),
+        "{text}"
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<svg") && page.contains("社保业务") && page.contains("窗口利用率"));
+    let chart = std::fs::read_to_string(&svg).unwrap();
+    assert!(chart.starts_with("<svg") && chart.ends_with("</svg>"));
+    assert!(
+        chart.matches("<rect").count() > 20,
+        "bars per service and hour"
+    );
+    let rows = std::fs::read_to_string(&csv).unwrap();
+    let (_, demo) = demo();
+    let days = sim::simulate(&demo_hall(), &demo, 4, 2).unwrap();
+    let issued: usize = days.iter().map(|d| d.tickets.len()).sum();
+    assert_eq!(
+        rows.lines().count(),
+        issued + 1,
+        "a header and a line per ticket"
+    );
+    // JSON: the same figures as the library's report.
+    let out = std::process::Command::new(sim)
+        .args(["--days", "2", "--seed", "4", "--json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["issued"], issued);
+    // A bad profile: the field is named, the status is 2.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "date = \"2026-11-24\"\n[[services]]\nservice = \"tax\"\nfrom = \"09:00\"\narrivals = [1.0]\nhandle = { distribution = \"fixed\", minutes = -3.0 }\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(sim)
+        .arg("--profile")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("services[0].handle.minutes"), "{err}");
+}
+
+fn demo_hall() -> HallConfig {
+    demo().0
+}

@@ -53,6 +53,12 @@ struct Args {
     /// Print the figures as JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Also write the figures as an HTML page with charts to this file.
+    #[arg(long, value_name = "report.html")]
+    html: Option<PathBuf>,
+    /// Also write the chart of waits per service and hour as SVG.
+    #[arg(long, value_name = "waits.svg")]
+    svg: Option<PathBuf>,
     /// Also write every ticket (issue time, estimate shown, wait that
     /// followed) to this CSV file, for a closer look at the estimates.
     #[arg(long, value_name = "tickets.csv")]
@@ -140,6 +146,22 @@ fn run(args: &Args) -> Result<String, String> {
         std::fs::write(path, csv).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     let report = Report::of(&days);
+    let title = if profile.name.is_empty() {
+        format!("seed {}, from {}", args.seed, profile.date)
+    } else {
+        format!(
+            "{} · seed {}, from {}",
+            profile.name, args.seed, profile.date
+        )
+    };
+    if let Some(path) = &args.html {
+        let page = sim::charts::html(&report, &hall, &title).map_err(|e| e.to_string())?;
+        std::fs::write(path, page).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if let Some(path) = &args.svg {
+        std::fs::write(path, sim::charts::waits_svg(&report, &hall))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     if args.json {
         return serde_json::to_string_pretty(&report).map_err(|e| e.to_string());
     }

@@ -13,9 +13,11 @@
 //! - [`profile`]: the demand profile (TOML), checked field by field.
 //! - [`run`]: the discrete-event simulation of one or more days.
 //! - [`report`]: waits per service and hour, utilisation, accuracy.
+//! - [`charts`]: the figures as an SVG chart and an HTML page.
 //! - [`history`]: a profile from the hall's recorded days, and a recorded
 //!   day to replay.
 
+pub mod charts;
 pub mod history;
 pub mod profile;
 pub mod report;
