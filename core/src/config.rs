@@ -35,6 +35,12 @@ pub struct HallConfig {
     /// Notices the boards scroll: hours, fee disclosure, complaint hotline.
     #[serde(default)]
     pub notices: Vec<Notice>,
+    /// The hall's working days: weekends, statutory holidays and make-up
+    /// working days (调休), a year at a time. Deadlines counted in working
+    /// days (cases, follow-ups of complaints) use it.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub calendar: crate::calendar::WorkCalendar,
 }
 
 /// A notice the boards scroll (滚动公告).
@@ -488,6 +494,7 @@ impl HallConfig {
             services: Vec::new(),
             counters: Vec::new(),
             notices: Vec::new(),
+            calendar: crate::calendar::WorkCalendar::default(),
         }
     }
 

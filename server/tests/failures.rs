@@ -756,3 +756,62 @@ async fn a_failed_commit_while_more_requests_wait_for_the_disk() {
     assert_eq!(hall.issue("exit-entry").await["number"], "B006");
     assert_eq!(hall.issue("tax").await["number"], "F002");
 }
+
+/// The working-day calendar is part of the hall's configuration: the demo
+/// hall ships the 2026 national calendar; administrators import a year as
+/// text; a wrong line is named and changes nothing; the change is
+/// journaled and survives a restart; staff and devices cannot change it.
+#[tokio::test]
+async fn the_working_day_calendar_is_imported_a_year_at_a_time_and_kept() {
+    let hall = Hall::demo().await;
+    let demo = banli_server::hall_file::parse_hall("demo", banli_server::hall_file::DEMO_HALL)
+        .expect("demo");
+    assert_eq!(demo.calendar, banli_core::calendar::WorkCalendar::cn_2026());
+    let (s, v) = hall.get("/api/v1/admin/calendar", Some(&hall.admin)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["years"], json!([2026]));
+    assert!(v["text"].as_str().unwrap().contains("2026-02-15..2026-02-23 休 春节"), "{v}");
+    // A wrong line: named, in both languages, and nothing changes.
+    let (s, e) = hall
+        .put(
+            "/api/v1/admin/calendar",
+            Some(&hall.admin),
+            json!({"text": "[2027]\n2027-01-01..2027-01-03 休 元旦\n2027-01-06 班 不是周末\n"}),
+        )
+        .await;
+    assert_eq!((s, code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_calendar"), "{e}");
+    assert_eq!(e["fields"][0]["field"], "line 3", "{e}");
+    assert!(e["message_zh"].as_str().is_some_and(|m| m.contains("未作任何更改")));
+    let (_, v) = hall.get("/api/v1/admin/calendar", Some(&hall.admin)).await;
+    assert_eq!(v["years"], json!([2026]));
+    // Next year's notice, imported: 2026 stays.
+    let (s, v) = hall
+        .put(
+            "/api/v1/admin/calendar",
+            Some(&hall.admin),
+            json!({"text": "[2027]\n2027-01-01..2027-01-03 休 元旦\n2027-01-09 班 元旦调休\n"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["years"], json!([2026, 2027]));
+    // Staff and kiosks may not.
+    let staff = hall
+        .login("staff8", banli_server::DEMO_STAFF_PASSWORD)
+        .await;
+    for token in [&staff, &hall.kiosk] {
+        let (s, _) = hall
+            .put("/api/v1/admin/calendar", Some(token), json!({"text": "[2028]\n"}))
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+    }
+    // Journaled with the configuration: a restart keeps it.
+    let hall = hall.restart().await;
+    let config = config(&hall).await;
+    let calendar: banli_core::calendar::WorkCalendar =
+        serde_json::from_value(config["calendar"].clone()).expect("calendar");
+    assert!(calendar.covers(2027));
+    let d = |s: &str| s.parse::<banli_core::jiff::civil::Date>().expect("date");
+    assert!(!calendar.is_working_day(d("2027-01-02")));
+    assert!(calendar.is_working_day(d("2027-01-09")), "a make-up Saturday");
+    assert!(!calendar.is_working_day(d("2026-10-05")));
+}

@@ -197,6 +197,14 @@ pub enum Command {
         /// The administrator.
         actor: String,
     },
+    /// Replace the hall's working-day calendar.
+    SetCalendar {
+        /// The calendar (checked when it was built: see
+        /// [`crate::calendar::WorkCalendar`]).
+        calendar: crate::calendar::WorkCalendar,
+        /// The administrator.
+        actor: String,
+    },
     /// Replace the whole configuration (a `hall.toml` being applied).
     ReplaceConfig {
         /// The configuration.
@@ -232,6 +240,7 @@ impl Command {
             Self::SetRules { .. } => "set_rules",
             Self::SetHallInfo { .. } => "set_hall_info",
             Self::SetNotices { .. } => "set_notices",
+            Self::SetCalendar { .. } => "set_calendar",
             Self::ReplaceConfig { .. } => "replace_config",
         }
     }

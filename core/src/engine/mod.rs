@@ -588,6 +588,11 @@ impl Engine {
                 c.notices = notices;
                 self.change_config(now, c, actor, "changed hall notices".into())
             }
+            Command::SetCalendar { calendar, actor } => {
+                let mut c = self.state.config.clone();
+                c.calendar = calendar;
+                self.change_config(now, c, actor, "changed the working-day calendar".into())
+            }
             Command::ReplaceConfig { config, actor } => self.change_config(
                 now,
                 *config,

@@ -78,6 +78,90 @@ pub fn routes() -> Router<AppState> {
             "/admin/notices",
             get(admin_notices_show).put(admin_notices_update),
         )
+        .route(
+            "/admin/calendar",
+            get(admin_calendar_show).put(admin_calendar_import),
+        )
+}
+
+/// The hall's working-day calendar: its years, and the same as text.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct CalendarView {
+    /// Years with a calendar, oldest first.
+    pub years: Vec<i16>,
+    /// The whole calendar in its text form (one line per run of days:
+    /// `2026-02-15..2026-02-23 休 春节`), to read or edit and import back.
+    pub text: String,
+}
+
+/// Text to import into the calendar.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarImport {
+    /// Calendar text: `[2027]` lines start a year, then one line per date or
+    /// range with 休 (holiday) or 班 (make-up working day) and a name. Each
+    /// year named replaces that year's calendar as a whole; other years
+    /// stay.
+    #[schema(max_length = 100_000)]
+    pub text: String,
+}
+
+fn calendar_view(calendar: &banli_core::calendar::WorkCalendar) -> CalendarView {
+    CalendarView {
+        years: calendar.years().collect(),
+        text: calendar.to_text(),
+    }
+}
+
+/// The hall's working-day calendar (holidays and make-up working days).
+#[utoipa::path(get, path = "/api/v1/admin/calendar", tag = "admin",
+    responses((status = 200, description = "The calendar", body = CalendarView)), security(("bearer" = [])))]
+pub async fn admin_calendar_show(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<AppJson<CalendarView>, AppError> {
+    Ok(AppJson(calendar_view(
+        &read_config(&state, &caller).await?.calendar,
+    )))
+}
+
+/// Imports calendar text: each year it names replaces that year, as a whole.
+/// Nothing changes if any line is wrong; every wrong line is named.
+#[utoipa::path(put, path = "/api/v1/admin/calendar", tag = "admin", request_body = CalendarImport,
+    responses((status = 200, description = "Imported", body = CalendarView),
+        (status = 422, description = "Wrong lines; `fields` names each (`line 3`)", body = banli_core::wire::ApiError)),
+    security(("bearer" = [])))]
+pub async fn admin_calendar_import(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppJson(import): AppJson<CalendarImport>,
+) -> Result<AppJson<CalendarView>, AppError> {
+    let mut calendar = read_config(&state, &caller).await?.calendar;
+    if let Err(errors) = calendar.import_text(&import.text) {
+        let mut e = AppError::invalid(
+            "invalid_calendar",
+            format!(
+                "the calendar text has {} wrong line(s); nothing was changed",
+                errors.0.len()
+            ),
+            format!("工作日历有 {} 行有误，未作任何更改", errors.0.len()),
+        );
+        e.fields = errors
+            .0
+            .iter()
+            .map(|l| banli_core::config::ConfigIssue {
+                field: format!("line {}", l.line),
+                message: format!("{} / {}", l.problem, l.message_zh()),
+            })
+            .collect();
+        return Err(e);
+    }
+    let config = configure(&state, &caller, move |actor| Command::SetCalendar {
+        calendar,
+        actor,
+    })
+    .await?;
+    Ok(AppJson(calendar_view(&config.calendar)))
 }
 
 /// Runs a configuration command and answers with the configuration after it.

@@ -65,6 +65,7 @@ pub const MAX_IN_FLIGHT: usize = 2048;
         admin::admin_devices_list, admin::admin_devices_create, admin::admin_devices_revoke,
         admin::admin_appointments_list, admin::admin_appointments_create, admin::admin_appointments_delete,
         admin::admin_audit_list, admin::admin_notices_show, admin::admin_notices_update,
+        admin::admin_calendar_show, admin::admin_calendar_import,
         guide::guide_show, guide::admin_guide_put, guide::admin_guide_replace, guide::admin_guide_delete,
         devices::devices_report, reports::admin_reports,
     ),
