@@ -21,7 +21,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(version, about)]
 struct Args {
     /// Directory for the SQLite database (created if missing).
-    #[arg(long, default_value = "banli-data")]
+    #[arg(long, default_value = "banli-data", global = true)]
     data: PathBuf,
     /// Address to listen on. Use 0.0.0.0:8080 so kiosks and boards on the
     /// hall network can reach it.
@@ -60,6 +60,116 @@ struct Args {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<std::net::IpAddr>,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+/// Operations on a hall's data instead of serving it.
+#[derive(Debug, clap::Subcommand)]
+enum Cmd {
+    /// The audit log (监督): who changed what.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum AuditAction {
+    /// Check the audit log's hash chain and name the first entry that does
+    /// not check (exit status 1). Read only; safe while the server runs.
+    Verify,
+    /// Write the whole audit log, with its hashes, as CSV (or JSON lines)
+    /// to standard output, for the supervisors.
+    Export {
+        /// JSON lines instead of CSV.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs an audit subcommand on the database in `data`.
+/// Returns whether the log checked (always, for an export).
+fn audit(data: &std::path::Path, action: &AuditAction) -> anyhow::Result<bool> {
+    use std::io::Write as _;
+    let db = data.join("banli.db");
+    let conn =
+        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .with_context(|| format!("cannot open {}", db.display()))?;
+    match action {
+        AuditAction::Verify => {
+            let v = banli_server::store::audit::verify(&conn)
+                .with_context(|| format!("cannot read the audit log of {}", db.display()))?;
+            match v.broken {
+                None => {
+                    println!(
+                        "audit log OK: {} entries, last hash {}",
+                        v.entries,
+                        v.last_hash.as_deref().unwrap_or("(none)")
+                    );
+                    Ok(true)
+                }
+                Some(b) => {
+                    println!(
+                        "audit log BROKEN at entry {}: {} / 第 {} 条：{}",
+                        b.id, b.why, b.id, b.why_zh
+                    );
+                    Ok(false)
+                }
+            }
+        }
+        AuditAction::Export { json } => {
+            let mut stmt = conn.prepare(
+                "SELECT id, at_ms, actor, action, target, detail, prev_hash, hash FROM audit ORDER BY id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(banli_server::store::AuditEntry {
+                    id: r.get(0)?,
+                    at_ms: r.get(1)?,
+                    actor: r.get(2)?,
+                    action: r.get(3)?,
+                    target: r.get(4)?,
+                    detail: r.get(5)?,
+                    prev_hash: r.get(6)?,
+                    hash: r.get(7)?,
+                })
+            })?;
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            if *json {
+                for row in rows {
+                    writeln!(out, "{}", serde_json::to_string(&row?)?)?;
+                }
+            } else {
+                let mut w = csv::Writer::from_writer(out);
+                w.write_record([
+                    "id",
+                    "at_ms",
+                    "actor",
+                    "action",
+                    "target",
+                    "detail",
+                    "prev_hash",
+                    "hash",
+                ])?;
+                for row in rows {
+                    let e = row?;
+                    w.write_record([
+                        e.id.to_string(),
+                        e.at_ms.to_string(),
+                        banli_server::api::reports::neutralise(&e.actor),
+                        banli_server::api::reports::neutralise(&e.action),
+                        banli_server::api::reports::neutralise(&e.target),
+                        banli_server::api::reports::neutralise(&e.detail),
+                        e.prev_hash.unwrap_or_default(),
+                        e.hash.unwrap_or_default(),
+                    ])?;
+                }
+                w.flush()?;
+            }
+            Ok(true)
+        }
+    }
 }
 
 #[tokio::main]
@@ -71,6 +181,15 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    if let Some(Cmd::Audit { action }) = &args.command {
+        match audit(&args.data, action) {
+            Ok(checked) => std::process::exit(if checked { 0 } else { 1 }),
+            Err(e) => {
+                eprintln!("banli-server: {e:#}");
+                std::process::exit(2);
+            }
+        }
+    }
     if let Some(path) = args.check_config {
         match banli_server::hall_file::load_hall(&path) {
             Ok(c) => {

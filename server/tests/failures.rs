@@ -770,7 +770,13 @@ async fn the_working_day_calendar_is_imported_a_year_at_a_time_and_kept() {
     let (s, v) = hall.get("/api/v1/admin/calendar", Some(&hall.admin)).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["years"], json!([2026]));
-    assert!(v["text"].as_str().unwrap().contains("2026-02-15..2026-02-23 休 春节"), "{v}");
+    assert!(
+        v["text"]
+            .as_str()
+            .unwrap()
+            .contains("2026-02-15..2026-02-23 休 春节"),
+        "{v}"
+    );
     // A wrong line: named, in both languages, and nothing changes.
     let (s, e) = hall
         .put(
@@ -779,9 +785,17 @@ async fn the_working_day_calendar_is_imported_a_year_at_a_time_and_kept() {
             json!({"text": "[2027]\n2027-01-01..2027-01-03 休 元旦\n2027-01-06 班 不是周末\n"}),
         )
         .await;
-    assert_eq!((s, code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_calendar"), "{e}");
+    assert_eq!(
+        (s, code(&e)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_calendar"),
+        "{e}"
+    );
     assert_eq!(e["fields"][0]["field"], "line 3", "{e}");
-    assert!(e["message_zh"].as_str().is_some_and(|m| m.contains("未作任何更改")));
+    assert!(
+        e["message_zh"]
+            .as_str()
+            .is_some_and(|m| m.contains("未作任何更改"))
+    );
     let (_, v) = hall.get("/api/v1/admin/calendar", Some(&hall.admin)).await;
     assert_eq!(v["years"], json!([2026]));
     // Next year's notice, imported: 2026 stays.
@@ -800,7 +814,11 @@ async fn the_working_day_calendar_is_imported_a_year_at_a_time_and_kept() {
         .await;
     for token in [&staff, &hall.kiosk] {
         let (s, _) = hall
-            .put("/api/v1/admin/calendar", Some(token), json!({"text": "[2028]\n"}))
+            .put(
+                "/api/v1/admin/calendar",
+                Some(token),
+                json!({"text": "[2028]\n"}),
+            )
             .await;
         assert_eq!(s, StatusCode::FORBIDDEN);
     }
@@ -812,6 +830,9 @@ async fn the_working_day_calendar_is_imported_a_year_at_a_time_and_kept() {
     assert!(calendar.covers(2027));
     let d = |s: &str| s.parse::<banli_core::jiff::civil::Date>().expect("date");
     assert!(!calendar.is_working_day(d("2027-01-02")));
-    assert!(calendar.is_working_day(d("2027-01-09")), "a make-up Saturday");
+    assert!(
+        calendar.is_working_day(d("2027-01-09")),
+        "a make-up Saturday"
+    );
     assert!(!calendar.is_working_day(d("2026-10-05")));
 }

@@ -349,8 +349,7 @@ fn apply_read_model(tx: &Transaction<'_>, event: &Event) -> Result<(), StoreErro
         Event::ConfigChanged {
             at, actor, summary, ..
         } => {
-            tx.prepare_cached("INSERT INTO audit (at_ms, actor, action, target, detail) VALUES (?1, ?2, 'config', ?3, '')")?
-                .execute(params![ms(*at), actor, summary])?;
+            super::audit::append(tx, ms(*at), actor, "config", summary, "")?;
         }
         Event::AppointmentBooked {
             at,
@@ -358,16 +357,17 @@ fn apply_read_model(tx: &Transaction<'_>, event: &Event) -> Result<(), StoreErro
             actor,
         } => {
             let detail = format!("{} at {}", appointment.service_id, appointment.slot);
-            tx.prepare_cached(
-                "INSERT INTO audit (at_ms, actor, action, target, detail) VALUES (?1, ?2, 'appointment_booked', ?3, ?4)",
-            )?
-            .execute(params![ms(*at), actor, appointment.code, detail])?;
+            super::audit::append(
+                tx,
+                ms(*at),
+                actor,
+                "appointment_booked",
+                &appointment.code,
+                &detail,
+            )?;
         }
         Event::AppointmentCancelled { at, code, actor } => {
-            tx.prepare_cached(
-                "INSERT INTO audit (at_ms, actor, action, target, detail) VALUES (?1, ?2, 'appointment_cancelled', ?3, '')",
-            )?
-            .execute(params![ms(*at), actor, code])?;
+            super::audit::append(tx, ms(*at), actor, "appointment_cancelled", code, "")?;
         }
         Event::CounterStatusChanged { .. } => {}
     }

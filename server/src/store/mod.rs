@@ -22,6 +22,7 @@
 //! beside the writer, so they never queue behind a commit.
 
 pub mod accounts;
+pub mod audit;
 pub mod guide;
 pub mod journal;
 pub mod readers;
@@ -150,7 +151,17 @@ ALTER TABLE devices ADD COLUMN status TEXT NOT NULL DEFAULT '';
     r"
 DROP INDEX IF EXISTS tickets_by_day;
 ",
+    // The audit log becomes a hash chain (store/audit.rs); entries from
+    // before are sealed by `migrate` right after this runs
+    // (AUDIT_CHAIN_MIGRATION).
+    r"
+ALTER TABLE audit ADD COLUMN prev_hash TEXT;
+ALTER TABLE audit ADD COLUMN hash TEXT;
+",
 ];
+
+/// The index in [`MIGRATIONS`] of the one that adds the audit chain.
+const AUDIT_CHAIN_MIGRATION: usize = 3;
 
 /// The database.
 pub struct Store {
@@ -200,6 +211,11 @@ impl Store {
         {
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
+            // Only while upgrading: a later start must not seal an entry
+            // whose seal was removed (verify reports it).
+            if i == AUDIT_CHAIN_MIGRATION {
+                audit::seal_unsealed(&tx)?;
+            }
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
             tx.commit()?;
         }
@@ -218,10 +234,7 @@ impl Store {
         target: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
-        self.conn
-            .prepare_cached("INSERT INTO audit (at_ms, actor, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)")?
-            .execute(rusqlite::params![at_ms, actor, action, target, detail])?;
-        Ok(())
+        audit::append(&self.conn, at_ms, actor, action, target, detail)
     }
 
     /// The latest audit entries, newest first, before id `before` if given.
@@ -234,7 +247,7 @@ impl Store {
         before: Option<i64>,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, at_ms, actor, action, target, detail FROM audit WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+            "SELECT id, at_ms, actor, action, target, detail, prev_hash, hash FROM audit WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
         )?;
         let rows = stmt.query_map(rusqlite::params![before.unwrap_or(i64::MAX), limit], |r| {
             Ok(AuditEntry {
@@ -244,6 +257,8 @@ impl Store {
                 action: r.get(3)?,
                 target: r.get(4)?,
                 detail: r.get(5)?,
+                prev_hash: r.get(6)?,
+                hash: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -265,4 +280,8 @@ pub struct AuditEntry {
     pub target: String,
     /// Details (JSON or a sentence).
     pub detail: String,
+    /// The hash of the entry before (the chain, see `store::audit`).
+    pub prev_hash: Option<String>,
+    /// This entry's hash: SHA-256 over `prev_hash` and the fields above.
+    pub hash: Option<String>,
 }
