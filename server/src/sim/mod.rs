@@ -13,10 +13,16 @@
 //! - [`profile`]: the demand profile (TOML), checked field by field.
 //! - [`run`]: the discrete-event simulation of one or more days.
 //! - [`report`]: waits per service and hour, utilisation, accuracy.
+//! - [`staffing`]: the fewest counters per service and hour that meet a
+//!   waiting-time target.
+//! - [`whatif`]: the current configuration and a changed one, simulated
+//!   on the same days, side by side.
 
 pub mod profile;
 pub mod report;
 pub mod run;
+pub mod staffing;
+pub mod whatif;
 
 pub use profile::{DEMO_PROFILE, Profile, ProfileError};
 pub use report::Report;
