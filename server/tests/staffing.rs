@@ -224,6 +224,48 @@ fn bad_targets_and_options_are_refused_by_name() {
 }
 
 #[test]
+fn a_service_reached_only_by_transfer_is_staffed_but_not_judged() {
+    let (hall, mut profile) = demo();
+    // Nobody comes for the cashier by themselves: only those sent on from
+    // business registration and real estate.
+    let cashier = profile
+        .services
+        .iter_mut()
+        .find(|s| s.service.as_str() == "cashier")
+        .unwrap();
+    cashier.arrivals = vec![];
+    let advice = staffing::advise(&hall, &profile, TARGET, &options()).unwrap();
+    assert_eq!(
+        advice
+            .unjudged
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>(),
+        ["cashier"]
+    );
+    assert!(advice.unmet.is_empty(), "{:?}", advice.unmet);
+    assert!(advice.complete);
+    let c = advice
+        .services
+        .iter()
+        .find(|s| s.service.as_str() == "cashier")
+        .unwrap();
+    assert!(!c.judged);
+    assert!(c.waits.iter().all(|w| w.met));
+    // Staffed while citizens are sent on to it, and every one of them is
+    // served there.
+    assert!(c.counters.iter().all(|&n| n >= 1), "{:?}", c.counters);
+    let (h, p) = advice.scenario(&hall, &profile);
+    let days = sim::simulate(&h, &p, advice.seed, advice.days).unwrap();
+    let sent: usize = days
+        .iter()
+        .flat_map(|d| &d.calls)
+        .filter(|call| call.service.as_str() == "cashier")
+        .count();
+    assert!(sent > 10, "{sent} calls at the cashier");
+}
+
+#[test]
 fn a_cancelled_search_stops() {
     let (hall, profile) = demo();
     let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));

@@ -55,7 +55,8 @@
 //! - When [`Advice::unmet`] is empty and [`Advice::complete`] holds, the
 //!   advised staffing meets the target in every cell, simulated with these
 //!   seed and days (the advice carries the figures of that simulation).
-//! - It is **one-minimal**: with one counter fewer in any staffed cell,
+//! - It is **one-minimal**: with one counter fewer in any staffed cell
+//!   of a judged service,
 //!   some cell misses the target, by its waits or by a clerk staying on
 //!   (usually the same service in that slot or the one after it; a
 //!   counter taken from a service that sends citizens on can also change
@@ -72,9 +73,11 @@
 //!   after a peak: a hall whose clerks leave on the hour while people
 //!   wait could do with fewer, at longer waits.
 //! - Services citizens reach only by being sent on (no arrivals of their
-//!   own) are staffed from the lower estimate and not judged: the
-//!   simulator measures waits until a ticket's first call only. They are
-//!   listed in [`Advice::unjudged`].
+//!   own) are not judged: the simulator measures waits until a ticket's
+//!   first call only. They get the counters their expected work fills,
+//!   rounded up (so at least one while citizens are sent to them), and
+//!   keep them. They are listed in [`Advice::unjudged`]; their one-minimal
+//!   guarantee does not hold.
 //! - Shared counters (one counter for two services) are not advised;
 //!   try such an arrangement with the what-if instead.
 
@@ -497,6 +500,9 @@ impl Search<'_> {
         while complete && all_met(&waits) {
             let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
             for (i, row) in staffing.iter().enumerate() {
+                if !self.judged.get(i).copied().unwrap_or(false) {
+                    continue;
+                }
                 for (j, &n) in row.iter().enumerate() {
                     if n > 0 {
                         let room = waits
@@ -586,10 +592,13 @@ impl Search<'_> {
     }
 
     /// Counters the expected work of each slot fills, rounded down.
+    /// Services not judged get the work rounded up instead (at least one
+    /// counter while citizens are sent to them), and keep it.
     fn lower_estimate(&self) -> Staffing {
         self.services
             .iter()
-            .map(|s| {
+            .zip(&self.judged)
+            .map(|(s, &judged)| {
                 let handle_minutes = self.profile.service(&s.id).map_or_else(
                     || {
                         f64::from(
@@ -610,8 +619,9 @@ impl Search<'_> {
                             }
                         }
                         let load = arrivals * handle_minutes / slot.minutes().max(1.0);
-                        if load.is_finite() {
-                            (load.floor() as u32).min(self.opts.max_per_cell)
+                        let counters = if judged { load.floor() } else { load.ceil() };
+                        if counters.is_finite() && counters > 0.0 {
+                            (counters as u32).min(self.opts.max_per_cell)
                         } else {
                             0
                         }
@@ -728,7 +738,8 @@ impl Search<'_> {
         waits
             .into_iter()
             .zip(stayed)
-            .map(|(row, stayed)| {
+            .zip(&self.judged)
+            .map(|((row, stayed), &judged)| {
                 row.into_iter()
                     .zip(stayed)
                     .map(|(mut xs, stayed_on)| {
@@ -748,7 +759,8 @@ impl Search<'_> {
                             stayed_on,
                             met: false,
                         };
-                        w.met = self.target.is_met(&w);
+                        // A service not judged holds up nothing.
+                        w.met = !judged || self.target.is_met(&w);
                         w
                     })
                     .collect()
