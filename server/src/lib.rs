@@ -92,7 +92,16 @@ pub struct Shared {
     pub online: std::sync::Mutex<std::collections::HashMap<i64, usize>>,
     /// See [`Settings::trusted_proxies`].
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Permits to run a simulation (what-if, staffing advice): see
+    /// [`SIMULATIONS_AT_ONCE`].
+    pub simulations: Arc<tokio::sync::Semaphore>,
 }
+
+/// Simulations (what-if, staffing advice) the server runs at once; more
+/// are answered 429. A simulation keeps a core busy for up to seconds, and
+/// a hall server may have two: one at a time leaves the other to issue
+/// and call tickets, which matter more than a director's question.
+pub const SIMULATIONS_AT_ONCE: usize = 1;
 
 impl Shared {
     /// When staff sessions end, from the hall's settings now.
@@ -296,6 +305,7 @@ impl Server {
             dummy_hash,
             online: std::sync::Mutex::default(),
             trusted_proxies: settings.trusted_proxies.clone(),
+            simulations: Arc::new(tokio::sync::Semaphore::new(SIMULATIONS_AT_ONCE)),
         }));
         let mut server = Self {
             state,

@@ -677,3 +677,62 @@ async fn an_admin_edits_a_guide_item_that_kiosks_read_by_department() {
     );
     b.client.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_tries_one_more_social_insurance_counter_in_the_what_if() {
+    let mut hall = Hall::demo().await;
+    let addr = serve(&mut hall).await;
+    let b = browser(addr).await;
+    b.login("admin", common::ADMIN_PASSWORD).await;
+    b.goto("/admin/whatif").await;
+    b.text_until("#wi-note", |t| t.contains("不会改动")).await;
+    b.text_until("#wi-counters tbody", |t| t.contains("10号窗口"))
+        .await;
+    let days = b.find("wi-days").await;
+    days.clear().await.expect("clear");
+    days.send_keys("2").await.expect("type");
+
+    // One more counter, for social insurance.
+    b.click("wi-add-counter").await;
+    b.text_until("#wi-counters tbody", |t| t.contains("11号窗口"))
+        .await;
+    b.client
+        .find(Locator::Css("#wi-c10-s0 option[value='social-insurance']"))
+        .await
+        .expect("social-insurance option")
+        .click()
+        .await
+        .expect("select");
+    b.text_until("#wi-changed-count", |t| t.contains("1")).await;
+    b.screenshot("admin-whatif-changes").await;
+    b.click("wi-run").await;
+
+    // Both columns, the social-insurance wait shorter with the counter.
+    let table = b
+        .text_until("#wi-table", |t| {
+            t.contains("社保业务") && t.contains("全厅")
+        })
+        .await;
+    assert!(table.contains("现在") && table.contains("改后"), "{table}");
+    b.text_until(
+        "#wi-table tr[data-service='social-insurance'] td.delta.better",
+        |t| t.contains('▼'),
+    )
+    .await;
+    b.text_until("#wi-util", |t| t.contains("11号窗口") && t.contains("新增"))
+        .await;
+    b.screenshot("admin-whatif").await;
+
+    // Staffing advice for 90% within 15 minutes.
+    b.click("wi-advise").await;
+    b.text_until("#wi-advice-table", |t| {
+        t.contains("社保业务") && t.contains("09:00")
+    })
+    .await;
+    b.screenshot("admin-staffing").await;
+
+    // The live hall still has its ten counters.
+    let (_, counters) = hall.get("/api/v1/admin/counters", Some(&hall.admin)).await;
+    assert_eq!(counters.as_array().expect("counters").len(), 10);
+    b.client.close().await.expect("close");
+}

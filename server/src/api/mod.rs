@@ -18,6 +18,7 @@ pub mod meta;
 pub mod reports;
 pub mod services;
 pub mod tickets;
+pub mod whatif;
 
 use std::time::{Duration, Instant};
 
@@ -67,7 +68,7 @@ pub const MAX_IN_FLIGHT: usize = 2048;
         admin::admin_audit_list, admin::admin_notices_show, admin::admin_notices_update,
         admin::admin_calendar_show, admin::admin_calendar_import,
         guide::guide_show, guide::admin_guide_put, guide::admin_guide_replace, guide::admin_guide_delete,
-        devices::devices_report, reports::admin_reports,
+        devices::devices_report, reports::admin_reports, whatif::admin_whatif, whatif::admin_staffing,
     ),
     components(schemas(banli_core::wire::StreamMessage, banli_core::wire::HallEvent)),
     modifiers(&BearerAuth),
@@ -114,6 +115,7 @@ pub fn app(state: AppState) -> Router {
         .merge(guide::routes())
         .merge(devices::routes())
         .merge(reports::routes())
+        .merge(whatif::routes())
         .merge(admin::routes());
     Router::new()
         .nest("/api/v1", v1)

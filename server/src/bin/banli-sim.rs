@@ -8,6 +8,7 @@
 //! banli-sim --json > figures.json
 //! banli-sim --hall hall.toml --history /var/lib/banli/banli.db --weekday 1 --month 11 \
 //!           --write-profile mondays-in-november.toml
+//! banli-sim --staffing --target-p90 15       # counters needed per service and hour
 //! ```
 
 use std::fmt::Write as _;
@@ -15,8 +16,9 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use banli_core::config::HallConfig;
 use banli_server::hall_file;
-use banli_server::sim::{self, Profile, Report, history};
+use banli_server::sim::{self, Profile, Report, history, staffing};
 use clap::Parser;
 
 /// Simulate hall days on Banli's engine: waits, utilisation and the
@@ -63,6 +65,18 @@ struct Args {
     /// followed) to this CSV file, for a closer look at the estimates.
     #[arg(long, value_name = "tickets.csv")]
     tickets: Option<PathBuf>,
+    /// Advise the fewest counters per service and hour that meet a target
+    /// wait (`--target-p90`, optionally `--target-mean`), instead of
+    /// simulating the hall as configured. `--days` days (at most 10) are
+    /// simulated for every staffing tried.
+    #[arg(long)]
+    staffing: bool,
+    /// With --staffing: 90% of citizens called within this many minutes.
+    #[arg(long, value_name = "MINUTES", default_value_t = 15.0)]
+    target_p90: f64,
+    /// With --staffing: and a mean wait of at most this many minutes.
+    #[arg(long, value_name = "MINUTES")]
+    target_mean: Option<f64>,
 }
 
 fn main() -> ExitCode {
@@ -120,6 +134,9 @@ fn run(args: &Args) -> Result<String, String> {
         let text = toml::to_string(&profile).map_err(|e| e.to_string())?;
         std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     }
+    if args.staffing {
+        return staffing(args, &hall, &profile);
+    }
     let days = sim::simulate(&hall, &profile, args.seed, args.days).map_err(|e| e.to_string())?;
     if let Some(path) = &args.tickets {
         let mut csv = String::from(
@@ -171,5 +188,30 @@ fn run(args: &Args) -> Result<String, String> {
     }
     let _ = writeln!(out, "seed {}, from {}", args.seed, profile.date);
     out.push_str(&report.to_text(&hall));
+    Ok(out)
+}
+
+/// `--staffing`: the advice as a table (or JSON).
+fn staffing(args: &Args, hall: &HallConfig, profile: &Profile) -> Result<String, String> {
+    let target = staffing::Target {
+        p90_minutes: args.target_p90,
+        mean_minutes: args.target_mean,
+    };
+    let opts = staffing::Options {
+        seed: args.seed,
+        days: args.days,
+        ..staffing::Options::default()
+    };
+    let started = std::time::Instant::now();
+    let advice = staffing::advise(hall, profile, target, &opts).map_err(|e| e.to_string())?;
+    if args.json {
+        return serde_json::to_string_pretty(&advice).map_err(|e| e.to_string());
+    }
+    let mut out = String::new();
+    if !profile.name.is_empty() {
+        let _ = writeln!(out, "{}", profile.name);
+    }
+    out.push_str(&advice.to_text(hall));
+    let _ = write!(out, "searched in {:.2} s", started.elapsed().as_secs_f64());
     Ok(out)
 }

@@ -16,12 +16,18 @@
 //! - [`charts`]: the figures as an SVG chart and an HTML page.
 //! - [`history`]: a profile from the hall's recorded days, and a recorded
 //!   day to replay.
+//! - [`staffing`]: the fewest counters per service and hour that meet a
+//!   waiting-time target.
+//! - [`whatif`]: the current configuration and a changed one, simulated
+//!   on the same days, side by side.
 
 pub mod charts;
 pub mod history;
 pub mod profile;
 pub mod report;
 pub mod run;
+pub mod staffing;
+pub mod whatif;
 
 pub use profile::{DEMO_PROFILE, Profile, ProfileError};
 pub use report::Report;

@@ -35,6 +35,7 @@ pub const ADMIN_PAGES: &[&str] = &[
     "notices",
     "guide",
     "reports",
+    "whatif",
     "audit",
 ];
 

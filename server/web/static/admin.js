@@ -26,6 +26,8 @@
     notices: ["公告", "Notices", pageNotices],
     guide: ["办事指南", "Guide", pageGuide],
     reports: ["报表", "Reports", pageReports],
+    // whatif.js: the simulator's page, in a file of its own.
+    whatif: ["模拟 · What-if", "What-if · 模拟", () => window.BanliAdminPages.whatif(kit())],
     audit: ["操作日志", "Audit", pageAudit],
   };
 
@@ -1494,6 +1496,13 @@
     byId("audit-older").addEventListener("click", (ev) => act(ev.currentTarget, () => page(oldest)));
     byId("audit-refresh").addEventListener("click", (ev) => act(ev.currentTarget, () => { oldest = null; return page(null); }));
     try { await page(null); } catch (e) { report(e); }
+  }
+
+  // ----- Pages in files of their own -------------------------------------------
+
+  // What a page script (whatif.js) gets to build with.
+  function kit() {
+    return { B, t, esc, body, byId, get, send, act, report, info, POLICIES };
   }
 
   // ----- Start ------------------------------------------------------------------
