@@ -541,3 +541,42 @@ fn the_command_line_writes_its_figures_and_refuses_bad_profiles() {
 fn demo_hall() -> HallConfig {
     demo().0
 }
+
+/// Citizens with appointments book ahead, check in when they come and
+/// queue as appointments; a share for a service that takes none is refused.
+#[test]
+fn appointment_shares_book_and_check_in_and_are_refused_where_none_are_taken() {
+    let (hall, mut profile) = demo();
+    let exit_entry = profile
+        .services
+        .iter_mut()
+        .find(|s| s.service.as_str() == "exit-entry")
+        .unwrap();
+    exit_entry.priority = 0.0;
+    exit_entry.appointment = 0.5;
+    let days = sim::simulate(&hall, &profile, 2, 3).unwrap();
+    let tickets: Vec<_> = days
+        .iter()
+        .flat_map(|d| &d.tickets)
+        .filter(|t| t.service.as_str() == "exit-entry")
+        .collect();
+    let booked = tickets.iter().filter(|t| t.priority).count() as f64 / tickets.len() as f64;
+    assert!(
+        (0.3..0.7).contains(&booked),
+        "{booked} of exit-entry tickets were appointments"
+    );
+    assert!(tickets.len() > 30);
+    let mut bad = profile.clone();
+    bad.services
+        .iter_mut()
+        .find(|s| s.service.as_str() == "tax")
+        .unwrap()
+        .appointment = 0.2;
+    let issues = bad.check(&hall).unwrap_err();
+    assert!(
+        issues
+            .iter()
+            .any(|i| i.field.ends_with(".appointment") && i.message.contains("no appointments")),
+        "{issues:?}"
+    );
+}

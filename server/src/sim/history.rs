@@ -161,6 +161,7 @@ pub fn profile_from_history(
     let mut arrivals: BTreeMap<&str, BTreeMap<i64, f64>> = BTreeMap::new();
     let mut issued: BTreeMap<&str, f64> = BTreeMap::new();
     let mut priority: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut appointment: BTreeMap<&str, f64> = BTreeMap::new();
     let mut no_show: BTreeMap<&str, f64> = BTreeMap::new();
     let mut transfers: BTreeMap<&str, BTreeMap<&str, f64>> = BTreeMap::new();
     let mut handle: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
@@ -170,8 +171,10 @@ pub fn profile_from_history(
         let s = r.issued_service.as_str();
         *arrivals.entry(s).or_default().entry(quarter).or_default() += 1.0;
         *issued.entry(s).or_default() += 1.0;
-        if r.class != "normal" {
-            *priority.entry(s).or_default() += 1.0;
+        match r.class.as_str() {
+            "normal" => {}
+            "appointment" => *appointment.entry(s).or_default() += 1.0,
+            _ => *priority.entry(s).or_default() += 1.0,
         }
         if r.status == "no_show" {
             *no_show.entry(s).or_default() += 1.0;
@@ -235,6 +238,7 @@ pub fn profile_from_history(
             requeue: 0.0,
             return_after_minutes: 10.0,
             priority: round2(priority.get(id).copied().unwrap_or(0.0) / total),
+            appointment: round2(appointment.get(id).copied().unwrap_or(0.0) / total),
             transfers: transfers
                 .get(id)
                 .map(|t| {

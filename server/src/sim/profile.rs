@@ -84,6 +84,12 @@ pub struct ServiceDemand {
     /// Share of tickets with a priority class (elderly, disabled...).
     #[serde(default)]
     pub priority: f64,
+    /// Share of citizens who booked an appointment (预约) for about the
+    /// time they come (a slot on the next quarter hour); they check in at
+    /// the kiosk and queue as appointments. Only for services that take
+    /// appointments.
+    #[serde(default)]
+    pub appointment: f64,
     /// Where citizens are sent after this service, and how often.
     #[serde(default)]
     pub transfers: Vec<TransferShare>,
@@ -251,10 +257,28 @@ impl Profile {
                 ("no_show", s.no_show),
                 ("requeue", s.requeue),
                 ("priority", s.priority),
+                ("appointment", s.appointment),
             ] {
                 if !(0.0..=1.0).contains(&share) {
                     issue(at(name), "must be a share between 0 and 1");
                 }
+            }
+            if s.priority + s.appointment > 1.0 + 1e-9 {
+                issue(
+                    at("appointment"),
+                    "priority and appointment shares add up to more than 1",
+                );
+            }
+            if s.appointment > 0.0
+                && hall
+                    .services
+                    .iter()
+                    .any(|h| h.id == s.service && !h.appointments)
+            {
+                issue(
+                    at("appointment"),
+                    "this service takes no appointments (appointments = false)",
+                );
             }
             if !(s.return_after_minutes.is_finite() && s.return_after_minutes >= 0.0) {
                 issue(

@@ -134,6 +134,7 @@ enum Happening {
         priority: bool,
         seed: u64,
         script: Option<Script>,
+        appointment: Option<String>,
     },
     /// A clerk sits down at the counter.
     Staff { counter: CounterId },
@@ -222,6 +223,8 @@ struct Day<'a> {
     counters: BTreeMap<CounterId, CounterUse>,
     calls: Vec<Call>,
     refused: u32,
+    /// Appointments booked so far (for their codes).
+    booked: u64,
 }
 
 /// Simulates `days` consecutive days on which the hall opens, from the
@@ -358,6 +361,7 @@ impl<'a> Day<'a> {
                 .collect(),
             calls: Vec::new(),
             refused: 0,
+            booked: 0,
         }
     }
 
@@ -383,6 +387,7 @@ impl<'a> Day<'a> {
                             priority: a.priority.is_some(),
                             seed: i as u64,
                             script: Some(script),
+                            appointment: None,
                         },
                     );
                 }
@@ -415,8 +420,36 @@ impl<'a> Day<'a> {
         }
     }
 
+    /// Books an appointment, made before the day, for the quarter hour
+    /// after `arrive` (the citizen comes up to a quarter early, inside the
+    /// check-in window). Returns its code, or `None` if the engine refused.
+    fn book(
+        &mut self,
+        before: Timestamp,
+        service: &ServiceId,
+        arrive: Timestamp,
+    ) -> Option<String> {
+        let secs = arrive.as_second();
+        let slot_secs = (secs / QUARTER_SECS + 1) * QUARTER_SECS;
+        let slot = Timestamp::from_second(slot_secs).ok()?;
+        self.booked += 1;
+        let code = format!("SIM{}", self.booked);
+        let booked = self.engine.handle(
+            before,
+            Command::BookAppointment {
+                code: code.clone(),
+                service_id: service.clone(),
+                slot,
+                actor: "sim-booking".into(),
+            },
+        );
+        self.drain();
+        booked.ok().map(|_| code)
+    }
+
     fn plan_arrivals(&mut self, date: Date) -> Result<(), SimError> {
         let profile = self.profile;
+        let midnight = local(&self.tz, date, ClockTime::new(0, 0))?;
         for demand in &profile.services {
             let from = local(&self.tz, date, demand.from)?;
             for (q, &rate) in demand.arrivals.iter().enumerate() {
@@ -433,15 +466,26 @@ impl<'a> Day<'a> {
                     if t >= QUARTER_SECS as f64 {
                         break;
                     }
-                    let priority = self.rng.random_bool(demand.priority.clamp(0.0, 1.0));
+                    // One draw decides the class: priority, appointment or
+                    // neither, in that order of the shares.
+                    let class: f64 = self.rng.random();
+                    let priority = class < demand.priority;
+                    let booked = !priority && class < demand.priority + demand.appointment;
                     let seed = self.rng.random();
+                    let arrive = quarter_start + SignedDuration::from_secs_f64(t);
+                    let appointment = if booked {
+                        self.book(midnight, &demand.service, arrive)
+                    } else {
+                        None
+                    };
                     self.at(
-                        quarter_start + SignedDuration::from_secs_f64(t),
+                        arrive,
                         Happening::Arrive {
                             service: demand.service.clone(),
                             priority,
                             seed,
                             script: None,
+                            appointment,
                         },
                     );
                 }
@@ -504,7 +548,8 @@ impl<'a> Day<'a> {
                 priority,
                 seed,
                 script,
-            } => self.arrive(now, service, priority, seed, script),
+                appointment,
+            } => self.arrive(now, service, priority, seed, script, appointment),
             Happening::Staff { counter } => {
                 self.leaving.remove(&counter);
                 // A clerk still finishing the last citizen of the period
@@ -586,6 +631,7 @@ impl<'a> Day<'a> {
         priority: bool,
         seed: u64,
         script: Option<Script>,
+        appointment: Option<String>,
     ) {
         let class = if priority {
             self.hall
@@ -601,7 +647,7 @@ impl<'a> Day<'a> {
             Command::IssueTicket {
                 service_id: service.clone(),
                 priority: class,
-                appointment_code: None,
+                appointment_code: appointment,
                 idempotency_key: None,
                 query_code: "000000".into(),
                 actor: "sim-kiosk".into(),
@@ -625,7 +671,9 @@ impl<'a> Day<'a> {
                     id: ticket_id,
                     number: t.number.to_string(),
                     service: service.clone(),
-                    priority: class.is_some(),
+                    // Priority classes and appointments checked in on time
+                    // both queue in the priority lane.
+                    priority: t.class != TicketClass::Normal,
                     issued_at: t.issued_at,
                     hour,
                     estimate_secs: t.estimated_wait_secs,
