@@ -424,3 +424,66 @@ async fn the_openapi_document_describes_both_routes() {
         assert!(schemas[name].is_object(), "{name}");
     }
 }
+
+/// The day simulated can be this hall's own recorded days: a profile is
+/// derived from the ticket history (by day of the week and month), and a
+/// filter no day matches, or a bad one, is a clear refusal.
+#[tokio::test]
+async fn a_what_if_on_the_halls_recorded_days() {
+    use banli_core::jiff::SignedDuration;
+    let mut hall = Hall::demo().await; // Tuesday 2026-11-24, 10:00
+    let staff = hall
+        .login("staff8", banli_server::DEMO_STAFF_PASSWORD)
+        .await;
+    for _ in 0..12 {
+        hall.issue("tax").await;
+        hall.issue("social-insurance").await;
+    }
+    for _ in 0..6 {
+        hall.clock.advance(SignedDuration::from_mins(7));
+        let (s, _) = hall
+            .post("/api/v1/counters/8/call-next", Some(&staff), json!({}))
+            .await;
+        assert!(s.is_success());
+    }
+    // Idle for over half an hour, the administrator signs in again.
+    hall.admin_again().await;
+    let run = |profile: Value| {
+        hall.post(
+            "/api/v1/admin/whatif",
+            Some(&hall.admin),
+            json!({"profile": profile, "days": 1}),
+        )
+    };
+    let (s, v) = run(json!({"source": "history", "weekday": 2, "month": 11})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(
+        v["profile_name"]
+            .as_str()
+            .unwrap()
+            .starts_with("recorded: 1 day"),
+        "{v}"
+    );
+    let tax = service(&v, "tax");
+    assert!(f(&tax["current"]["issued"]) > 0.0, "{v}");
+    // No recorded Monday.
+    let (s, v) = run(json!({"source": "history", "weekday": 1})).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("no_recorded_days")),
+        "{v}"
+    );
+    assert!(
+        v["message_zh"]
+            .as_str()
+            .is_some_and(|m| m.contains("历史记录"))
+    );
+    // Out of range.
+    let (s, v) = run(json!({"source": "history", "month": 13})).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_profile")),
+        "{v}"
+    );
+    assert_eq!(v["fields"][0]["field"], "profile.month");
+}

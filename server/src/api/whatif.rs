@@ -54,6 +54,74 @@ pub enum ProfileChoice {
         /// The file's text.
         text: String,
     },
+    /// This hall's recorded days (the ticket history), averaged: "a
+    /// typical Monday in November" (see `sim::history`).
+    History {
+        /// Only this day of the week, 1 (Monday) to 7.
+        #[schema(minimum = 1, maximum = 7)]
+        weekday: Option<u8>,
+        /// Only this month, 1 to 12.
+        #[schema(minimum = 1, maximum = 12)]
+        month: Option<u8>,
+    },
+}
+
+/// The profile chosen: recorded days are read from the database (off the
+/// writer, on a read-only connection); the others are parsed.
+async fn resolve_profile(
+    state: &AppState,
+    choice: &ProfileChoice,
+    hall: &HallConfig,
+) -> Result<Profile, AppError> {
+    let ProfileChoice::History { weekday, month } = *choice else {
+        return load_profile(choice, hall);
+    };
+    let bad = |field: &str, range: &str| {
+        let mut e = AppError::invalid(
+            "invalid_profile",
+            format!("profile.{field} must be {range}"),
+            format!(
+                "历史记录的{}须为 {range}",
+                if field == "weekday" {
+                    "星期"
+                } else {
+                    "月份"
+                }
+            ),
+        );
+        e.fields = vec![ConfigIssue {
+            field: format!("profile.{field}"),
+            message: format!("must be {range}"),
+        }];
+        e
+    };
+    if weekday.is_some_and(|w| !(1..=7).contains(&w)) {
+        return Err(bad("weekday", "1 to 7"));
+    }
+    if month.is_some_and(|m| !(1..=12).contains(&m)) {
+        return Err(bad("month", "1 to 12"));
+    }
+    let filter = crate::sim::history::DayFilter {
+        weekday,
+        month,
+        ..Default::default()
+    };
+    let hall = hall.clone();
+    let derived = state
+        .readers
+        .call(move |s| Ok(s.recorded_profile(&hall, &filter)))
+        .await?;
+    derived.map(|(profile, _)| profile).map_err(|e| match e {
+        crate::sim::history::HistoryError::NoDays => AppError::invalid(
+            "no_recorded_days",
+            "no recorded day matches (day of the week, month): nothing to derive a profile from",
+            "没有符合条件（星期、月份）的历史记录，无法生成客流画像",
+        ),
+        e => {
+            tracing::error!(error = %e, "cannot derive a profile from the recorded days");
+            AppError::unavailable()
+        }
+    })
 }
 
 /// One counter's staffed periods in the changed scenario.
@@ -192,9 +260,9 @@ pub async fn admin_whatif(
         .engine
         .view()
         .read(|engine, _| engine.config().clone());
+    let started = Instant::now();
+    let profile = resolve_profile(&state, &req.profile, &current).await?;
     off_runtime(&state, move |_| {
-        let started = Instant::now();
-        let profile = load_profile(&req.profile, &current)?;
         let c = req.changes;
         let changes = Changes {
             config: c.config,
@@ -248,9 +316,9 @@ pub async fn admin_staffing(
         .engine
         .view()
         .read(|engine, _| engine.config().clone());
+    let started = Instant::now();
+    let profile = resolve_profile(&state, &req.profile, &current).await?;
     off_runtime(&state, move |cancel| {
-        let started = Instant::now();
-        let profile = load_profile(&req.profile, &current)?;
         let changes = Changes {
             config: req.config,
             demand_percent: req.demand_percent,
@@ -342,8 +410,9 @@ fn bad_days(max: u32) -> AppError {
 /// The profile chosen, checked against the current hall.
 fn load_profile(choice: &ProfileChoice, hall: &HallConfig) -> Result<Profile, AppError> {
     let (file, text) = match choice {
-        ProfileChoice::Demo => ("demo-profile.toml", DEMO_PROFILE),
         ProfileChoice::Toml { text } => ("profile.toml", text.as_str()),
+        // Recorded days are resolved by `resolve_profile`.
+        ProfileChoice::Demo | ProfileChoice::History { .. } => ("demo-profile.toml", DEMO_PROFILE),
     };
     Profile::parse(file, text, hall).map_err(|e| profile_error(e, choice))
 }

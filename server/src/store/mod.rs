@@ -265,6 +265,24 @@ impl Store {
     }
 }
 
+impl Store {
+    /// A demand profile from the recorded days that match `filter` (the
+    /// hall simulator's, `sim::history`).
+    ///
+    /// # Errors
+    /// As [`crate::sim::history::profile_from_history`].
+    pub fn recorded_profile(
+        &self,
+        hall: &banli_core::config::HallConfig,
+        filter: &crate::sim::history::DayFilter,
+    ) -> Result<
+        (crate::sim::Profile, crate::sim::history::HistorySummary),
+        crate::sim::history::HistoryError,
+    > {
+        crate::sim::history::profile_from_history(&self.conn, hall, filter)
+    }
+}
+
 /// One audit log entry.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {

@@ -39,7 +39,16 @@ window.BanliAdminPages.whatif = async function whatifPage(kit) {
         <label for="wi-profile">${bi("客流画像", "Demand profile")}</label>
         <div class="ctl"><select id="wi-profile">
           <option value="demo">${esc(bi("演示大厅 · 普通工作日", "Demo hall, a typical weekday"))}</option>
+          <option value="history">${esc(bi("本大厅的历史记录", "This hall's recorded days"))}</option>
           <option value="toml">${esc(bi("上传画像文件（TOML）", "Upload a profile (TOML)"))}</option></select>
+          <span id="wi-history" hidden>
+            <label class="sr" for="wi-weekday">${t("星期", "Day of the week")}</label>
+            <select id="wi-weekday"><option value="">${esc(bi("每天", "Every day"))}</option>
+              ${["一 Mon", "二 Tue", "三 Wed", "四 Thu", "五 Fri", "六 Sat", "日 Sun"].map((d, i) => `<option value="${i + 1}">${esc(t("星期" + d.split(" ")[0], d.split(" ")[1]))}</option>`).join("")}</select>
+            <label class="sr" for="wi-month">${t("月份", "Month")}</label>
+            <select id="wi-month"><option value="">${esc(bi("全年", "Any month"))}</option>
+              ${Array.from({ length: 12 }, (_, i) => `<option value="${i + 1}">${esc(t(`${i + 1} 月`, ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][i]))}</option>`).join("")}</select>
+          </span>
           <input type="file" id="wi-profile-file" accept=".toml,text/plain" hidden>
           <div class="hint">${t("画像写明各业务每刻钟来多少人、每人办多久、窗口几点在岗；格式见 assets/demo-profile.toml。",
             "A profile says who comes when, how long each takes, and when clerks are at the counters; see assets/demo-profile.toml.")}</div></div>
@@ -183,6 +192,7 @@ window.BanliAdminPages.whatif = async function whatifPage(kit) {
   byId("wi-profile").addEventListener("change", () => {
     const file = byId("wi-profile-file");
     file.hidden = byId("wi-profile").value !== "toml";
+    byId("wi-history").hidden = byId("wi-profile").value !== "history";
     if (!file.hidden) file.click();
   });
 
@@ -201,6 +211,10 @@ window.BanliAdminPages.whatif = async function whatifPage(kit) {
   }
 
   async function profileChoice() {
+    if (byId("wi-profile").value === "history") {
+      const n = (id) => (byId(id).value ? Number(byId(id).value) : null);
+      return { source: "history", weekday: n("wi-weekday"), month: n("wi-month") };
+    }
     if (byId("wi-profile").value !== "toml") return { source: "demo" };
     const f = byId("wi-profile-file").files[0];
     if (!f) throw new Error(t("请选择要上传的画像文件。", "Choose a profile file to upload."));
