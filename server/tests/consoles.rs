@@ -704,6 +704,16 @@ async fn an_admin_tries_one_more_social_insurance_counter_in_the_what_if() {
         .await
         .expect("select");
     b.text_until("#wi-changed-count", |t| t.contains("1")).await;
+    // A rule too: at most one priority call in a row (the hall has 2).
+    let burst = b.find("wi-burst").await;
+    assert_eq!(
+        burst.prop("value").await.expect("value").as_deref(),
+        Some("2")
+    );
+    burst.clear().await.expect("clear");
+    burst.send_keys("1").await.expect("type");
+    b.click("wi-seed").await; // leaving the field fires its change
+    b.text_until("#wi-changed-count", |t| t.contains("2")).await;
     b.screenshot("admin-whatif-changes").await;
     b.click("wi-run").await;
 

@@ -73,6 +73,20 @@ window.BanliAdminPages.whatif = async function whatifPage(kit) {
       </div>
       <p class="hint">${t("在岗时间写作 09:00-12:00, 13:30-17:00；留空则按客流画像；写「不在岗」表示全天关闭。",
         "Write staffed hours like 09:00-12:00, 13:30-17:00; blank follows the profile; \"closed\" means closed all day.")}</p>
+      <h3>${bi("排队规则", "Queue rules")}</h3>
+      <form class="form compact" id="wi-rules" novalidate>
+        <label for="wi-burst">${bi("绿色通道最多连续叫", "Priority calls in a row at most")}</label>
+        <div class="ctl"><input type="number" id="wi-burst" class="tiny" min="0" max="100"></div>
+        <label for="wi-requeue-after">${bi("过号重排：排在几人之后", "A re-queued no-show goes after")}</label>
+        <div class="ctl"><input type="number" id="wi-requeue-after" class="tiny" min="0" max="1000"></div>
+        <label for="wi-transfer">${bi("转办后的位置", "Transferred tickets go")}</label>
+        <div class="ctl"><select id="wi-transfer">
+          <option value="front">${esc(bi("队首", "to the front"))}</option>
+          <option value="by_issue_time">${esc(bi("按取号时间", "by issue time"))}</option>
+          <option value="back">${esc(bi("队尾", "to the back"))}</option></select></div>
+        <label for="wi-stop">${bi("下班前几分钟停止取号", "Stop issuing before closing (min)")}</label>
+        <div class="ctl"><input type="number" id="wi-stop" class="tiny" min="0" max="720"></div>
+      </form>
       <div class="actions-row">
         <button type="button" class="primary big" id="wi-run">${bi("运行模拟", "Run")}</button>
         <button type="button" id="wi-reset">${bi("撤销所有改动", "Undo all changes")}</button>
@@ -145,6 +159,11 @@ window.BanliAdminPages.whatif = async function whatifPage(kit) {
       else if (orig && orig.policy !== r.counter.policy) n++;
     }
     if (Number(byId("wi-demand").value)) n++;
+    const r = config.rules;
+    if (String(r.priority_burst) !== byId("wi-burst").value) n++;
+    if (String(r.requeue_after) !== byId("wi-requeue-after").value) n++;
+    if (r.transfer_position !== byId("wi-transfer").value) n++;
+    if (String(r.stop_issuing_minutes) !== byId("wi-stop").value) n++;
     return n;
   }
 
@@ -183,8 +202,20 @@ window.BanliAdminPages.whatif = async function whatifPage(kit) {
     const s = byId(`wi-c${rows.length - 1}-s0`);
     if (s) s.focus();
   });
+  // The queue rules as they are now, into the rule inputs.
+  function resetRules() {
+    const r = config.rules;
+    byId("wi-burst").value = r.priority_burst;
+    byId("wi-requeue-after").value = r.requeue_after;
+    byId("wi-transfer").value = r.transfer_position;
+    byId("wi-stop").value = r.stop_issuing_minutes;
+  }
+  resetRules();
+  byId("wi-rules").addEventListener("change", draw);
+
   byId("wi-reset").addEventListener("click", () => {
     resetRows();
+    resetRules();
     byId("wi-demand").value = "0";
     draw();
     B.clearBanner();
@@ -242,7 +273,15 @@ window.BanliAdminPages.whatif = async function whatifPage(kit) {
       days: whole("wi-days", 1, MAX_DAYS, t("模拟天数", "Days")),
       seed: whole("wi-seed", 0, 2 ** 53 - 1, t("随机种子", "Seed")),
       changes: {
-        config: Object.assign({}, config, { counters }),
+        config: Object.assign({}, config, {
+          counters,
+          rules: Object.assign({}, config.rules, {
+            priority_burst: whole("wi-burst", 0, 100, t("绿色通道最多连续叫", "Priority calls in a row")),
+            requeue_after: whole("wi-requeue-after", 0, 1000, t("过号重排位置", "Re-queue position")),
+            transfer_position: byId("wi-transfer").value,
+            stop_issuing_minutes: whole("wi-stop", 0, 720, t("停止取号时间", "Stop issuing")),
+          }),
+        }),
         counters: staffing,
         demand_percent: whole("wi-demand", -90, 300, t("客流增减", "Demand")),
       },
