@@ -34,6 +34,7 @@ pub mod loopback;
 pub mod metrics;
 pub mod sim;
 pub mod store;
+pub mod tls;
 pub mod web;
 
 use std::future::Future;
@@ -92,6 +93,8 @@ pub struct Shared {
     pub online: std::sync::Mutex<std::collections::HashMap<i64, usize>>,
     /// See [`Settings::trusted_proxies`].
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The server serves HTTPS itself: every request came over it.
+    pub serves_tls: bool,
     /// Permits to run a simulation (what-if, staffing advice): see
     /// [`SIMULATIONS_AT_ONCE`].
     pub simulations: Arc<tokio::sync::Semaphore>,
@@ -191,6 +194,10 @@ pub struct Settings {
     /// a header anyone can send must not choose the address that login and
     /// lookup limits count against.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Serve HTTPS with this certificate and key (see [`tls`]); plain
+    /// HTTP when `None` (behind a reverse proxy that terminates HTTPS, or
+    /// on a closed hall network).
+    pub tls: Option<tls::TlsFiles>,
 }
 
 /// What the first start created, to tell the operator once.
@@ -219,6 +226,7 @@ pub struct Server {
     pub bootstrap: Bootstrap,
     engine_join: tokio::task::JoinHandle<()>,
     engine_stop: CancellationToken,
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
 }
 
 impl Server {
@@ -261,6 +269,12 @@ impl Server {
         let now_ms = clock.now().as_millisecond();
         let sessions = store.sessions_active(now_ms)?;
         let devices = store.devices_active()?;
+        // HTTPS: a certificate that cannot be used stops the start here,
+        // before anything is served.
+        let tls = match &settings.tls {
+            Some(files) => Some(tls::load(files).context("cannot serve HTTPS")?),
+            None => None,
+        };
         let store = StoreHandle::spawn(store).context("cannot start the storage thread")?;
         let readers = store::readers::Readers::open(&db, READERS)
             .with_context(|| format!("cannot open {} for reading", db.display()))?;
@@ -305,10 +319,12 @@ impl Server {
             dummy_hash,
             online: std::sync::Mutex::default(),
             trusted_proxies: settings.trusted_proxies.clone(),
+            serves_tls: tls.is_some(),
             simulations: Arc::new(tokio::sync::Semaphore::new(SIMULATIONS_AT_ONCE)),
         }));
         let mut server = Self {
             state,
+            tls,
             bootstrap: Bootstrap::default(),
             engine_join,
             engine_stop,
@@ -547,18 +563,20 @@ impl Server {
         });
         let died = Arc::new(AtomicBool::new(false));
         let died_flag = Arc::clone(&died);
-        let result = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        let stop = async move {
             tokio::select! {
                 () = shutdown => {}
                 Ok(()) = engine_died => died_flag.store(true, Ordering::SeqCst),
             }
             streams.cancel();
-        })
-        .await;
+        };
+        let result = match self.tls.clone() {
+            Some(config) => match tls::TlsListener::new(listener, config) {
+                Ok(listener) => serve_on(listener, router, stop).await,
+                Err(e) => Err(e),
+            },
+            None => serve_on(listener, router, stop).await,
+        };
         self.state.shutdown.cancel();
         self.engine_stop.cancel();
         drop(self.state);
@@ -568,4 +586,24 @@ impl Server {
         }
         result.context("the HTTP server failed")
     }
+}
+
+/// Serves `router` on `listener` until `stop` resolves. Generic over plain
+/// TCP and [`tls::TlsListener`]; `tap_io` is what gives both the
+/// `ConnectInfo<SocketAddr>` the handlers read the client's address from.
+async fn serve_on<L>(
+    listener: L,
+    router: axum::Router,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
+    use axum::serve::ListenerExt as _;
+    axum::serve(
+        listener.tap_io(|_| {}),
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(stop)
+    .await
 }

@@ -35,6 +35,7 @@ impl LoopbackDemo {
                 hall: HallSource::Demo,
                 admin_password: Some("loopback-demo-admin".into()),
                 trusted_proxies: Vec::new(),
+                tls: None,
             };
             let server = Server::open(settings, Arc::new(SystemClock)).await?;
             let token = |name: &str| {

@@ -60,6 +60,23 @@ struct Args {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<std::net::IpAddr>,
+    /// Serve HTTPS with this certificate chain (PEM), for a hall without
+    /// a reverse proxy; with --tls-key.
+    #[arg(
+        long,
+        value_name = "cert.pem",
+        env = "BANLI_TLS_CERT",
+        requires = "tls_key"
+    )]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM); with --tls-cert.
+    #[arg(
+        long,
+        value_name = "key.pem",
+        env = "BANLI_TLS_KEY",
+        requires = "tls_cert"
+    )]
+    tls_key: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -220,6 +237,15 @@ async fn main() -> anyhow::Result<()> {
         hall,
         admin_password: args.admin_password,
         trusted_proxies: args.trusted_proxies,
+        tls: match (args.tls_cert, args.tls_key) {
+            (Some(cert), Some(key)) => Some(banli_server::tls::TlsFiles { cert, key }),
+            _ => None,
+        },
+    };
+    let scheme = if settings.tls.is_some() {
+        "https"
+    } else {
+        "http"
     };
     let server = match Server::open(settings, Arc::new(SystemClock)).await {
         Ok(s) => s,
@@ -254,7 +280,7 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!(
-        "Banli server listening on http://{addr}  (data: {})",
+        "Banli server listening on {scheme}://{addr}  (data: {})",
         args.data.display()
     );
     server.serve(listener, shutdown).await

@@ -451,6 +451,7 @@ async fn a_full_disk_gives_clear_refusals_and_issuing_resumes_by_itself() {
             hall: HallSource::Demo,
             admin_password: Some(ADMIN_PASSWORD.into()),
             trusted_proxies: Vec::new(),
+            tls: None,
         },
         Arc::clone(&clock) as Arc<dyn banli_server::clock::Clock>,
     )
@@ -528,6 +529,7 @@ async fn a_full_disk_gives_clear_refusals_and_issuing_resumes_by_itself() {
             hall: HallSource::Demo,
             admin_password: Some(ADMIN_PASSWORD.into()),
             trusted_proxies: Vec::new(),
+            tls: None,
         },
         clock as Arc<dyn banli_server::clock::Clock>,
     )
@@ -571,6 +573,7 @@ async fn the_hall_file_is_imported_once_and_never_undoes_the_console() {
                     },
                     admin_password: Some(ADMIN_PASSWORD.into()),
                     trusted_proxies: Vec::new(),
+                    tls: None,
                 },
                 clock as Arc<dyn banli_server::clock::Clock>,
             )

@@ -44,7 +44,7 @@ pub struct AppQuery<T>(pub T);
 /// of that and is never believed, and from any other peer the header is
 /// ignored, so it cannot pick the address that login and lookup limits
 /// count against. HTTPS likewise comes from a trusted proxy's
-/// `X-Forwarded-Proto` only (the server itself serves plain HTTP).
+/// `X-Forwarded-Proto` only, or from the server serving HTTPS itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientInfo {
     /// The client's address; none when the server was started without
@@ -121,7 +121,10 @@ impl FromRequestParts<AppState> for ClientInfo {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
-        Ok(Self::of(&parts.headers, peer, &state.trusted_proxies))
+        let mut info = Self::of(&parts.headers, peer, &state.trusted_proxies);
+        // The server's own HTTPS: every request came over it.
+        info.https |= state.serves_tls;
+        Ok(info)
     }
 }
 

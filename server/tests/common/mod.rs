@@ -64,6 +64,7 @@ impl Hall {
             hall: HallSource::Demo,
             admin_password: Some(ADMIN_PASSWORD.into()),
             trusted_proxies,
+            tls: None,
         };
         let server = Server::open(
             settings,
