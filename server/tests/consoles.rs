@@ -746,3 +746,42 @@ async fn an_admin_tries_one_more_social_insurance_counter_in_the_what_if() {
     assert_eq!(counters.as_array().expect("counters").len(), 10);
     b.client.close().await.expect("close");
 }
+
+/// The working-day calendar page: the demo hall's 2026 calendar is shown
+/// as text; a wrong line is named in the banner and nothing changes; next
+/// year's notice imports, and the years shown follow.
+#[tokio::test]
+async fn an_admin_imports_next_years_calendar() {
+    let mut hall = Hall::demo().await;
+    let addr = serve(&mut hall).await;
+    let b = browser(addr).await;
+    b.login("admin", common::ADMIN_PASSWORD).await;
+    b.goto("/admin/calendar").await;
+    b.text_until("#cal-years", |t| t.contains("2026")).await;
+    let text = b.find("cal-text").await;
+    let shown = text.prop("value").await.expect("value").unwrap_or_default();
+    assert!(
+        shown.contains("2026-10-01..2026-10-07 休 国庆节"),
+        "{shown}"
+    );
+    text.clear().await.expect("clear");
+    text.send_keys("[2027]\n2027-01-01..2027-01-03 休 元旦\n2027-01-06 班 不是周末\n")
+        .await
+        .expect("type");
+    b.click("cal-import").await;
+    b.text_until("#banner", |t| t.contains("第3行") || t.contains("line 3"))
+        .await;
+    let (_, cal) = hall.get("/api/v1/admin/calendar", Some(&hall.admin)).await;
+    assert_eq!(cal["years"], serde_json::json!([2026]), "nothing changed");
+    let text = b.find("cal-text").await;
+    text.clear().await.expect("clear");
+    text.send_keys("[2027]\n2027-01-01..2027-01-03 休 元旦\n2027-01-09 班 元旦调休\n")
+        .await
+        .expect("type");
+    b.click("cal-import").await;
+    b.text_until("#cal-years", |t| t.contains("2027")).await;
+    b.screenshot("admin-calendar").await;
+    let (_, cal) = hall.get("/api/v1/admin/calendar", Some(&hall.admin)).await;
+    assert_eq!(cal["years"], serde_json::json!([2026, 2027]));
+    b.client.close().await.expect("close");
+}

@@ -30,6 +30,7 @@ pub const ADMIN_PAGES: &[&str] = &[
     "services",
     "counters",
     "rules",
+    "calendar",
     "staff",
     "devices",
     "notices",

@@ -21,6 +21,7 @@
     services: ["业务", "Services", pageServices],
     counters: ["窗口", "Counters", pageCounters],
     rules: ["排队规则", "Rules", pageRules],
+    calendar: ["工作日历", "Calendar", pageCalendar],
     staff: ["人员", "Staff", pageStaff],
     devices: ["设备", "Devices", pageDevices],
     notices: ["公告", "Notices", pageNotices],
@@ -1150,6 +1151,34 @@
         rows.draw();
         info(t(`已保存 ${saved.length} 条公告，显示屏已更新。`, `Saved ${saved.length} notices; boards show them now.`));
       }, { root: form, prefix: "notice", localize: (f) => f.replace(/^notices\[(\d+)\]/, "$1").replace(/^notices$/, "list") });
+    });
+  }
+
+  // ----- Working-day calendar ----------------------------------------------------
+
+  async function pageCalendar() {
+    let cal;
+    try { cal = await get("/admin/calendar"); } catch (e) { report(e); return; }
+    body.innerHTML = `
+      <p class="muted">${t("工作日历决定哪些天是工作日：周末休息，法定节假日（休）和调休上班日（班）按国务院每年的通知填写。办件和整改的期限按工作日计算。",
+        "The calendar says which days are working days: weekends are off; statutory holidays (休) and make-up working days (班) follow the State Council's yearly notice. Deadlines of cases and follow-ups count working days.")}</p>
+      <p id="cal-years">${t("已有日历的年份：", "Years with a calendar: ")}<strong>${esc(cal.years.join("、") || t("无", "none"))}</strong></p>
+      <form id="cal-form" class="form" novalidate>
+        <label for="cal-text">${t("日历（可整年粘贴通知内容，导入时只替换文中写到的年份）", "Calendar text (paste a year's notice; importing replaces only the years it names)")}</label>
+        <div class="ctl"><textarea id="cal-text" rows="18" spellcheck="false" style="font-family: monospace; width: 100%">${esc(cal.text)}</textarea>
+        <p class="hint">${t("格式：[2027] 开始一年；每行一个日期或日期段、「休」或「班」、名称，如 2027-02-06..2027-02-12 休 春节；# 后为注释。",
+          "Format: [2027] starts a year; each line a date or range, 休 (off) or 班 (make-up working day), and a name, e.g. 2027-02-06..2027-02-12 休 春节; # starts a comment.")}</p></div>
+        <div class="toolbar"><button type="submit" class="primary" id="cal-import">${t("导入", "Import")}</button></div>
+      </form>`;
+    const form = byId("cal-form");
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      act(byId("cal-import"), async () => {
+        const saved = await send("PUT", "/admin/calendar", { text: byId("cal-text").value });
+        byId("cal-text").value = saved.text;
+        byId("cal-years").innerHTML = `${t("已有日历的年份：", "Years with a calendar: ")}<strong>${esc(saved.years.join("、"))}</strong>`;
+        info(t(`已导入。日历现有年份：${saved.years.join("、")}`, `Imported. Years in the calendar: ${saved.years.join(", ")}`));
+      }, { root: form, prefix: "cal" });
     });
   }
 
