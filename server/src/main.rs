@@ -136,21 +136,12 @@ fn audit(data: &std::path::Path, action: &AuditAction) -> anyhow::Result<bool> {
             }
         }
         AuditAction::Export { json } => {
-            let mut stmt = conn.prepare(
-                "SELECT id, at_ms, actor, action, target, detail, prev_hash, hash FROM audit ORDER BY id",
-            )?;
-            let rows = stmt.query_map([], |r| {
-                Ok(banli_server::store::AuditEntry {
-                    id: r.get(0)?,
-                    at_ms: r.get(1)?,
-                    actor: r.get(2)?,
-                    action: r.get(3)?,
-                    target: r.get(4)?,
-                    detail: r.get(5)?,
-                    prev_hash: r.get(6)?,
-                    hash: r.get(7)?,
-                })
-            })?;
+            use banli_server::store::AuditEntry;
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {} FROM audit ORDER BY id",
+                AuditEntry::COLUMNS
+            ))?;
+            let rows = stmt.query_map([], AuditEntry::from_row)?;
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
             if *json {

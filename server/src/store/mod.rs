@@ -246,22 +246,37 @@ impl Store {
         limit: u32,
         before: Option<i64>,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, at_ms, actor, action, target, detail, prev_hash, hash FROM audit WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {} FROM audit WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+            AuditEntry::COLUMNS
+        ))?;
+        let rows = stmt.query_map(
+            rusqlite::params![before.unwrap_or(i64::MAX), limit],
+            AuditEntry::from_row,
         )?;
-        let rows = stmt.query_map(rusqlite::params![before.unwrap_or(i64::MAX), limit], |r| {
-            Ok(AuditEntry {
-                id: r.get(0)?,
-                at_ms: r.get(1)?,
-                actor: r.get(2)?,
-                action: r.get(3)?,
-                target: r.get(4)?,
-                detail: r.get(5)?,
-                prev_hash: r.get(6)?,
-                hash: r.get(7)?,
-            })
-        })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+impl AuditEntry {
+    /// The columns [`AuditEntry::from_row`] reads, in its order.
+    pub const COLUMNS: &'static str = "id, at_ms, actor, action, target, detail, prev_hash, hash";
+
+    /// An entry from a row of [`AuditEntry::COLUMNS`].
+    ///
+    /// # Errors
+    /// When a column does not convert.
+    pub fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: r.get(0)?,
+            at_ms: r.get(1)?,
+            actor: r.get(2)?,
+            action: r.get(3)?,
+            target: r.get(4)?,
+            detail: r.get(5)?,
+            prev_hash: r.get(6)?,
+            hash: r.get(7)?,
+        })
     }
 }
 
