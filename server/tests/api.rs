@@ -752,3 +752,34 @@ async fn openapi_describes_every_route_and_metrics_count() {
     let (s, _) = hall.get("/metrics", Some(&hall.kiosk)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+/// Every status a client can see from any route is in the document: 500
+/// and 503 everywhere, 401 and 403 where a token is needed, and the body
+/// errors (400, 413, 415, 422) wherever a JSON body is taken.
+#[tokio::test]
+async fn the_document_lists_the_statuses_every_route_can_give() {
+    let hall = Hall::demo().await;
+    let (s, doc) = hall.get("/api/openapi.json", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            if !["get", "put", "post", "delete", "patch"].contains(&method.as_str()) {
+                continue;
+            }
+            let has = |code: &str| op["responses"].get(code).is_some();
+            let at = format!("{method} {path}");
+            assert!(has("500") && has("503"), "{at}");
+            if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                assert!(has("401") && has("403"), "{at}");
+            }
+            if op.get("requestBody").is_some() {
+                for code in ["400", "413", "415", "422"] {
+                    assert!(has(code), "{at}: {code}");
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "{checked} operations");
+}

@@ -71,7 +71,7 @@ pub const MAX_IN_FLIGHT: usize = 2048;
         devices::devices_report, reports::admin_reports, whatif::admin_whatif, whatif::admin_staffing,
     ),
     components(schemas(banli_core::wire::StreamMessage, banli_core::wire::HallEvent)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses),
     tags(
         (name = "tickets", description = "Taking tickets and following their progress"),
         (name = "counters", description = "What staff do at a counter"),
@@ -99,6 +99,80 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// The answers every route can give whatever it does, added to each
+/// operation that does not document them itself, so that the document
+/// lists every status a client can see (issue 9: an outside fuzzer,
+/// schemathesis, found them undocumented). Each is an [`ApiError`]:
+/// - 500 `engine_fault` and 503 (storage failure, shutting down, load
+///   shed, a request over the time limit): any route;
+/// - 401 and 403: a route that needs a token;
+/// - 400, 413, 415, 422: a route that takes a JSON body (malformed JSON,
+///   too large, not JSON, fields that do not fit);
+/// - 400: a route with path or query parameters (one that does not parse).
+///
+/// [`ApiError`]: banli_core::wire::ApiError
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let error = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ApiError")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let path_params = item.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            for op in [
+                item.get.as_mut(),
+                item.put.as_mut(),
+                item.post.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let mut add = |code: &str, description: &str| {
+                    op.responses
+                        .responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| error(description));
+                };
+                add(
+                    "500",
+                    "The hall engine failed on this request (engine_fault)",
+                );
+                add(
+                    "503",
+                    "Not recorded: storage failure, shutting down, or the server is overloaded",
+                );
+                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    add("401", "No valid token (unauthorized, token_expired)");
+                    add("403", "The token may not do this (forbidden)");
+                }
+                if op.request_body.is_some() {
+                    add("400", "The body is not valid JSON (malformed_json)");
+                    add("413", "The body is too large (body_too_large)");
+                    add("415", "The body is not JSON (unsupported_media_type)");
+                    add("422", "The body's fields do not fit (invalid_body)");
+                }
+                if path_params || op.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
+                    add("400", "A path or query parameter does not parse");
+                }
+            }
+        }
     }
 }
 
