@@ -183,20 +183,13 @@ impl<'a> LoginAttempt<'a> {
 }
 
 fn too_many_attempts(state: &AppState, d: crate::limit::Denied) -> AppError {
-    state
-        .metrics
-        .rate_limited
-        .get_or_create(&crate::metrics::LimiterLabel { limiter: d.limiter })
-        .inc();
-    let wait = d.retry_after_secs;
-    let mut e = AppError::new(
-        StatusCode::TOO_MANY_REQUESTS,
+    AppError::rate_limited(
+        state,
+        d,
         "too_many_attempts",
-        format!("too many failed logins; try again in {wait} seconds"),
-        format!("登录失败次数过多，请{}分钟后再试", wait.div_ceil(60)),
-    );
-    e.retry_after = Some(wait);
-    e
+        "too many failed logins",
+        "登录失败次数过多",
+    )
 }
 
 fn not_a_session() -> AppError {

@@ -96,6 +96,32 @@ impl AppError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message, message_zh)
     }
 
+    /// 429 for a request a rate limiter refused (`d`), counted by limiter:
+    /// "{what}; try again in N seconds" and 「{what_zh}，请N分钟后再试」,
+    /// with `Retry-After`.
+    pub fn rate_limited(
+        state: &crate::AppState,
+        d: crate::limit::Denied,
+        code: &'static str,
+        what: &str,
+        what_zh: &str,
+    ) -> Self {
+        state
+            .metrics
+            .rate_limited
+            .get_or_create(&crate::metrics::LimiterLabel { limiter: d.limiter })
+            .inc();
+        let wait = d.retry_after_secs;
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            code,
+            format!("{what}; try again in {wait} seconds"),
+            format!("{what_zh}，请{}分钟后再试", wait.div_ceil(60)),
+        );
+        e.retry_after = Some(wait);
+        e
+    }
+
     /// 503: storage failure or shutting down.
     pub fn unavailable() -> Self {
         Self::new(

@@ -221,20 +221,13 @@ pub async fn check_code(
 }
 
 fn too_many_lookups(state: &AppState, d: crate::limit::Denied) -> AppError {
-    state
-        .metrics
-        .rate_limited
-        .get_or_create(&crate::metrics::LimiterLabel { limiter: d.limiter })
-        .inc();
-    let wait = d.retry_after_secs;
-    let mut e = AppError::new(
-        StatusCode::TOO_MANY_REQUESTS,
+    AppError::rate_limited(
+        state,
+        d,
         "too_many_lookups",
-        format!("too many wrong query codes; try again in {wait} seconds"),
-        format!("查询码错误次数过多，请{}分钟后再试", wait.div_ceil(60)),
-    );
-    e.retry_after = Some(wait);
-    e
+        "too many wrong query codes",
+        "查询码错误次数过多",
+    )
 }
 
 /// A ticket's progress (the caller is staff or showed its code): today's
