@@ -86,7 +86,7 @@ pub struct HallInfo {
     /// (a console left open at an empty counter); 0 turns this off. At
     /// most the session's lifetime.
     #[serde(default = "default_session_idle_minutes")]
-    #[cfg_attr(feature = "openapi", schema(default = 30))]
+    #[cfg_attr(feature = "openapi", schema(default = 30, minimum = 0, maximum = 4320))]
     pub session_idle_minutes: u32,
 }
 
@@ -118,30 +118,39 @@ fn default_rollover() -> ClockTime {
 pub struct Rules {
     /// At most this many priority tickets are called in a row from one
     /// service while normal tickets of that service wait.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
     pub priority_burst: u32,
     /// How many times a counter may recall a ticket before it must be
     /// marked a no-show.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 20))]
     pub max_recalls: u32,
     /// A re-queued no-show goes in after this many waiting tickets.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000))]
     pub requeue_after: u32,
     /// A no-show may be re-queued only within this many minutes.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1440))]
     pub requeue_window_minutes: u32,
     /// Where a transferred ticket goes in its new service's queue.
     pub transfer_position: TransferPosition,
     /// An appointment checked in this many minutes before its slot is priority.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1440))]
     pub appointment_early_minutes: u32,
     /// An appointment checked in up to this many minutes after its slot is
     /// still priority; later it queues as a normal ticket.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1440))]
     pub appointment_late_minutes: u32,
     /// Opening hours for services that set none of their own.
     pub default_hours: Hours,
     /// Minutes before closing when kiosks stop issuing tickets, for services
     /// that set none of their own.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1440))]
     pub stop_issuing_minutes: u32,
     /// Handle time assumed for estimates until real calls give an average.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 480))]
     pub default_handle_minutes: u32,
     /// The admin dashboard raises an alert when a ticket has waited this
     /// many minutes.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1440))]
     pub wait_alert_minutes: u32,
 }
 
@@ -182,10 +191,30 @@ pub enum TransferPosition {
 #[serde(deny_unknown_fields)]
 pub struct Hours {
     /// ISO weekdays the hall is open: 1 is Monday, 7 is Sunday.
+    #[cfg_attr(feature = "openapi", schema(inline, value_type = Vec<WeekdayNumber>))]
     pub weekdays: Vec<u8>,
     /// Open periods of each such day, in order, e.g. morning and afternoon.
     pub periods: Vec<Period>,
 }
+
+/// An ISO weekday number (1 Monday … 7 Sunday), for the API document.
+#[cfg(feature = "openapi")]
+struct WeekdayNumber;
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for WeekdayNumber {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Integer)
+            .description(Some("ISO weekday: 1 is Monday, 7 is Sunday"))
+            .minimum(Some(1))
+            .maximum(Some(7))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for WeekdayNumber {}
 
 impl Default for Hours {
     fn default() -> Self {
@@ -354,21 +383,26 @@ pub struct Service {
     pub department: DepartmentId,
     /// Digits in the ticket number after the prefix.
     #[serde(default = "default_width")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 6))]
     pub number_width: u8,
     /// First number issued each business day.
     #[serde(default = "default_first")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 999_999))]
     pub first_number: u32,
     /// Last number that may be issued in a business day.
     #[serde(default = "default_last")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 999_999))]
     pub last_number: u32,
     /// Most tickets issued in one business day; none means no quota.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 999_999))]
     pub daily_quota: Option<u32>,
     /// Opening hours; none means the hall's default hours.
     #[serde(default)]
     pub hours: Option<Hours>,
     /// Minutes before closing when issuing stops; none means the hall rule.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1440))]
     pub stop_issuing_minutes: Option<u32>,
     /// Priority classes this service accepts.
     #[serde(default)]
@@ -378,6 +412,7 @@ pub struct Service {
     pub appointments: bool,
     /// Handle time assumed for estimates until real calls give an average.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 480))]
     pub expected_handle_minutes: Option<u32>,
     /// A disabled service is kept (with its history) but issues no tickets.
     #[serde(default = "default_true")]
@@ -418,8 +453,9 @@ pub enum Policy {
 pub struct CounterService {
     /// The service.
     pub service: ServiceId,
-    /// Relative share of calls under the weighted policy.
+    /// Relative share of calls under the weighted policy (1 to 1000).
     #[serde(default = "default_weight")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1000))]
     pub weight: u32,
 }
 
@@ -544,16 +580,34 @@ impl HallConfig {
             );
         }
         let r = &self.rules;
-        if r.priority_burst == 0 {
-            bad("rules.priority_burst".into(), "must be at least 1".into());
+        // The same bounds as the OpenAPI document gives each field.
+        for (field, value, range) in [
+            ("priority_burst", r.priority_burst, 1..=100),
+            ("max_recalls", r.max_recalls, 0..=20),
+            ("requeue_after", r.requeue_after, 0..=1000),
+            ("requeue_window_minutes", r.requeue_window_minutes, 0..=1440),
+            (
+                "appointment_early_minutes",
+                r.appointment_early_minutes,
+                0..=1440,
+            ),
+            (
+                "appointment_late_minutes",
+                r.appointment_late_minutes,
+                0..=1440,
+            ),
+            ("stop_issuing_minutes", r.stop_issuing_minutes, 0..=1440),
+            ("default_handle_minutes", r.default_handle_minutes, 1..=480),
+            ("wait_alert_minutes", r.wait_alert_minutes, 0..=1440),
+        ] {
+            if !range.contains(&value) {
+                bad(
+                    format!("rules.{field}"),
+                    format!("must be {} to {}", range.start(), range.end()),
+                );
+            }
         }
         check_hours(&r.default_hours, "rules.default_hours", &mut bad);
-        if r.default_handle_minutes == 0 {
-            bad(
-                "rules.default_handle_minutes".into(),
-                "must be at least 1".into(),
-            );
-        }
 
         let mut dept_ids = HashSet::new();
         for (i, d) in self.departments.iter().enumerate() {
@@ -634,16 +688,24 @@ impl HallConfig {
                     "must not be greater than last_number".into(),
                 );
             }
-            if s.daily_quota == Some(0) {
+            if s.daily_quota.is_some_and(|q| !(1..=999_999).contains(&q)) {
                 bad(
                     format!("{at}.daily_quota"),
-                    "must be at least 1 (leave it out for no quota)".into(),
+                    "must be 1 to 999999 (leave it out for no quota)".into(),
                 );
             }
-            if s.expected_handle_minutes == Some(0) {
+            if s.expected_handle_minutes
+                .is_some_and(|m| !(1..=480).contains(&m))
+            {
                 bad(
                     format!("{at}.expected_handle_minutes"),
-                    "must be at least 1".into(),
+                    "must be 1 to 480".into(),
+                );
+            }
+            if s.stop_issuing_minutes.is_some_and(|m| m > 1440) {
+                bad(
+                    format!("{at}.stop_issuing_minutes"),
+                    "must be 0 to 1440".into(),
                 );
             }
             if let Some(h) = &s.hours {
@@ -839,5 +901,145 @@ mod tests {
             fields.contains(&"counters[0].services[0].service"),
             "{fields:?}"
         );
+    }
+
+    /// Each number an administrator sets is bounded as the API document
+    /// says: the edge is accepted, one past it is refused naming the field.
+    #[test]
+    fn numbers_are_bounded_at_both_edges() {
+        type Set = fn(&mut HallConfig, u32);
+        let ok = || {
+            let mut c = HallConfig::empty("测试大厅");
+            c.departments.push(Department {
+                id: "amr".into(),
+                name_zh: "市场监管".into(),
+                name_en: String::new(),
+            });
+            c.services.push(Service {
+                id: "biz".into(),
+                name_zh: "企业开办".into(),
+                name_en: String::new(),
+                prefix: "A".into(),
+                department: "amr".into(),
+                number_width: 3,
+                first_number: 1,
+                last_number: 999,
+                daily_quota: None,
+                hours: None,
+                stop_issuing_minutes: None,
+                priority_classes: vec![],
+                appointments: false,
+                expected_handle_minutes: None,
+                enabled: true,
+            });
+            c
+        };
+        let cases: [(&str, Set, u32, u32); 12] = [
+            (
+                "rules.priority_burst",
+                |c, v| c.rules.priority_burst = v,
+                1,
+                100,
+            ),
+            ("rules.max_recalls", |c, v| c.rules.max_recalls = v, 0, 20),
+            (
+                "rules.requeue_after",
+                |c, v| c.rules.requeue_after = v,
+                0,
+                1000,
+            ),
+            (
+                "rules.requeue_window_minutes",
+                |c, v| c.rules.requeue_window_minutes = v,
+                0,
+                1440,
+            ),
+            (
+                "rules.appointment_early_minutes",
+                |c, v| c.rules.appointment_early_minutes = v,
+                0,
+                1440,
+            ),
+            (
+                "rules.appointment_late_minutes",
+                |c, v| c.rules.appointment_late_minutes = v,
+                0,
+                1440,
+            ),
+            (
+                "rules.stop_issuing_minutes",
+                |c, v| c.rules.stop_issuing_minutes = v,
+                0,
+                1440,
+            ),
+            (
+                "rules.default_handle_minutes",
+                |c, v| c.rules.default_handle_minutes = v,
+                1,
+                480,
+            ),
+            (
+                "rules.wait_alert_minutes",
+                |c, v| c.rules.wait_alert_minutes = v,
+                0,
+                1440,
+            ),
+            (
+                "services[0].daily_quota",
+                |c, v| {
+                    if let Some(s) = c.services.first_mut() {
+                        s.daily_quota = Some(v);
+                    }
+                },
+                1,
+                999_999,
+            ),
+            (
+                "services[0].expected_handle_minutes",
+                |c, v| {
+                    if let Some(s) = c.services.first_mut() {
+                        s.expected_handle_minutes = Some(v);
+                    }
+                },
+                1,
+                480,
+            ),
+            (
+                "services[0].stop_issuing_minutes",
+                |c, v| {
+                    if let Some(s) = c.services.first_mut() {
+                        s.stop_issuing_minutes = Some(v);
+                    }
+                },
+                0,
+                1440,
+            ),
+        ];
+        let fails = |set: Set, v: u32| {
+            let mut c = ok();
+            set(&mut c, v);
+            c.validate()
+                .err()
+                .map(|issues| issues.into_iter().map(|i| i.field).collect::<Vec<_>>())
+        };
+        assert_eq!(ok().validate(), Ok(()));
+        for (field, set, lo, hi) in cases {
+            assert_eq!(fails(set, lo), None, "{field} = {lo}");
+            assert_eq!(fails(set, hi), None, "{field} = {hi}");
+            assert_eq!(
+                fails(set, hi + 1),
+                Some(vec![field.to_owned()]),
+                "{field} = {}",
+                hi + 1
+            );
+            if lo > 0 {
+                assert_eq!(
+                    fails(set, lo - 1),
+                    Some(vec![field.to_owned()]),
+                    "{field} = {}",
+                    lo - 1
+                );
+            }
+        }
     }
 }

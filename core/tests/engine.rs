@@ -642,6 +642,42 @@ fn config_changes_are_validated_and_guarded() {
         actor: "admin".into(),
     });
     assert!(matches!(r, Err(Rejection::ServiceInUse(_))), "{r:?}");
+    // Once its tickets are done, the counters that serve it are named.
+    let t = sim
+        .engine
+        .state()
+        .tickets
+        .keys()
+        .copied()
+        .next()
+        .expect("ticket");
+    sim.cmd(Command::Cancel {
+        ticket_id: t,
+        actor: "k".into(),
+    })
+    .expect("cancel");
+    let serving: Vec<CounterId> = sim
+        .engine
+        .config()
+        .counters
+        .iter()
+        .filter(|c| c.services.iter().any(|cs| cs.service.as_str() == "tax"))
+        .map(|c| c.id)
+        .collect();
+    assert!(!serving.is_empty());
+    let before = sim.engine.config().clone();
+    let r = sim.cmd(Command::RemoveService {
+        service_id: "tax".into(),
+        actor: "admin".into(),
+    });
+    assert_eq!(
+        r,
+        Err(Rejection::ServiceServed {
+            service: "tax".into(),
+            counters: serving,
+        })
+    );
+    assert_eq!(sim.engine.config(), &before, "nothing changed");
     let mut s = sim.engine.config().services[0].clone();
     s.prefix = "B".into();
     let r = sim.cmd(Command::UpsertService {

@@ -783,3 +783,151 @@ async fn the_document_lists_the_statuses_every_route_can_give() {
     }
     assert!(checked > 50, "{checked} operations");
 }
+
+/// What schemathesis (scripts/api-contract) found, held here too: the
+/// server takes what its document allows and refuses, in JSON, what it
+/// does not.
+#[tokio::test]
+async fn the_server_takes_what_its_document_allows_and_refuses_the_rest() {
+    let hall = Hall::demo().await;
+    let admin = hall.admin.clone();
+    let t = hall.issue("tax").await;
+    hall.issue("tax").await;
+    let staff = hall
+        .login("staff8", banli_server::DEMO_STAFF_PASSWORD)
+        .await;
+    let raw = |path: &str, body: &'static str| {
+        Request::post(path)
+            .header("authorization", format!("Bearer {staff}"))
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .expect("request")
+    };
+    let (s, _) = hall
+        .post("/api/v1/counters/8/call-next", Some(&staff), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // An optional body may be JSON null.
+    let (s, body) = hall.send(raw("/api/v1/counters/8/recall", "null")).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    // JSON Schema's integer admits 1.0; a fraction is still refused.
+    let id = t["id"].as_u64().expect("id");
+    let with_float: &'static str = format!("{{\"ticket_id\": {id}.0}}").leak();
+    let (s, body) = hall
+        .send(raw("/api/v1/counters/8/recall", with_float))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, body) = hall
+        .send(raw("/api/v1/counters/8/finish", r#"{"ticket_id": 1.5}"#))
+        .await;
+    assert_eq!(
+        (s, code(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body")
+    );
+    let (s, body) = hall
+        .send(raw("/api/v1/counters/8/finish", r#"{"ticket_id": "#))
+        .await;
+    assert_eq!(
+        (s, code(&body)),
+        (StatusCode::BAD_REQUEST, "malformed_json")
+    );
+
+    // A service still on counters is not removed, and the counters are named.
+    let (s, body) = hall
+        .call(
+            "DELETE",
+            "/api/v1/admin/services/exit-entry",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, code(&body)),
+        (StatusCode::CONFLICT, "service_served"),
+        "{body}"
+    );
+    assert!(
+        body["message_zh"]
+            .as_str()
+            .is_some_and(|m| m.contains("号窗口")),
+        "{body}"
+    );
+
+    // The event stream answers a plain GET in JSON.
+    let (s, body) = hall.get("/api/v1/events", Some(&admin)).await;
+    assert_eq!((s, code(&body)), (StatusCode::BAD_REQUEST, "not_websocket"));
+
+    // Bounds the document gives are the server's.
+    let (s, body) = hall.get("/api/v1/admin/audit?before=0", Some(&admin)).await;
+    assert_eq!((s, code(&body)), (StatusCode::BAD_REQUEST, "invalid_query"));
+    let (s, rules) = hall.get("/api/v1/admin/rules", Some(&admin)).await;
+    assert_eq!(s, StatusCode::OK);
+    let mut late = rules.clone();
+    late["wait_alert_minutes"] = json!(1441);
+    let (s, body) = hall.put("/api/v1/admin/rules", Some(&admin), late).await;
+    assert_eq!(
+        (s, code(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_config")
+    );
+    assert_eq!(body["fields"][0]["field"], "rules.wait_alert_minutes");
+    let (s, body) = hall
+        .post(
+            "/api/v1/admin/whatif",
+            Some(&admin),
+            json!({"seed": 9_223_372_036_854_775_808_u64}),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_seed")
+    );
+    let (s, body) = hall
+        .post(
+            "/api/v1/admin/whatif",
+            Some(&admin),
+            json!({"changes": [null, null]}),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body")
+    );
+    let spaced = Request::post("/api/v1/tickets")
+        .header("authorization", format!("Bearer {}", hall.kiosk))
+        .header("content-type", "application/json")
+        .header("idempotency-key", "two words")
+        .body(Body::from(r#"{"service_id": "tax"}"#))
+        .expect("request");
+    let (s, body) = hall.send(spaced).await;
+    assert_eq!(
+        (s, code(&body)),
+        (StatusCode::BAD_REQUEST, "invalid_idempotency_key")
+    );
+
+    // The document: a parameter is where the route reads it, and a route
+    // with a path parameter documents 404.
+    let (_, doc) = hall.get("/api/openapi.json", None).await;
+    let mut seen = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            let Some(params) = op["parameters"].as_array() else {
+                continue;
+            };
+            for p in params {
+                let name = p["name"].as_str().expect("name");
+                let in_template = path.contains(&format!("{{{name}}}"));
+                assert_eq!(
+                    p["in"] == "path",
+                    in_template,
+                    "{method} {path}: {name} is documented in {}",
+                    p["in"]
+                );
+                if in_template {
+                    assert!(op["responses"].get("404").is_some(), "{method} {path}");
+                }
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen > 30, "{seen}");
+}

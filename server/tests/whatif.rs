@@ -470,7 +470,7 @@ async fn a_what_if_on_the_halls_recorded_days() {
     let (s, v) = run(json!({"source": "history", "weekday": 1})).await;
     assert_eq!(
         (s, v["code"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("no_recorded_days")),
+        (StatusCode::CONFLICT, Some("no_recorded_days")),
         "{v}"
     );
     assert!(

@@ -537,6 +537,23 @@ impl Engine {
             Command::RemoveService { service_id, actor } => {
                 let mut c = self.state.config.clone();
                 self.service(&service_id)?;
+                // Citizens first: while they wait, that is the reason to
+                // give; then the counters to take it off.
+                if self.service_has_open_tickets(&service_id) {
+                    return Err(Rejection::ServiceInUse(service_id));
+                }
+                let counters: Vec<CounterId> = c
+                    .counters
+                    .iter()
+                    .filter(|x| x.services.iter().any(|cs| cs.service == service_id))
+                    .map(|x| x.id)
+                    .collect();
+                if !counters.is_empty() {
+                    return Err(Rejection::ServiceServed {
+                        service: service_id,
+                        counters,
+                    });
+                }
                 c.services.retain(|s| s.id != service_id);
                 self.change_config(now, c, actor, format!("removed service {service_id}"))
             }
@@ -1075,6 +1092,17 @@ impl Engine {
         })
     }
 
+    /// Whether a service has tickets waiting or being served.
+    fn service_has_open_tickets(&self, id: &ServiceId) -> bool {
+        let waiting = self.state.queues.get(id).is_some_and(|q| q.waiting() > 0);
+        waiting
+            || self
+                .state
+                .tickets
+                .values()
+                .any(|t| &t.service_id == id && t.status == TicketStatus::Called)
+    }
+
     fn change_config(
         &mut self,
         now: Timestamp,
@@ -1087,20 +1115,8 @@ impl Engine {
         // orphaned is a ticket still waiting or being served.
         let old = &self.state.config;
         for s in &old.services {
-            if config.service(&s.id).is_none() {
-                let waiting = self
-                    .state
-                    .queues
-                    .get(&s.id)
-                    .is_some_and(|q| q.waiting() > 0);
-                let serving = self
-                    .state
-                    .tickets
-                    .values()
-                    .any(|t| t.service_id == s.id && t.status == TicketStatus::Called);
-                if waiting || serving {
-                    return Err(Rejection::ServiceInUse(s.id.clone()));
-                }
+            if config.service(&s.id).is_none() && self.service_has_open_tickets(&s.id) {
+                return Err(Rejection::ServiceInUse(s.id.clone()));
             }
         }
         for c in &old.counters {

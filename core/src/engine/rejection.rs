@@ -98,6 +98,23 @@ pub enum Rejection {
     /// The resulting configuration is not valid.
     #[error("invalid configuration: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     InvalidConfig(Vec<ConfigIssue>),
+    /// Counters still serve the service to be removed: take it off them
+    /// first.
+    #[error("service {service} is still served by counter(s) {}", join_counters(.counters))]
+    ServiceServed {
+        /// The service.
+        service: ServiceId,
+        /// The counters that serve it.
+        counters: Vec<CounterId>,
+    },
+}
+
+fn join_counters(counters: &[CounterId]) -> String {
+    counters
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Rejection {
@@ -131,6 +148,7 @@ impl Rejection {
             Self::DepartmentInUse(_) => "department_in_use",
             Self::Inconsistent(_) => "engine_inconsistent",
             Self::InvalidConfig(_) => "invalid_config",
+            Self::ServiceServed { .. } => "service_served",
         }
     }
 
@@ -166,6 +184,14 @@ impl Rejection {
             Self::DepartmentInUse(_) => "仍有业务或窗口属于该部门".into(),
             Self::Inconsistent(_) => "系统内部错误，请稍后重试或联系管理员".into(),
             Self::InvalidConfig(_) => "配置有误".into(),
+            Self::ServiceServed { counters, .. } => format!(
+                "仍有窗口办理该业务（{}号窗口），请先在窗口设置中去掉该业务",
+                counters
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
         }
     }
 }

@@ -539,20 +539,26 @@ pub async fn admin_departments_delete(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StaffUpsert {
-    /// Name shown on the console.
+    /// Name shown on the console: 1 to 32 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 32, pattern = r"\S")]
     pub display_name: String,
     /// Role.
     pub role: Role,
     /// Counters a staff member may operate.
     #[serde(default)]
     pub counters: Vec<u32>,
-    /// New password; required for a new account, optional otherwise.
+    /// New password (8 to 256 characters); required for a new account,
+    /// optional otherwise.
     #[serde(default)]
+    #[schema(min_length = 8, max_length = 256)]
     pub password: Option<String>,
     /// Disable the account (ends its sessions).
     #[serde(default)]
     pub disabled: bool,
 }
+
+/// Longest password: argon2 runs on every login, so its input is bounded.
+const MAX_PASSWORD_LEN: usize = 256;
 
 fn valid_username(s: &str) -> bool {
     (2..=32).contains(&s.len())
@@ -574,7 +580,8 @@ pub async fn admin_staff_list(
 /// Create a staff account, or update one (a new password or disabling it
 /// ends its sessions).
 #[utoipa::path(put, path = "/api/v1/admin/staff/{username}", tag = "admin", request_body = StaffUpsert,
-    params(("username" = String, Path, description = "Login name")),
+    params(("username" = String, Path, description = "Login name: 2 to 32 of a-z, A-Z, 0-9, _ . -",
+        pattern = r"^[A-Za-z0-9_.-]{2,32}$")),
     responses((status = 200, description = "Saved", body = StaffAccount),
         (status = 422, description = "Invalid", body = banli_core::wire::ApiError),
         (status = 409, description = "Would leave the hall without an administrator", body = banli_core::wire::ApiError)),
@@ -601,12 +608,12 @@ pub async fn admin_staff_put(
         ));
     }
     if let Some(p) = &req.password
-        && p.chars().count() < MIN_PASSWORD_LEN
+        && !(MIN_PASSWORD_LEN..=MAX_PASSWORD_LEN).contains(&p.chars().count())
     {
         return Err(AppError::invalid(
             "weak_password",
-            format!("passwords need at least {MIN_PASSWORD_LEN} characters"),
-            format!("密码至少{MIN_PASSWORD_LEN}位"),
+            format!("passwords need {MIN_PASSWORD_LEN} to {MAX_PASSWORD_LEN} characters"),
+            format!("密码须为{MIN_PASSWORD_LEN}-{MAX_PASSWORD_LEN}位"),
         ));
     }
     let counters: Vec<CounterId> = req.counters.iter().copied().map(CounterId).collect();
@@ -722,7 +729,9 @@ pub async fn admin_staff_delete(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceCreate {
-    /// Unique name: `kiosk-1F-east`.
+    /// Unique name: `kiosk-1F-east`; 1 to 64 characters, not only
+    /// spaces (spaces around it are dropped).
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     pub name: String,
     /// Kind.
     pub kind: DeviceKind,
@@ -785,8 +794,19 @@ pub async fn admin_devices_create(
     AppJson(req): AppJson<DeviceCreate>,
 ) -> Result<(StatusCode, AppJson<DeviceCreated>), AppError> {
     let actor = caller.admin()?.actor();
+    if req.name.chars().count() > 64 {
+        return Err(bad_device_name());
+    }
     let created = create_device(&state, &actor, req.name.trim(), req.kind).await?;
     Ok((StatusCode::CREATED, AppJson(created)))
+}
+
+fn bad_device_name() -> AppError {
+    AppError::invalid(
+        "invalid_name",
+        "a device name has 1-64 characters",
+        "设备名称须为1-64个字",
+    )
 }
 
 /// Registers a device and caches its token (also used by the demo hall).
@@ -800,11 +820,7 @@ pub async fn create_device(
     kind: DeviceKind,
 ) -> Result<DeviceCreated, AppError> {
     if name.is_empty() || name.chars().count() > 64 {
-        return Err(AppError::invalid(
-            "invalid_name",
-            "a device name has 1-64 characters",
-            "设备名称须为1-64个字",
-        ));
+        return Err(bad_device_name());
     }
     let token = new_token("d_");
     let hash = token_hash(&token);
@@ -870,7 +886,8 @@ pub async fn admin_devices_revoke(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppointmentCreate {
-    /// The code the citizen holds.
+    /// The code the citizen holds: 1 to 64 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     pub code: String,
     /// The service booked.
     #[schema(value_type = String)]
@@ -903,6 +920,7 @@ pub async fn admin_appointments_list(
 /// Record a booking so that it can be checked in at a kiosk.
 #[utoipa::path(post, path = "/api/v1/admin/appointments", tag = "admin", request_body = AppointmentCreate,
     responses((status = 201, description = "Recorded"),
+        (status = 404, description = "No such service (`unknown_service`)", body = banli_core::wire::ApiError),
         (status = 409, description = "The code exists, or the service takes no appointments", body = banli_core::wire::ApiError)),
     security(("bearer" = [])))]
 pub async fn admin_appointments_create(
@@ -910,7 +928,7 @@ pub async fn admin_appointments_create(
     caller: Caller,
     AppJson(req): AppJson<AppointmentCreate>,
 ) -> Result<StatusCode, AppError> {
-    if req.code.trim().is_empty() || req.code.len() > 64 {
+    if req.code.trim().is_empty() || req.code.chars().count() > 64 {
         return Err(AppError::invalid(
             "invalid_body",
             "an appointment code has 1-64 characters",
@@ -949,10 +967,13 @@ pub async fn admin_appointments_delete(
 
 /// Paging of the audit log.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// At most this many entries (default 100, at most 1000).
+    /// At most this many entries, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// Only entries with a smaller id (the next page).
+    #[param(minimum = 1, maximum = 9_007_199_254_740_991_i64)]
     pub before: Option<i64>,
 }
 
@@ -965,7 +986,26 @@ pub async fn admin_audit_list(
     AppQuery(q): AppQuery<AuditQuery>,
 ) -> Result<AppJson<Vec<AuditEntry>>, AppError> {
     caller.admin()?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    // Ids a JavaScript number holds exactly, as the document says.
+    if q.before
+        .is_some_and(|b| !(1..=9_007_199_254_740_991).contains(&b))
+    {
+        return Err(AppError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "before must be 1 to 2^53 − 1",
+            "查询参数 before 有误",
+        ));
+    }
+    if q.limit.is_some_and(|l| !(1..=1000).contains(&l)) {
+        return Err(AppError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "limit must be 1 to 1000",
+            "查询参数 limit 须为 1 到 1000",
+        ));
+    }
+    let limit = q.limit.unwrap_or(100);
     Ok(AppJson(
         state
             .readers

@@ -74,14 +74,8 @@ fn optional_body<T: serde::de::DeserializeOwned + Default>(body: &Bytes) -> Resu
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body).map_err(|e| {
-        let code = if e.is_data() {
-            "invalid_body"
-        } else {
-            "malformed_json"
-        };
-        AppError::new(StatusCode::BAD_REQUEST, code, e.to_string(), "请求内容有误")
-    })
+    // JSON `null` is "no body" too: the document says the body is optional.
+    super::extract::parse_json::<Option<T>>(body).map(Option::unwrap_or_default)
 }
 
 /// Runs one command at a counter and answers with the counter afterwards.

@@ -28,6 +28,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use axum::routing::get;
@@ -57,13 +58,23 @@ pub fn routes() -> Router<AppState> {
 #[utoipa::path(get, path = "/api/v1/events", tag = "hall",
     params(("access_token" = Option<String>, Query, description = "The token, when the client cannot send an Authorization header (browsers); accepted on this handshake only")),
     responses((status = 101, description = "WebSocket of StreamMessage: a snapshot, then events", body = StreamMessage),
+        (status = 400, description = "Not a WebSocket handshake (`not_websocket`): connect with a WebSocket client", body = banli_core::wire::ApiError),
         (status = 401, description = "No valid token", body = banli_core::wire::ApiError)),
     security(("bearer" = [])))]
 pub async fn events_subscribe(
     State(state): State<AppState>,
     caller: StreamCaller,
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, AppError> {
+    // axum answers a plain GET in text; every answer of the API is JSON.
+    let ws = ws.map_err(|r| {
+        AppError::new(
+            r.status(),
+            "not_websocket",
+            format!("{}: connect with a WebSocket client", r.body_text()),
+            "此接口须以 WebSocket 连接",
+        )
+    })?;
     let device = match &caller.principal {
         Principal::Device(d) => Some(d.id),
         Principal::Staff(_) => None,

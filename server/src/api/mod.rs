@@ -111,14 +111,23 @@ impl Modify for BearerAuth {
 /// - 401 and 403: a route that needs a token;
 /// - 400, 413, 415, 422: a route that takes a JSON body (malformed JSON,
 ///   too large, not JSON, fields that do not fit);
-/// - 400: a route with path or query parameters (one that does not parse).
+/// - 400: a route with path or query parameters (one that does not parse);
+/// - 404: a route with a path parameter (it names no counter, ticket,
+///   service… `unknown_counter`, `unknown_ticket`, …).
 ///
 /// [`ApiError`]: banli_core::wire::ApiError
 struct CommonResponses;
 
 impl Modify for CommonResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{Parameter, ParameterIn};
         use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let in_path = |ps: Option<&Vec<RefOr<Parameter>>>| {
+            ps.is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Path))
+            })
+        };
         let error = |description: &str| {
             RefOr::T(
                 ResponseBuilder::new()
@@ -134,6 +143,7 @@ impl Modify for CommonResponses {
         };
         for item in openapi.paths.paths.values_mut() {
             let path_params = item.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let names_something = in_path(item.parameters.as_ref());
             for op in [
                 item.get.as_mut(),
                 item.put.as_mut(),
@@ -170,6 +180,12 @@ impl Modify for CommonResponses {
                 }
                 if path_params || op.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
                     add("400", "A path or query parameter does not parse");
+                }
+                if names_something || in_path(op.parameters.as_ref()) {
+                    add(
+                        "404",
+                        "The path names nothing that exists (unknown_counter, unknown_ticket, …)",
+                    );
                 }
             }
         }
@@ -236,10 +252,10 @@ pub fn app(state: AppState) -> Router {
                 .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
                     MAX_IN_FLIGHT,
                 ))
-                .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    REQUEST_TIMEOUT,
-                )),
+                // tower's, not tower-http's: its error reaches `overloaded`,
+                // which answers in JSON like every other error (tower-http
+                // answers with an empty body).
+                .layer(tower::timeout::TimeoutLayer::new(REQUEST_TIMEOUT)),
         )
         .with_state(state)
 }
@@ -251,6 +267,16 @@ async fn overloaded(err: BoxError) -> AppError {
             "overloaded",
             "the server is busy; try again",
             "系统繁忙，请稍后再试",
+        )
+    } else if err.is::<tower::timeout::error::Elapsed>() {
+        AppError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!(
+                "the request took longer than {} s and was stopped; try again",
+                REQUEST_TIMEOUT.as_secs()
+            ),
+            "请求处理超时，请稍后再试",
         )
     } else {
         AppError::internal(&err)
@@ -277,4 +303,25 @@ async fn record_request(State(state): State<AppState>, req: Request, next: Next)
         .get_or_create(&label)
         .observe(started.elapsed().as_secs_f64());
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A request stopped by the time limit is answered like any other
+    /// error: JSON with a stable code (tower-http's layer sent nothing).
+    #[tokio::test]
+    async fn a_request_over_the_time_limit_gets_a_json_503() {
+        let resp = overloaded(Box::new(tower::timeout::error::Elapsed::new()))
+            .await
+            .into_response();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = axum::body::to_bytes(resp.into_body(), 4096)
+            .await
+            .unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        assert_eq!(v["code"], "timeout", "{v}");
+        assert!(v["message_zh"].as_str().is_some_and(|m| !m.is_empty()));
+    }
 }

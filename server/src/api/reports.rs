@@ -26,12 +26,16 @@ pub fn routes() -> Router<AppState> {
 
 /// Which days, and in which format.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// First business day, `YYYY-MM-DD`; default today.
+    #[param(format = Date)]
     pub from: Option<String>,
-    /// Last business day; default `from`.
+    /// Last business day, at most 366 days after `from`; default `from`.
+    #[param(format = Date)]
     pub to: Option<String>,
     /// `json` (default) or `csv`.
+    #[param(pattern = "^(json|csv)$")]
     pub format: Option<String>,
 }
 
@@ -45,7 +49,8 @@ fn bad_date(s: &str) -> AppError {
 
 /// A report over business days.
 #[utoipa::path(get, path = "/api/v1/admin/reports", tag = "admin", params(ReportQuery),
-    responses((status = 200, description = "The report (JSON, or CSV with format=csv)", body = Report),
+    responses((status = 200, description = "The report (JSON, or CSV with format=csv)",
+            content((Report = "application/json"), (String = "text/csv"))),
         (status = 422, description = "Bad dates", body = banli_core::wire::ApiError)),
     security(("bearer" = [])))]
 pub async fn admin_reports(

@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
 
 /// `?code=` of the progress routes.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CodeQuery {
     /// The ticket's query code, printed on it. Staff may leave it out.
     pub code: Option<String>,
@@ -38,7 +39,8 @@ pub struct CodeQuery {
 
 /// Take a ticket.
 #[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = IssueTicketRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key returns the same ticket")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key returns the same ticket: 1 to 128 visible ASCII characters (a UUID does)",
+        pattern = r"^[!-~]{1,128}$", min_length = 1, max_length = 128)),
     responses(
         (status = 201, description = "Issued", body = IssuedTicket),
         (status = 200, description = "A retry: the ticket issued for this key before", body = IssuedTicket),
@@ -59,8 +61,13 @@ pub async fn tickets_create(
     let key = match headers.get("idempotency-key") {
         None => None,
         Some(v) => {
-            let k = v.to_str().map(str::trim).unwrap_or("");
-            if k.is_empty() || k.len() > MAX_IDEMPOTENCY_KEY {
+            // Exactly what the document's pattern says: no spaces, nothing
+            // outside visible ASCII.
+            let k = v.to_str().unwrap_or("");
+            if k.is_empty()
+                || k.len() > MAX_IDEMPOTENCY_KEY
+                || !k.bytes().all(|b| b.is_ascii_graphic())
+            {
                 return Err(AppError::new(
                     StatusCode::BAD_REQUEST,
                     "invalid_idempotency_key",
@@ -144,6 +151,7 @@ fn issued(engine: &Engine, id: TicketId, replayed: bool, now: Timestamp) -> Opti
     params(("id" = u64, Path, description = "Ticket id"), CodeQuery),
     responses(
         (status = 200, description = "The ticket", body = TicketView),
+        (status = 401, description = "No code, and no staff or kiosk token (`unauthorized`)", body = banli_core::wire::ApiError),
         (status = 404, description = "No such ticket, or the code does not match", body = banli_core::wire::ApiError),
         (status = 429, description = "Too many wrong codes for this ticket or from this address (`too_many_lookups`); see Retry-After", body = banli_core::wire::ApiError),
     ))]

@@ -112,7 +112,9 @@ async fn resolve_profile(
         .call(move |s| Ok(s.recorded_profile(&hall, &filter)))
         .await?;
     derived.map(|(profile, _)| profile).map_err(|e| match e {
-        crate::sim::history::HistoryError::NoDays => AppError::invalid(
+        // 409: the question is fine, the hall's records cannot answer it.
+        crate::sim::history::HistoryError::NoDays => AppError::new(
+            StatusCode::CONFLICT,
             "no_recorded_days",
             "no recorded day matches (day of the week, month): nothing to derive a profile from",
             "没有符合条件（星期、月份）的历史记录，无法生成客流画像",
@@ -153,6 +155,7 @@ pub struct WhatifChanges {
     /// More (+) or fewer (−) citizens than the profile, in per cent
     /// (−90 to +300), in the changed scenario.
     #[serde(default)]
+    #[schema(minimum = -90, maximum = 300)]
     pub demand_percent: i32,
 }
 
@@ -164,15 +167,32 @@ pub struct WhatifRequest {
     #[serde(default)]
     pub profile: ProfileChoice,
     /// The changes to try.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object_only")]
     pub changes: WhatifChanges,
     /// Days to simulate, 1 to 20 (each scenario).
     #[serde(default = "default_days")]
     #[schema(minimum = 1, maximum = 20, default = 5)]
     pub days: u32,
-    /// Seed of the simulated days: the same seed gives the same answer.
+    /// Seed of the simulated days: the same seed gives the same answer
+    /// (0 to 2^63 − 1).
     #[serde(default = "default_seed")]
+    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
     pub seed: u64,
+}
+
+/// Takes a JSON object only: serde's derive would also take a struct
+/// written as an array of its fields, which the document does not allow.
+fn object_only<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    use serde::de::Error as _;
+    let v = serde_json::Value::deserialize(d)?;
+    if !v.is_object() {
+        return Err(D::Error::custom("expected an object"));
+    }
+    T::deserialize(v).map_err(D::Error::custom)
 }
 
 fn default_days() -> u32 {
@@ -205,9 +225,12 @@ pub struct WhatifResponse {
 pub struct StaffingRequest {
     /// 90 % of citizens are called within this many minutes (more than 0,
     /// at most 600).
+    #[schema(exclusive_minimum = 0, maximum = 600)]
     pub target_p90_minutes: f64,
-    /// And, if given, the mean wait is at most this many minutes.
+    /// And, if given, the mean wait is at most this many minutes (more
+    /// than 0, at most 600).
     #[serde(default)]
+    #[schema(exclusive_minimum = 0, maximum = 600)]
     pub target_mean_minutes: Option<f64>,
     /// The demand profile; the demo hall's by default.
     #[serde(default)]
@@ -216,15 +239,18 @@ pub struct StaffingRequest {
     /// the current one.
     #[serde(default)]
     pub config: Option<HallConfig>,
-    /// More (+) or fewer (−) citizens than the profile, in per cent.
+    /// More (+) or fewer (−) citizens than the profile, in per cent
+    /// (−90 to +300).
     #[serde(default)]
+    #[schema(minimum = -90, maximum = 300)]
     pub demand_percent: i32,
     /// Days simulated for every staffing tried, 1 to 10.
     #[serde(default = "default_staffing_days")]
     #[schema(minimum = 1, maximum = 10, default = 3)]
     pub days: u32,
-    /// Seed of the simulated days.
+    /// Seed of the simulated days (0 to 2^63 − 1).
     #[serde(default = "default_seed")]
+    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
     pub seed: u64,
 }
 
@@ -245,6 +271,7 @@ pub struct StaffingResponse {
     responses((status = 200, description = "Both scenarios side by side; nothing is applied to the hall", body = WhatifResponse),
         (status = 422, description = "Invalid days, changes or profile; `fields` names each problem \
             (`changes.config.counters[2].services`, `changes.counters[0].periods[1]`, `profile.services[1].arrivals[3]`)", body = banli_core::wire::ApiError),
+        (status = 409, description = "The hall has no recorded day matching `profile` (`no_recorded_days`)", body = banli_core::wire::ApiError),
         (status = 429, description = "Another simulation is running (`simulation_busy`); see Retry-After", body = banli_core::wire::ApiError)),
     security(("bearer" = [])))]
 pub async fn admin_whatif(
@@ -256,6 +283,7 @@ pub async fn admin_whatif(
     if !(1..=whatif::MAX_DAYS).contains(&req.days) {
         return Err(bad_days(whatif::MAX_DAYS));
     }
+    check_seed(req.seed)?;
     let current = state
         .engine
         .view()
@@ -296,6 +324,7 @@ pub async fn admin_whatif(
 #[utoipa::path(post, path = "/api/v1/admin/staffing", tag = "admin", request_body = StaffingRequest,
     responses((status = 200, description = "Counters per service and hour and the waits they give; nothing is applied to the hall", body = StaffingResponse),
         (status = 422, description = "Invalid target (`invalid_target`), days, configuration or profile; `fields` names each problem", body = banli_core::wire::ApiError),
+        (status = 409, description = "The hall has no recorded day matching `profile` (`no_recorded_days`)", body = banli_core::wire::ApiError),
         (status = 429, description = "Another simulation is running (`simulation_busy`); see Retry-After", body = banli_core::wire::ApiError)),
     security(("bearer" = [])))]
 pub async fn admin_staffing(
@@ -312,6 +341,7 @@ pub async fn admin_staffing(
     if !(1..=staffing::MAX_DAYS).contains(&req.days) {
         return Err(bad_days(staffing::MAX_DAYS));
     }
+    check_seed(req.seed)?;
     let current = state
         .engine
         .view()
@@ -392,6 +422,25 @@ fn busy() -> AppError {
     );
     e.retry_after = Some(5);
     e
+}
+
+/// A seed fits a signed 64-bit integer, as the document says: clients
+/// that read JSON numbers as `i64` (or JavaScript's, which lose precision
+/// beyond 2^53) must be able to repeat a question exactly.
+fn check_seed(seed: u64) -> Result<(), AppError> {
+    if i64::try_from(seed).is_ok() {
+        return Ok(());
+    }
+    let mut e = AppError::invalid(
+        "invalid_seed",
+        "seed must be 0 to 2^63 − 1",
+        "随机种子须为 0 到 2^63 − 1",
+    );
+    e.fields = vec![ConfigIssue {
+        field: "seed".into(),
+        message: "must be 0 to 2^63 − 1".into(),
+    }];
+    Err(e)
 }
 
 fn bad_days(max: u32) -> AppError {
