@@ -98,6 +98,10 @@ pub enum Rejection {
     /// The resulting configuration is not valid.
     #[error("invalid configuration: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     InvalidConfig(Vec<ConfigIssue>),
+    /// A rating, complaint or follow-up step was refused (see
+    /// [`crate::rating::FeedbackRefusal`]).
+    #[error(transparent)]
+    Feedback(crate::rating::FeedbackRefusal),
 }
 
 impl Rejection {
@@ -131,6 +135,7 @@ impl Rejection {
             Self::DepartmentInUse(_) => "department_in_use",
             Self::Inconsistent(_) => "engine_inconsistent",
             Self::InvalidConfig(_) => "invalid_config",
+            Self::Feedback(r) => r.code(),
         }
     }
 
@@ -166,6 +171,7 @@ impl Rejection {
             Self::DepartmentInUse(_) => "仍有业务或窗口属于该部门".into(),
             Self::Inconsistent(_) => "系统内部错误，请稍后重试或联系管理员".into(),
             Self::InvalidConfig(_) => "配置有误".into(),
+            Self::Feedback(r) => r.message_zh(),
         }
     }
 }
