@@ -51,7 +51,15 @@ pub fn routes() -> Router<AppState> {
         .route("/admin", get(|| async { Redirect::to("/admin/dashboard") }))
         .route("/admin/{page}", get(admin_page))
         .route("/t/{id}", get(progress_page))
+        .route("/pad", get(pad_page))
         .layer(middleware::from_fn(security_headers))
+}
+
+/// The rating pad's page (评价器): a static shell; `pad.js` holds the
+/// device token and fills it from the API (see `api::pad`).
+async fn pad_page(State(state): State<AppState>) -> Response {
+    let (hall_zh, hall_en, _) = hall_name(&state).await;
+    render("pad.html", context! { hall_zh, hall_en })
 }
 
 /// Every page: no framing, no foreign scripts or connections, no referrer.
