@@ -376,3 +376,46 @@ async fn a_pad_that_loses_the_server_says_so_and_records_the_rating_once_when_it
     assert_eq!(r["total"]["levels"]["satisfied"], 1);
     b.client.close().await.expect("close");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_rates_a_finished_ticket_from_its_progress_page() {
+    let mut hall = Hall::demo().await;
+    let staff8 = hall
+        .login("staff8", banli_server::DEMO_STAFF_PASSWORD)
+        .await;
+    let t = hall.issue("tax").await;
+    let page = format!("/t/{}?code={}", t["id"], t["query_code"].as_str().unwrap());
+    let (addr, _stop, _join) = serve_on(&mut hall, "127.0.0.1:0".parse().unwrap()).await;
+    let b = browser(addr, 390, 844).await;
+    b.fit_viewport(390, 844).await;
+    // Waiting: nothing to rate yet.
+    b.goto(&page).await;
+    b.text_until("#progress-status", |t| t.contains("前面"))
+        .await;
+    assert!(!b.visible("rate").await);
+
+    hall.post("/api/v1/counters/8/call-next", Some(&staff8), json!({}))
+        .await;
+    hall.post("/api/v1/counters/8/finish", Some(&staff8), json!({}))
+        .await;
+    b.goto(&page).await;
+    b.text_until("#rate h2", |t| t.contains("请您对本次服务进行评价"))
+        .await;
+    b.click("rate-level-dissatisfied").await;
+    b.click("rate-submit").await;
+    b.text_until("#rate-error", |t| t.contains("原因")).await;
+    b.click("rate-reason-0").await;
+    b.screenshot("phone-rating").await;
+    b.click("rate-submit").await;
+    b.text_until("#rate-done", |t| t.contains("感谢")).await;
+    b.screenshot("phone-rated").await;
+    let r = report(&hall).await;
+    assert_eq!(r["total"]["levels"]["dissatisfied"], 1);
+    assert_eq!(r["reasons"][0]["reason"], "等候时间过长");
+
+    // Coming back later: rated, no form.
+    b.goto(&page).await;
+    b.text_until("#rate-done", |t| t.contains("已评价")).await;
+    assert!(!b.visible("rate").await);
+    b.client.close().await.expect("close");
+}

@@ -135,6 +135,19 @@ impl Engine {
         self.state.feedback.open.values()
     }
 
+    /// Whether the ticket was rated for the service (while it can still be
+    /// rated; after the window nobody asks).
+    pub fn is_rated(
+        &self,
+        ticket_id: crate::ids::TicketId,
+        service_id: &crate::ids::ServiceId,
+    ) -> bool {
+        self.state
+            .feedback
+            .rated
+            .contains_key(&format!("{}\u{1f}{}", ticket_id.0, service_id))
+    }
+
     /// How many follow-ups are open.
     pub fn open_follow_ups_count(&self) -> u32 {
         u32::try_from(self.state.feedback.open.len()).unwrap_or(u32::MAX)

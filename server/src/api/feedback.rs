@@ -256,6 +256,57 @@ fn recorded(
     ))
 }
 
+/// What the phone's progress page offers about rating a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneOffer {
+    /// Not finished (or not found): nothing to rate yet.
+    Nothing,
+    /// Finished, within the window, not rated: the form.
+    Form,
+    /// Rated already: a thank-you.
+    Rated,
+    /// Finished too long ago.
+    WindowPassed,
+}
+
+impl PhoneOffer {
+    /// The name the page template uses.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Nothing => "",
+            Self::Form => "form",
+            Self::Rated => "rated",
+            Self::WindowPassed => "passed",
+        }
+    }
+}
+
+/// What the progress page of ticket `id` (whose code was checked) offers.
+///
+/// # Errors
+/// When the read model cannot be read.
+pub async fn phone_offer(state: &AppState, id: TicketId) -> Result<PhoneOffer, AppError> {
+    let Some(found) = state.readers.call(move |s| s.ticket_for_rating(id)).await? else {
+        return Ok(PhoneOffer::Nothing);
+    };
+    let Some(finished) = found.ticket.finished_at else {
+        return Ok(PhoneOffer::Nothing);
+    };
+    let now = state.clock.now();
+    Ok(state.engine.view().read(|engine, _| {
+        let window = engine.config().ratings.window_days;
+        if engine.is_rated(id, &found.ticket.service_id) {
+            PhoneOffer::Rated
+        } else if now.duration_since(finished)
+            > banli_core::jiff::SignedDuration::from_hours(i64::from(window) * 24)
+        {
+            PhoneOffer::WindowPassed
+        } else {
+            PhoneOffer::Form
+        }
+    }))
+}
+
 /// What pads, phones and kiosks need to ask for a rating or a complaint.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PublicSettings {

@@ -449,6 +449,10 @@ async fn progress_page(
             let status = serde_json::to_value(t.status)
                 .ok()
                 .and_then(|v| v.as_str().map(ToOwned::to_owned));
+            // 好差评: a finished ticket's page offers the rating form.
+            let rating = crate::api::feedback::phone_offer(&state, id)
+                .await
+                .map_or("", |o| o.key());
             render(
                 "progress.html",
                 context! {
@@ -457,6 +461,7 @@ async fn progress_page(
                     ahead => t.ahead, wait => t.estimated_wait_minutes, counter => t.counter_id.map(|c| c.0),
                     counter_name => t.counter_name_zh, issued => hhmm(t.issued_at), called => t.called_at.map(hhmm),
                     can_requeue => t.can_requeue,
+                    rating, ticket_id => id.0, code => q.code.clone().unwrap_or_default(),
                 },
             )
         }

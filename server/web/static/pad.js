@@ -141,7 +141,7 @@
     settings.levels.forEach((l, i) => {
       const b = button(
         "rate-level",
-        `<span class="stars" aria-hidden="true">${STARS[i] || ""}</span>${esc(l.zh)}<small>${esc(l.en)}</small>`,
+        `<span class="stars" aria-hidden="true">${STARS[i] || ""}</span><b class="zh">${esc(l.zh)}</b><small>${esc(l.en)}</small>`,
         () => chooseLevel(l, b),
       );
       b.id = "pad-level-" + l.level;
