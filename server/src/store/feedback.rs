@@ -433,6 +433,13 @@ impl Store {
             ..RatingReport::default()
         };
         for (name, rexpr, fexpr) in DIMENSIONS {
+            // A complaint names no clerk or service: it counts for the
+            // hall, its counter, department and month only.
+            let only_ratings = if matches!(name, "staff" | "service") {
+                " AND f.source_kind = 'rating'"
+            } else {
+                ""
+            };
             let mut rows: std::collections::BTreeMap<String, RatingRow> = Default::default();
             let sql = format!(
                 "SELECT {rexpr}, r.level, r.void, COUNT(*) FROM ratings r
@@ -458,7 +465,7 @@ impl Store {
             let sql = format!(
                 "SELECT {fexpr}, f.close_due, f.closed_on FROM follow_ups f
                  LEFT JOIN ratings r ON f.source_kind = 'rating' AND r.id = f.source_id
-                 WHERE f.opened_on BETWEEN ?1 AND ?2 AND (?3 IS NULL OR r.staff = ?3)"
+                 WHERE f.opened_on BETWEEN ?1 AND ?2 AND (?3 IS NULL OR r.staff = ?3){only_ratings}"
             );
             let mut stmt = self.conn.prepare_cached(&sql)?;
             let mut q = stmt.query(params![from, to, staff])?;

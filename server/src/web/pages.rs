@@ -36,6 +36,8 @@ pub const ADMIN_PAGES: &[&str] = &[
     "notices",
     "guide",
     "reports",
+    "ratings",
+    "followups",
     "whatif",
     "audit",
 ];

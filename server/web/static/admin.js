@@ -27,6 +27,9 @@
     notices: ["公告", "Notices", pageNotices],
     guide: ["办事指南", "Guide", pageGuide],
     reports: ["报表", "Reports", pageReports],
+    // ratings.js: 好差评 report and settings, follow-ups (整改).
+    ratings: ["好差评", "Ratings", () => window.BanliAdminPages.ratings(kit())],
+    followups: ["整改", "Follow-ups", () => window.BanliAdminPages.followups(kit())],
     // whatif.js: the simulator's page, in a file of its own.
     whatif: ["模拟 · What-if", "What-if · 模拟", () => window.BanliAdminPages.whatif(kit())],
     audit: ["操作日志", "Audit", pageAudit],
@@ -489,6 +492,7 @@
         ${card("dash-avg-wait", t("今日平均等候", "Average wait today"))}
         ${card("dash-waiting", t("正在等候", "Waiting now"), true)}
         ${card("dash-open-counters", t("开放窗口", "Counters open"))}
+        <a class="card" id="dash-followups-card" href="/admin/followups"><div class="k">${t("待办整改", "Open follow-ups")}</div><div class="v" id="dash-followups">—</div><div class="sub muted" id="dash-followups-sub"></div></a>
       </div>
       <section class="panel">
         <h2>${t("各业务排队", "Queues")} <span class="muted small" id="dash-alert-note"></span></h2>
@@ -532,6 +536,7 @@
         rules = r;
         staff = s;
         draw(hall, rep, devices);
+        drawFollowUps(await get("/follow-ups/summary"));
         if (byId("banner").dataset.kind !== "info") B.clearBanner();
       } catch (e) {
         needConfig = true;
@@ -540,6 +545,15 @@
         running = false;
         if (again) { again = false; refresh(); }
       }
+    }
+
+    // 好差评: open follow-ups, overdue ones in red.
+    function drawFollowUps(f) {
+      byId("dash-followups").textContent = f.open;
+      byId("dash-followups-sub").textContent = f.overdue || f.callback_overdue
+        ? t(`逾期 ${f.overdue} · 回访超期 ${f.callback_overdue}`, `${f.overdue} overdue · ${f.callback_overdue} call-backs late`)
+        : t("无逾期", "None overdue");
+      byId("dash-followups-card").classList.toggle("alert", f.overdue + f.callback_overdue > 0);
     }
 
     function draw(hall, rep, devices) {

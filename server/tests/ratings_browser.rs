@@ -1,4 +1,4 @@
-//! The rating pad (`/pad`) in a real browser (headless Chromium over
+//! 好差评 in a real browser. The rating pad (`/pad`) (headless Chromium over
 //! WebDriver, as `consoles.rs`; `BANLI_BROWSER=firefox` for Firefox ESR)
 //! against a real server on loopback, at the size of the 1280×800 tablet:
 //! the clerk calls and finishes, the pad asks, 非常不满意 without a reason
@@ -6,6 +6,10 @@
 //! counts it; with no answer the pad goes back and records nothing; a pad
 //! that loses the server says so, keeps the rating, and records it once
 //! when the server is back.
+//!
+//! The phone's progress page rates a finished ticket; the director sees
+//! the follow-up on the dashboard, works it through on the follow-up
+//! pages, and reads the ratings report.
 //!
 //! `BANLI_SCREENSHOTS=docs/screenshots` saves the screenshots.
 
@@ -149,6 +153,38 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    async fn login(&self, user: &str, password: &str) {
+        self.goto("/login").await;
+        for (id, text) in [("username", user), ("password", password)] {
+            self.client
+                .find(Locator::Id(id))
+                .await
+                .expect("field")
+                .send_keys(text)
+                .await
+                .expect("type");
+        }
+        self.click("login-submit").await;
+        let started = Instant::now();
+        while self
+            .client
+            .current_url()
+            .await
+            .expect("url")
+            .path()
+            .starts_with("/login")
+        {
+            assert!(started.elapsed() < PATIENCE, "login never finished");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn type_into(&self, id: &str, text: &str) {
+        let el = self.client.find(Locator::Id(id)).await.expect("input");
+        el.clear().await.expect("clear");
+        el.send_keys(text).await.expect("type");
     }
 
     /// Makes the page's viewport (not the window) `w`×`h`, as the tablet's screen.
@@ -417,5 +453,106 @@ async fn a_phone_rates_a_finished_ticket_from_its_progress_page() {
     b.goto(&page).await;
     b.text_until("#rate-done", |t| t.contains("已评价")).await;
     assert!(!b.visible("rate").await);
+    b.client.close().await.expect("close");
+}
+
+/// Takes a tax ticket, has counter 8 call and finish it, and rates it
+/// 非常不满意 from the phone.
+async fn bad_rating(hall: &Hall, staff8: &str) {
+    let t = hall.issue("tax").await;
+    hall.post("/api/v1/counters/8/call-next", Some(staff8), json!({}))
+        .await;
+    hall.post("/api/v1/counters/8/finish", Some(staff8), json!({}))
+        .await;
+    let (s, b) = hall
+        .post(
+            "/api/v1/ratings",
+            None,
+            json!({"ticket_id": t["id"], "code": t["query_code"], "level": "very_dissatisfied",
+                   "reasons": ["等候时间过长"], "text": "等了一个多小时"}),
+        )
+        .await;
+    assert_eq!(s, axum::http::StatusCode::CREATED, "{b}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_director_sees_the_follow_up_on_the_dashboard_and_works_it_through() {
+    let mut hall = Hall::demo().await;
+    // Friday afternoon.
+    hall.clock.set("2026-11-27T16:00:00+08:00".parse().unwrap());
+    hall.admin_again().await;
+    let staff8 = hall
+        .login("staff8", banli_server::DEMO_STAFF_PASSWORD)
+        .await;
+    bad_rating(&hall, &staff8).await;
+    let (addr, _stop, _join) = serve_on(&mut hall, "127.0.0.1:0".parse().unwrap()).await;
+    let b = browser(addr, 1366, 900).await;
+    b.login("admin", common::ADMIN_PASSWORD).await;
+    b.goto("/admin/dashboard").await;
+    b.text_until("#dash-followups", |t| t == "1").await;
+    b.text_until("#dash-followups-sub", |t| t.contains("无逾期"))
+        .await;
+
+    // Another 差评 comes in: the dashboard counts it without a reload.
+    bad_rating(&hall, &staff8).await;
+    b.text_until("#dash-followups", |t| t == "2").await;
+    b.screenshot("admin-dashboard-followups").await;
+
+    // Three weeks on nobody has closed them: overdue, in red.
+    hall.clock.set("2026-12-21T09:00:00+08:00".parse().unwrap());
+    b.login("admin", common::ADMIN_PASSWORD).await;
+    b.goto("/admin/dashboard").await;
+    b.text_until("#dash-followups-sub", |t| t.contains("逾期 2"))
+        .await;
+    b.goto("/admin/followups").await;
+    b.text_until("#fu-table tbody", |t| t.contains("逾期"))
+        .await;
+    b.screenshot("admin-followups").await;
+
+    // The director works the first one through.
+    b.click("fu-open-1").await;
+    b.text_until("#fu-title", |t| t.contains("#1")).await;
+    b.type_into("s-res-note", "已调整午间窗口排班，向群众致歉")
+        .await;
+    b.click("s-res").await;
+    b.text_until("#fu-steps", |t| t.contains("已调整午间窗口排班"))
+        .await;
+    b.click("s-close").await;
+    b.text_until("#fu-title", |t| t.contains("已办结")).await;
+    b.screenshot("admin-followup-detail").await;
+    hall.admin_again().await;
+    let (_, sum) = hall
+        .get("/api/v1/follow-ups/summary", Some(&hall.admin))
+        .await;
+    assert_eq!((&sum["open"], &sum["overdue"]), (&json!(1), &json!(1)));
+
+    // A complaint taken by telephone.
+    b.goto("/admin/followups").await;
+    b.type_into("c-text", "来电反映8号窗口下班前提前停止叫号")
+        .await;
+    b.type_into("c-phone", "13800138000").await;
+    b.click("c-submit").await;
+    b.text_until("#banner", |t| t.contains("投诉已登记")).await;
+    let (_, sum) = hall
+        .get("/api/v1/follow-ups/summary", Some(&hall.admin))
+        .await;
+    assert_eq!(sum["open"], 2, "the complaint opened a follow-up");
+
+    // The report counts both ratings, and one follow-up closed late.
+    b.goto("/admin/ratings").await;
+    b.text_until("#rr-total", |t| t != "—").await;
+    b.client
+        .execute(
+            "document.getElementById('rr-from').value = '2026-11-01'",
+            vec![],
+        )
+        .await
+        .expect("set the date");
+    b.click("rr-go").await;
+    b.text_until("#rr-total", |t| t == "2").await;
+    b.text_until("#rr-bad", |t| t == "100.0%").await;
+    b.text_until("#rr-reasons", |t| t.contains("等候时间过长"))
+        .await;
+    b.screenshot("admin-ratings").await;
     b.client.close().await.expect("close");
 }
