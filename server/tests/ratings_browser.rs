@@ -554,5 +554,38 @@ async fn the_director_sees_the_follow_up_on_the_dashboard_and_works_it_through()
     b.text_until("#rr-reasons", |t| t.contains("等候时间过长"))
         .await;
     b.screenshot("admin-ratings").await;
+
+    // A pad is registered for counter 3 from the devices page; its link is shown once.
+    b.goto("/admin/devices").await;
+    b.type_into("dev-name", "pad-3").await;
+    for css in [
+        "#dev-kind option[value='pad']",
+        "#dev-counter option[value='3']",
+    ] {
+        let started = Instant::now();
+        loop {
+            if let Ok(el) = b.client.find(Locator::Css(css)).await {
+                el.click().await.expect("select");
+                break;
+            }
+            assert!(started.elapsed() < PATIENCE, "{css} never appeared");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    b.click("dev-register").await;
+    b.text_until("#dev-pad-link", |t| t.contains("/pad#token=d_"))
+        .await;
+    let (_, devices) = hall.get("/api/v1/admin/devices", Some(&hall.admin)).await;
+    let pad = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "pad-3")
+        .cloned()
+        .expect("registered");
+    assert_eq!(
+        (&pad["kind"], &pad["counter_id"]),
+        (&json!("pad"), &json!(3))
+    );
     b.client.close().await.expect("close");
 }
