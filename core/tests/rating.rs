@@ -470,3 +470,99 @@ proptest! {
         }
     }
 }
+
+/// A random mix of ratings (some retried, some doubled, some for other
+/// services), complaints and steps, with day roll-overs between them.
+#[derive(Debug, Clone)]
+enum Op {
+    Rate {
+        ticket: u64,
+        service: bool,
+        level: usize,
+        key: Option<u8>,
+        reason: bool,
+    },
+    Complain {
+        phone: bool,
+    },
+    Step {
+        follow_up: u64,
+        step: Step,
+    },
+    Hours(i64),
+}
+
+fn any_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (1u64..6, any::<bool>(), 0usize..5, proptest::option::of(0u8..3), any::<bool>())
+            .prop_map(|(ticket, service, level, key, reason)| Op::Rate { ticket, service, level, key, reason }),
+        1 => any::<bool>().prop_map(|phone| Op::Complain { phone }),
+        2 => (1u64..6, any_step()).prop_map(|(follow_up, step)| Op::Step { follow_up, step }),
+        1 => (1i64..72).prop_map(Op::Hours),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Whatever arrives in whatever order: at most one rating per ticket and
+    /// service; every 差评 and complaint opens exactly one follow-up; a
+    /// refused command records nothing; and replaying the journal gives
+    /// the same state.
+    #[test]
+    fn one_rating_per_ticket_and_service_and_replay_agrees(ops in proptest::collection::vec(any_op(), 1..40)) {
+        let start = util::tuesday_9am();
+        let mut sim = Sim::at(hall(), start);
+        for op in ops {
+            let before = sim.events.len();
+            let result = match op {
+                Op::Rate { ticket, service, level, key, reason } => {
+                    let mut t = finished_ticket(start);
+                    t.ticket_id = TicketId(ticket);
+                    if service { t.service_id = "tax".into(); }
+                    let reasons: &[&str] = if reason { &["等候时间过长"] } else { &[] };
+                    rate(&mut sim, t, input(Level::ALL[level], reasons), key.map(|k| format!("k{k}")).as_deref())
+                }
+                Op::Complain { phone } => sim.cmd(Command::FileComplaint {
+                    input: ComplaintInput {
+                        category: "其他".into(),
+                        text: "意见".into(),
+                        phone: phone.then(|| "13800138000".into()),
+                        counter_id: None,
+                        channel: Channel::Kiosk,
+                    },
+                    idempotency_key: None,
+                    actor: "kiosk".into(),
+                }),
+                Op::Step { follow_up, step } => sim.cmd(Command::ActOnFollowUp { follow_up_id: follow_up, step, actor: "lead".into() }),
+                Op::Hours(h) => { sim.advance(SignedDuration::from_hours(h)); Ok(Outcome::Done) }
+            };
+            sim.drain();
+            if result.is_err() {
+                // Only a roll-over may have happened before the refusal.
+                let only_rolls = sim.events[before..].iter().all(|e| matches!(e, Event::DayRolled { .. }));
+                prop_assert!(only_rolls, "a refused command recorded something");
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut bad_or_complaint = 0;
+        let mut opened = 0;
+        for e in &sim.events {
+            match e {
+                Event::Rated { rating, .. } => {
+                    prop_assert!(seen.insert((rating.ticket.ticket_id, rating.ticket.service_id.clone())), "rated twice");
+                    bad_or_complaint += usize::from(rating.input.level.is_bad());
+                }
+                Event::ComplaintFiled { .. } => bad_or_complaint += 1,
+                Event::FollowUpOpened { .. } => opened += 1,
+                _ => {}
+            }
+        }
+        prop_assert_eq!(bad_or_complaint, opened);
+        let mut replayed = Engine::genesis();
+        for e in &sim.events {
+            replayed.replay(e).unwrap();
+        }
+        prop_assert_eq!(replayed.state(), sim.engine.state());
+    }
+}

@@ -327,9 +327,11 @@ impl Engine {
             .get(&follow_up_id)
             .ok_or(refuse(FeedbackRefusal::UnknownFollowUp(follow_up_id)))?;
         // A call-back counts on the day it was made (staff may record it
-        // later), never in the future.
+        // later), never in the future nor before the follow-up opened.
+        let opened_at = f.opened_at;
+        let clamp = |t: jiff::Timestamp| t.min(now).max(opened_at);
         let on = match &step {
-            Step::Callback { called_at, .. } => self.local_date((*called_at).min(now)),
+            Step::Callback { called_at, .. } => self.local_date(clamp(*called_at)),
             _ => self.local_date(now),
         };
         let after = f.act(&step, on).map_err(refuse)?;
@@ -339,7 +341,7 @@ impl Engine {
                 reached,
                 result,
             } => Step::Callback {
-                called_at: called_at.min(now),
+                called_at: clamp(called_at),
                 reached,
                 result: result.trim().to_owned(),
             },

@@ -116,9 +116,11 @@ pub struct RateRequest {
     pub level: Level,
     /// Reasons from the hall's list: at least one for 不满意 and 非常不满意.
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub reasons: Vec<String>,
     /// Optional text (at most 500 characters).
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub text: String,
 }
 
@@ -367,9 +369,12 @@ pub struct ComplaintRequest {
     /// A category from the hall's list.
     pub category: String,
     /// What happened (1 to 500 characters).
+    #[schema(min_length = 1, max_length = 500)]
     pub text: String,
-    /// A number to call back (5 to 20 digits), if the citizen gives one.
+    /// A number to call back (5 to 20 digits; spaces and dashes are
+    /// dropped), if the citizen gives one.
     #[serde(default)]
+    #[schema(max_length = 24)]
     pub phone: Option<String>,
     /// The counter concerned, if known.
     #[serde(default)]
