@@ -181,8 +181,16 @@ impl Browser {
         }
     }
 
+    /// Types into an input, once the page's script has made it.
     async fn type_into(&self, id: &str, text: &str) {
-        let el = self.client.find(Locator::Id(id)).await.expect("input");
+        let started = Instant::now();
+        let el = loop {
+            if let Ok(el) = self.client.find(Locator::Id(id)).await {
+                break el;
+            }
+            assert!(started.elapsed() < PATIENCE, "#{id} never appeared");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
         el.clear().await.expect("clear");
         el.send_keys(text).await.expect("type");
     }
