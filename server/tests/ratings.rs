@@ -185,7 +185,20 @@ async fn a_bad_rating_on_friday_is_due_for_call_back_on_monday_and_survives_a_re
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let f = b["follow_up_id"].as_u64().expect("a follow-up opened");
 
+    let first_id = b["id"].clone();
     let mut hall = hall.restart().await;
+    // The pad's retry after the restart gets the same rating back.
+    let (s, again) = rate(
+        &hall,
+        None,
+        Some("k"),
+        rating(&t, "very_dissatisfied", &["服务态度不好"]),
+    )
+    .await;
+    assert_eq!(
+        (s, &again["id"], &again["replayed"]),
+        (StatusCode::OK, &first_id, &json!(true))
+    );
     let (s, list) = hall.get("/api/v1/follow-ups", Some(&hall.admin)).await;
     assert_eq!(s, StatusCode::OK, "{list}");
     let row = &list[0];
