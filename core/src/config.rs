@@ -41,6 +41,10 @@ pub struct HallConfig {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub calendar: crate::calendar::WorkCalendar,
+    /// 好差评: rating window, reasons, complaint categories, follow-up
+    /// deadlines, the pad's timeout.
+    #[serde(default)]
+    pub ratings: crate::rating::RatingSettings,
 }
 
 /// A notice the boards scroll (滚动公告).
@@ -531,6 +535,7 @@ impl HallConfig {
             counters: Vec::new(),
             notices: Vec::new(),
             calendar: crate::calendar::WorkCalendar::default(),
+            ratings: crate::rating::RatingSettings::default(),
         }
     }
 
@@ -781,6 +786,9 @@ impl HallConfig {
                     );
                 }
             }
+        }
+        for (field, message) in self.ratings.issues() {
+            bad(field, message);
         }
 
         if issues.is_empty() {

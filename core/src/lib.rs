@@ -15,6 +15,8 @@
 //! - [`engine`]: the queue engine ([`engine::Engine`]): commands in, events out,
 //!   time always an argument.
 //! - [`guide`]: the service guide (办事指南) kiosks show.
+//! - [`rating`]: 好差评: the five levels ([`rating::Level`]), ratings,
+//!   complaints and follow-ups (整改) with working-day deadlines.
 //! - [`wire`]: what travels as JSON: views, the event stream, request bodies
 //!   and [`wire::ApiError`].
 
@@ -23,6 +25,7 @@ pub mod config;
 pub mod engine;
 pub mod guide;
 pub mod ids;
+pub mod rating;
 pub mod wire;
 
 pub use jiff;

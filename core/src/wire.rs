@@ -363,6 +363,17 @@ pub enum HallEvent {
         /// Tickets that expired.
         expired: u32,
     },
+    /// A rating, complaint or follow-up step was recorded: dashboards
+    /// fetch their 好差评 figures again. It names no rater and no level.
+    FeedbackChanged {
+        /// When.
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+        at: Timestamp,
+        /// The counter concerned, if any.
+        counter_id: Option<CounterId>,
+        /// Follow-ups open now.
+        open_follow_ups: u32,
+    },
 }
 
 impl HallEvent {

@@ -412,7 +412,8 @@ impl Board {
                 self.highlight = None;
                 self.ask_resync(now, effects);
             }
-            HallEvent::Other { .. } => {}
+            // Ratings are not the board's business.
+            HallEvent::Other { .. } | HallEvent::FeedbackChanged { .. } => {}
         }
     }
 

@@ -212,6 +212,45 @@ pub enum Command {
         /// Who applies it.
         actor: String,
     },
+    /// Record a citizen's rating of a finished ticket's service (好差评).
+    Rate {
+        /// What the server's read model says about the ticket (it has
+        /// left the engine's memory); the server checked the citizen's code.
+        ticket: crate::rating::RatedTicket,
+        /// The citizen's answer.
+        input: crate::rating::RatingInput,
+        /// The client's retry key: the same key from the same actor for the
+        /// same ticket returns the same rating.
+        idempotency_key: Option<String>,
+        /// The device or page that sent it (never the citizen's identity).
+        actor: String,
+    },
+    /// Record a complaint (投诉) and open its follow-up.
+    FileComplaint {
+        /// The complaint.
+        input: crate::rating::ComplaintInput,
+        /// The client's retry key.
+        idempotency_key: Option<String>,
+        /// The device or staff member recording it.
+        actor: String,
+    },
+    /// Take one step of a follow-up (整改).
+    ActOnFollowUp {
+        /// The follow-up.
+        follow_up_id: u64,
+        /// The step.
+        step: crate::rating::Step,
+        /// The staff member (an administrator to decide an appeal: the
+        /// server checks the role).
+        actor: String,
+    },
+    /// Replace the hall's 好差评 settings.
+    SetRatingSettings {
+        /// The settings.
+        settings: crate::rating::RatingSettings,
+        /// The administrator.
+        actor: String,
+    },
 }
 
 impl Command {
@@ -242,6 +281,10 @@ impl Command {
             Self::SetNotices { .. } => "set_notices",
             Self::SetCalendar { .. } => "set_calendar",
             Self::ReplaceConfig { .. } => "replace_config",
+            Self::Rate { .. } => "rate",
+            Self::FileComplaint { .. } => "file_complaint",
+            Self::ActOnFollowUp { .. } => "act_on_follow_up",
+            Self::SetRatingSettings { .. } => "set_rating_settings",
         }
     }
 }
@@ -272,4 +315,14 @@ pub enum Outcome {
     },
     /// A counter or configuration change succeeded.
     Done,
+    /// A rating or complaint was recorded or a follow-up step taken, or
+    /// (`replayed`) a retry found the earlier one and nothing changed.
+    Feedback {
+        /// The rating, complaint or follow-up.
+        id: u64,
+        /// The follow-up it opened or acted on.
+        follow_up_id: Option<u64>,
+        /// True when this is a retry of an earlier request.
+        replayed: bool,
+    },
 }

@@ -159,6 +159,48 @@ pub enum Event {
         /// Tickets that were still waiting or called, now expired.
         expired: Vec<TicketId>,
     },
+    /// A citizen rated a service (好差评).
+    Rated {
+        /// When.
+        at: Timestamp,
+        /// The rating.
+        rating: Box<crate::rating::Rating>,
+        /// `actor \u{1f} key` of the request, for retries.
+        key: Option<String>,
+        /// The follow-up a 差评 opened (its own event follows).
+        follow_up_id: Option<u64>,
+        /// The device or page that sent it.
+        actor: String,
+    },
+    /// A complaint was filed.
+    ComplaintFiled {
+        /// When.
+        at: Timestamp,
+        /// The complaint.
+        complaint: Box<crate::rating::Complaint>,
+        /// `actor \u{1f} key` of the request, for retries.
+        key: Option<String>,
+    },
+    /// A follow-up (整改) opened, with its deadlines.
+    FollowUpOpened {
+        /// When.
+        at: Timestamp,
+        /// The follow-up.
+        follow_up: Box<crate::rating::FollowUp>,
+    },
+    /// A step of a follow-up was taken.
+    FollowUpStepped {
+        /// When.
+        at: Timestamp,
+        /// The follow-up.
+        follow_up_id: u64,
+        /// The step.
+        step: crate::rating::Step,
+        /// Who took it.
+        actor: String,
+        /// The follow-up after the step.
+        after: Box<crate::rating::FollowUp>,
+    },
 }
 
 impl Event {
@@ -177,7 +219,11 @@ impl Event {
             | Self::CounterStatusChanged { at, .. }
             | Self::AppointmentBooked { at, .. }
             | Self::AppointmentCancelled { at, .. }
-            | Self::DayRolled { at, .. } => *at,
+            | Self::DayRolled { at, .. }
+            | Self::Rated { at, .. }
+            | Self::ComplaintFiled { at, .. }
+            | Self::FollowUpOpened { at, .. }
+            | Self::FollowUpStepped { at, .. } => *at,
         }
     }
 
@@ -197,6 +243,10 @@ impl Event {
             Self::AppointmentBooked { .. } => "appointment_booked",
             Self::AppointmentCancelled { .. } => "appointment_cancelled",
             Self::DayRolled { .. } => "day_rolled",
+            Self::Rated { .. } => "rated",
+            Self::ComplaintFiled { .. } => "complaint_filed",
+            Self::FollowUpOpened { .. } => "follow_up_opened",
+            Self::FollowUpStepped { .. } => "follow_up_stepped",
         }
     }
 

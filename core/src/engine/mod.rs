@@ -29,6 +29,7 @@
 
 pub mod command;
 pub mod event;
+pub mod feedback;
 pub mod queue;
 pub mod rejection;
 pub mod ticket;
@@ -131,6 +132,9 @@ pub struct EngineState {
     /// No-shows in the order they happened, to let them leave memory when
     /// their re-queue window has passed.
     pub no_shows: VecDeque<(Timestamp, TicketId)>,
+    /// Ratings, complaints and open follow-ups (see [`feedback`]).
+    #[serde(default)]
+    pub feedback: feedback::FeedbackState,
 }
 
 /// What an idempotency key issued.
@@ -224,6 +228,7 @@ impl Engine {
             appointments: HashMap::new(),
             recent_calls: VecDeque::new(),
             no_shows: VecDeque::new(),
+            feedback: feedback::FeedbackState::default(),
         })
     }
 
@@ -616,6 +621,27 @@ impl Engine {
                 actor,
                 "replaced the hall configuration".into(),
             ),
+            Command::Rate {
+                ticket,
+                input,
+                idempotency_key,
+                actor,
+            } => self.rate(now, ticket, input, idempotency_key, actor),
+            Command::FileComplaint {
+                input,
+                idempotency_key,
+                actor,
+            } => self.file_complaint(now, input, idempotency_key, actor),
+            Command::ActOnFollowUp {
+                follow_up_id,
+                step,
+                actor,
+            } => self.act_on_follow_up(now, follow_up_id, step, actor),
+            Command::SetRatingSettings { settings, actor } => {
+                let mut c = self.state.config.clone();
+                c.ratings = settings;
+                self.change_config(now, c, actor, "changed the rating settings".into())
+            }
         }
     }
 
@@ -1449,7 +1475,12 @@ impl Engine {
                 st.appointments
                     .retain(|_, a| a.ticket_id.is_none() && a.slot > stale);
                 st.day = Some(*day);
+                st.feedback.day_rolled(*at, &st.config.ratings);
             }
+            Event::Rated { .. }
+            | Event::ComplaintFiled { .. }
+            | Event::FollowUpOpened { .. }
+            | Event::FollowUpStepped { .. } => st.feedback.apply(event),
         }
         Ok(())
     }
@@ -1990,6 +2021,26 @@ impl Engine {
                 at: *at,
                 business_day: *day,
                 expired: u32::try_from(expired.len()).unwrap_or(u32::MAX),
+            },
+            Event::Rated { at, rating, .. } => HallEvent::FeedbackChanged {
+                at: *at,
+                counter_id: rating.ticket.counter_id,
+                open_follow_ups: self.open_follow_ups_count(),
+            },
+            Event::ComplaintFiled { at, complaint, .. } => HallEvent::FeedbackChanged {
+                at: *at,
+                counter_id: complaint.input.counter_id,
+                open_follow_ups: self.open_follow_ups_count(),
+            },
+            Event::FollowUpOpened { at, follow_up } => HallEvent::FeedbackChanged {
+                at: *at,
+                counter_id: follow_up.counter_id,
+                open_follow_ups: self.open_follow_ups_count(),
+            },
+            Event::FollowUpStepped { at, after, .. } => HallEvent::FeedbackChanged {
+                at: *at,
+                counter_id: after.counter_id,
+                open_follow_ups: self.open_follow_ups_count(),
             },
         }
     }

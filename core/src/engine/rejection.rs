@@ -107,6 +107,10 @@ pub enum Rejection {
         /// The counters that serve it.
         counters: Vec<CounterId>,
     },
+    /// A rating, complaint or follow-up step was refused (see
+    /// [`crate::rating::FeedbackRefusal`]).
+    #[error(transparent)]
+    Feedback(crate::rating::FeedbackRefusal),
 }
 
 fn join_counters(counters: &[CounterId]) -> String {
@@ -149,6 +153,7 @@ impl Rejection {
             Self::Inconsistent(_) => "engine_inconsistent",
             Self::InvalidConfig(_) => "invalid_config",
             Self::ServiceServed { .. } => "service_served",
+            Self::Feedback(r) => r.code(),
         }
     }
 
@@ -192,6 +197,7 @@ impl Rejection {
                     .collect::<Vec<_>>()
                     .join("、")
             ),
+            Self::Feedback(r) => r.message_zh(),
         }
     }
 }

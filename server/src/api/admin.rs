@@ -735,6 +735,10 @@ pub struct DeviceCreate {
     pub name: String,
     /// Kind.
     pub kind: DeviceKind,
+    /// The counter a pad faces (required for a pad, refused for others).
+    #[serde(default)]
+    #[schema(value_type = Option<u32>)]
+    pub counter_id: Option<banli_core::ids::CounterId>,
 }
 
 /// A registered device with its token, shown this once.
@@ -797,7 +801,8 @@ pub async fn admin_devices_create(
     if req.name.chars().count() > 64 {
         return Err(bad_device_name());
     }
-    let created = create_device(&state, &actor, req.name.trim(), req.kind).await?;
+    let created =
+        create_device_for(&state, &actor, req.name.trim(), req.kind, req.counter_id).await?;
     Ok((StatusCode::CREATED, AppJson(created)))
 }
 
@@ -819,6 +824,22 @@ pub async fn create_device(
     name: &str,
     kind: DeviceKind,
 ) -> Result<DeviceCreated, AppError> {
+    create_device_for(state, actor, name, kind, None).await
+}
+
+/// Registers a device, bound to a counter if it is a pad.
+///
+/// # Errors
+/// 422 for a bad name or a pad without an existing counter (or another
+/// device with one), 409 for a taken name.
+pub async fn create_device_for(
+    state: &AppState,
+    actor: &str,
+    name: &str,
+    kind: DeviceKind,
+    counter_id: Option<banli_core::ids::CounterId>,
+) -> Result<DeviceCreated, AppError> {
+    crate::api::pad::check_binding(state, kind, counter_id)?;
     if name.is_empty() || name.chars().count() > 64 {
         return Err(bad_device_name());
     }
@@ -833,7 +854,7 @@ pub async fn create_device(
                 if s.device_by_name(&n)?.is_some() {
                     return Ok(None);
                 }
-                let d = s.device_insert(&n, kind, &h, now)?;
+                let d = s.device_insert(&n, kind, counter_id, &h, now)?;
                 s.audit(now, &a, "device_created", &n, &format!("{kind:?}"))?;
                 Ok(Some(d))
             },

@@ -154,6 +154,7 @@ impl From<Rejection> for AppError {
             Rejection::PriorityNotAllowed | Rejection::InvalidConfig(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
+            Rejection::Feedback(f) => crate::api::feedback::refusal_status(f),
             Rejection::Inconsistent(e) => {
                 tracing::error!(error = %e, "the engine found its state inconsistent");
                 StatusCode::INTERNAL_SERVER_ERROR

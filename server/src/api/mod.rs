@@ -13,8 +13,10 @@ pub mod devices;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod feedback;
 pub mod guide;
 pub mod meta;
+pub mod pad;
 pub mod reports;
 pub mod services;
 pub mod tickets;
@@ -69,6 +71,10 @@ pub const MAX_IN_FLIGHT: usize = 2048;
         admin::admin_calendar_show, admin::admin_calendar_import,
         guide::guide_show, guide::admin_guide_put, guide::admin_guide_replace, guide::admin_guide_delete,
         devices::devices_report, reports::admin_reports, whatif::admin_whatif, whatif::admin_staffing,
+        feedback::ratings_create, feedback::ratings_settings, feedback::complaints_create,
+        feedback::follow_ups_list, feedback::follow_ups_summary, feedback::follow_ups_show,
+        feedback::follow_ups_step, feedback::me_ratings, feedback::admin_ratings_report,
+        feedback::admin_rating_settings_show, feedback::admin_rating_settings_update, pad::pad_state,
     ),
     components(schemas(banli_core::wire::StreamMessage, banli_core::wire::HallEvent)),
     modifiers(&BearerAuth, &CommonResponses),
@@ -81,6 +87,7 @@ pub const MAX_IN_FLIGHT: usize = 2048;
         (name = "meta", description = "Health and metrics"),
         (name = "guide", description = "The service guide (办事指南)"),
         (name = "devices", description = "Kiosks and boards reporting their state"),
+        (name = "ratings", description = "好差评: ratings, complaints, follow-ups (整改), the rating pad"),
     )
 )]
 pub struct ApiDoc;
@@ -206,7 +213,9 @@ pub fn app(state: AppState) -> Router {
         .merge(devices::routes())
         .merge(reports::routes())
         .merge(whatif::routes())
-        .merge(admin::routes());
+        .merge(admin::routes())
+        .merge(feedback::routes())
+        .merge(pad::routes());
     Router::new()
         .nest("/api/v1", v1)
         .route("/api/openapi.json", get(meta::openapi))

@@ -61,6 +61,8 @@ pub enum DeviceKind {
     Board,
     /// A monitoring system: reads metrics.
     Monitor,
+    /// A rating pad (评价器) facing the citizen at one counter.
+    Pad,
 }
 
 impl DeviceKind {
@@ -69,6 +71,7 @@ impl DeviceKind {
             Self::Kiosk => "kiosk",
             Self::Board => "board",
             Self::Monitor => "monitor",
+            Self::Pad => "pad",
         }
     }
 
@@ -76,6 +79,7 @@ impl DeviceKind {
         match s {
             "kiosk" => Self::Kiosk,
             "board" => Self::Board,
+            "pad" => Self::Pad,
             _ => Self::Monitor,
         }
     }
@@ -98,6 +102,10 @@ pub struct Device {
     pub last_seen_ms: Option<i64>,
     /// What it last reported about itself.
     pub status: Option<DeviceStatusReport>,
+    /// The counter a pad is bound to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<u32>)]
+    pub counter_id: Option<CounterId>,
 }
 
 fn staff_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(StaffAccount, String)> {
@@ -130,11 +138,13 @@ fn device_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Device> {
         last_seen_ms: r.get(i + 5)?,
         // A report that no longer parses (an older format) is shown as none.
         status: serde_json::from_str(&status).ok(),
+        counter_id: r.get::<_, Option<u32>>(i + 7)?.map(CounterId),
     })
 }
 
 const STAFF_COLS: &str = "username, display_name, role, counters, password_hash, disabled";
-const DEVICE_COLS: &str = "id, name, kind, created_at_ms, revoked_at_ms, last_seen_ms, status";
+const DEVICE_COLS: &str =
+    "id, name, kind, created_at_ms, revoked_at_ms, last_seen_ms, status, counter_id";
 
 impl Store {
     /// An account and its password hash.
@@ -317,12 +327,13 @@ impl Store {
         &self,
         name: &str,
         kind: DeviceKind,
+        counter_id: Option<CounterId>,
         token_hash: &str,
         now_ms: i64,
     ) -> Result<Device, StoreError> {
         self.conn.execute(
-            "INSERT INTO devices (name, kind, token_hash, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
-            params![name, kind.as_str(), token_hash, now_ms],
+            "INSERT INTO devices (name, kind, token_hash, created_at_ms, counter_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![name, kind.as_str(), token_hash, now_ms, counter_id.map(|c| c.0)],
         )?;
         let id = self.conn.last_insert_rowid();
         Ok(Device {
@@ -333,6 +344,7 @@ impl Store {
             revoked_at_ms: None,
             last_seen_ms: None,
             status: None,
+            counter_id,
         })
     }
 

@@ -370,6 +370,10 @@ fn apply_read_model(tx: &Transaction<'_>, event: &Event) -> Result<(), StoreErro
             super::audit::append(tx, ms(*at), actor, "appointment_cancelled", code, "")?;
         }
         Event::CounterStatusChanged { .. } => {}
+        Event::Rated { .. }
+        | Event::ComplaintFiled { .. }
+        | Event::FollowUpOpened { .. }
+        | Event::FollowUpStepped { .. } => super::feedback::apply(tx, event)?,
     }
     Ok(())
 }

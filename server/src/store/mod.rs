@@ -23,6 +23,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod feedback;
 pub mod guide;
 pub mod journal;
 pub mod readers;
@@ -157,6 +158,62 @@ DROP INDEX IF EXISTS tickets_by_day;
     r"
 ALTER TABLE audit ADD COLUMN prev_hash TEXT;
 ALTER TABLE audit ADD COLUMN hash TEXT;
+",
+    // 好差评 (store/feedback.rs): ratings, complaints, follow-ups and their
+    // steps; a pad device is bound to a counter.
+    r"
+CREATE TABLE ratings (
+    id INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    day TEXT NOT NULL,
+    ticket_id INTEGER NOT NULL,
+    number TEXT NOT NULL,
+    service_id TEXT NOT NULL,
+    counter_id INTEGER,
+    department_id TEXT,
+    staff TEXT,
+    level TEXT NOT NULL,
+    reasons TEXT NOT NULL,
+    text TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    follow_up_id INTEGER,
+    void INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (ticket_id, service_id)
+);
+CREATE INDEX ratings_by_day ON ratings (day);
+CREATE TABLE complaints (
+    id INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    day TEXT NOT NULL,
+    category TEXT NOT NULL,
+    text TEXT NOT NULL,
+    phone TEXT,
+    counter_id INTEGER,
+    department_id TEXT,
+    channel TEXT NOT NULL,
+    recorded_by TEXT NOT NULL
+);
+CREATE TABLE follow_ups (
+    id INTEGER PRIMARY KEY,
+    source_kind TEXT NOT NULL,
+    source_id INTEGER NOT NULL,
+    department_id TEXT,
+    counter_id INTEGER,
+    opened_on TEXT NOT NULL,
+    close_due TEXT NOT NULL,
+    closed_on TEXT,
+    body TEXT NOT NULL
+);
+CREATE INDEX follow_ups_open ON follow_ups (closed_on);
+CREATE TABLE follow_up_steps (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    follow_up_id INTEGER NOT NULL,
+    at_ms INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX follow_up_steps_by_follow_up ON follow_up_steps (follow_up_id);
+ALTER TABLE devices ADD COLUMN counter_id INTEGER;
 ",
 ];
 

@@ -36,6 +36,8 @@ pub const ADMIN_PAGES: &[&str] = &[
     "notices",
     "guide",
     "reports",
+    "ratings",
+    "followups",
     "whatif",
     "audit",
 ];
@@ -51,7 +53,15 @@ pub fn routes() -> Router<AppState> {
         .route("/admin", get(|| async { Redirect::to("/admin/dashboard") }))
         .route("/admin/{page}", get(admin_page))
         .route("/t/{id}", get(progress_page))
+        .route("/pad", get(pad_page))
         .layer(middleware::from_fn(security_headers))
+}
+
+/// The rating pad's page (评价器): a static shell; `pad.js` holds the
+/// device token and fills it from the API (see `api::pad`).
+async fn pad_page(State(state): State<AppState>) -> Response {
+    let (hall_zh, hall_en, _) = hall_name(&state).await;
+    render("pad.html", context! { hall_zh, hall_en })
 }
 
 /// Every page: no framing, no foreign scripts or connections, no referrer.
@@ -441,6 +451,10 @@ async fn progress_page(
             let status = serde_json::to_value(t.status)
                 .ok()
                 .and_then(|v| v.as_str().map(ToOwned::to_owned));
+            // 好差评: a finished ticket's page offers the rating form.
+            let rating = crate::api::feedback::phone_offer(&state, id)
+                .await
+                .map_or("", |o| o.key());
             render(
                 "progress.html",
                 context! {
@@ -449,6 +463,7 @@ async fn progress_page(
                     ahead => t.ahead, wait => t.estimated_wait_minutes, counter => t.counter_id.map(|c| c.0),
                     counter_name => t.counter_name_zh, issued => hhmm(t.issued_at), called => t.called_at.map(hhmm),
                     can_requeue => t.can_requeue,
+                    rating, ticket_id => id.0, code => q.code.clone().unwrap_or_default(),
                 },
             )
         }

@@ -27,6 +27,9 @@
     notices: ["公告", "Notices", pageNotices],
     guide: ["办事指南", "Guide", pageGuide],
     reports: ["报表", "Reports", pageReports],
+    // ratings.js: 好差评 report and settings, follow-ups (整改).
+    ratings: ["好差评", "Ratings", () => window.BanliAdminPages.ratings(kit())],
+    followups: ["整改", "Follow-ups", () => window.BanliAdminPages.followups(kit())],
     // whatif.js: the simulator's page, in a file of its own.
     whatif: ["模拟 · What-if", "What-if · 模拟", () => window.BanliAdminPages.whatif(kit())],
     audit: ["操作日志", "Audit", pageAudit],
@@ -403,7 +406,7 @@
     quota_reached: ["今日号已取完", "Quota reached"],
     numbers_exhausted: ["今日号码已用完", "Numbers used up"],
   };
-  const KINDS = { kiosk: ["取号机", "Kiosk"], board: ["显示屏", "Board"], monitor: ["监控", "Monitor"] };
+  const KINDS = { kiosk: ["取号机", "Kiosk"], board: ["显示屏", "Board"], monitor: ["监控", "Monitor"], pad: ["评价器", "Rating pad"] };
   const PRINTER = {
     ok: ["正常", "OK", "ok"],
     paper_near_end: ["纸将用完", "Paper low", "warn"],
@@ -489,6 +492,7 @@
         ${card("dash-avg-wait", t("今日平均等候", "Average wait today"))}
         ${card("dash-waiting", t("正在等候", "Waiting now"), true)}
         ${card("dash-open-counters", t("开放窗口", "Counters open"))}
+        <a class="card" id="dash-followups-card" href="/admin/followups"><div class="k">${t("待办整改", "Open follow-ups")}</div><div class="v" id="dash-followups">—</div><div class="sub muted" id="dash-followups-sub"></div></a>
       </div>
       <section class="panel">
         <h2>${t("各业务排队", "Queues")} <span class="muted small" id="dash-alert-note"></span></h2>
@@ -532,6 +536,7 @@
         rules = r;
         staff = s;
         draw(hall, rep, devices);
+        drawFollowUps(await get("/follow-ups/summary"));
         if (byId("banner").dataset.kind !== "info") B.clearBanner();
       } catch (e) {
         needConfig = true;
@@ -540,6 +545,15 @@
         running = false;
         if (again) { again = false; refresh(); }
       }
+    }
+
+    // 好差评: open follow-ups, overdue ones in red.
+    function drawFollowUps(f) {
+      byId("dash-followups").textContent = f.open;
+      byId("dash-followups-sub").textContent = f.overdue || f.callback_overdue
+        ? t(`逾期 ${f.overdue} · 回访超期 ${f.callback_overdue}`, `${f.overdue} overdue · ${f.callback_overdue} call-backs late`)
+        : t("无逾期", "None overdue");
+      byId("dash-followups-card").classList.toggle("alert", f.overdue + f.callback_overdue > 0);
     }
 
     function draw(hall, rep, devices) {
@@ -1020,7 +1034,8 @@
         ${section(t("登记新设备", "Register a device"))}
         ${row("dev-name", t("设备名称", "Name"), text("dev-name", "", 'placeholder="kiosk-1F-east" autocomplete="off" spellcheck="false"'), t("便于辨认的唯一名称，如安装位置。", "A unique name you will recognise, e.g. where it stands."))}
         ${row("dev-kind", t("类型", "Kind"), select("dev-kind", Object.entries(KINDS).map(([k, v]) => [k, t(v[0], v[1])]), "kiosk"),
-          t("取号机：发号；显示屏：叫号显示；监控：读取运行指标。", "Kiosk: issues tickets; board: shows calls; monitor: reads metrics."))}
+          t("取号机：发号；显示屏：叫号显示；监控：读取运行指标；评价器：窗口前供群众评价。", "Kiosk: issues tickets; board: shows calls; monitor: reads metrics; rating pad: faces the citizen at a counter."))}
+        ${row("dev-counter", t("评价器所在窗口", "Pad's counter"), select("dev-counter", [["", "—"]], ""), t("仅评价器需要。", "Rating pads only."))}
         <div class="actions-row"><button type="submit" class="primary" id="dev-register">${t("登记并生成令牌", "Register and issue token")}</button></div>
       </form>
       <div id="dev-token-box" class="token-box" hidden role="status"></div>
@@ -1052,6 +1067,11 @@
       }).join("") || emptyRow(8, t("尚未登记设备", "No devices registered"));
     }
 
+    // 评价器: a pad is bound to a counter.
+    get("/hall").then((hall) => {
+      byId("dev-counter").innerHTML = `<option value="">—</option>` +
+        hall.counters.map((c) => `<option value="${c.id}">${esc(B.name(c))}</option>`).join("");
+    }).catch(() => {});
     const form = byId("dev-form");
     clearOnInput(form);
     form.addEventListener("submit", (ev) => {
@@ -1060,11 +1080,13 @@
         const errs = [];
         const name = required("dev-name", errs, t("请填写设备名称", "Enter a name"));
         if (errs.length) return showLocal(errs, form);
-        const created = await send("POST", "/admin/devices", { name, kind: val("dev-kind") });
+        const kind = val("dev-kind");
+        const counter = val("dev-counter");
+        const created = await send("POST", "/admin/devices", { name, kind, counter_id: kind === "pad" && counter ? Number(counter) : null });
         showToken(created);
         byId("dev-name").value = "";
         await load();
-      }, { root: form, prefix: "dev", codes: { invalid_name: "dev-name", duplicate_name: "dev-name" } });
+      }, { root: form, prefix: "dev", codes: { invalid_name: "dev-name", duplicate_name: "dev-name", invalid_counter: "dev-counter" } });
     });
 
     function showToken(created) {
@@ -1074,6 +1096,8 @@
         <p class="alert">${t("请现在复制令牌并填入设备。令牌只显示这一次，离开本页后无法再查看；丢失只能吊销后重新登记。",
           "Copy the token now and enter it on the device. It is shown only this once; if it is lost, revoke the device and register it again.")}</p>
         <div class="token" id="dev-token">${esc(created.token)}</div>
+        ${created.kind === "pad" ? `<p>${t("在评价器的浏览器中打开此链接（令牌随后从地址栏移除并保存在设备上）：", "Open this link in the pad's browser (the token then leaves the address bar and is kept on the device):")}</p>
+          <div class="token" id="dev-pad-link">${esc(location.origin + "/pad#token=" + created.token)}</div>` : ""}
         <div class="toolbar"><button type="button" id="dev-token-copy">${t("复制令牌", "Copy token")}</button>
           <button type="button" id="dev-token-done">${t("已复制，关闭", "Copied, close")}</button><span class="muted" id="dev-token-copied" role="status"></span></div>`;
       box.hidden = false;
