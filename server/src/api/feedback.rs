@@ -465,13 +465,17 @@ pub async fn complaints_create(
 
 /// Which follow-ups.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FollowUpQuery {
     /// `open` (default): every open follow-up; `all`: those opened on days
     /// `from..=to`.
+    #[param(pattern = "^(open|all)$")]
     pub status: Option<String>,
     /// First day, `YYYY-MM-DD` (default: 30 days ago).
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day (default: today).
+    #[param(format = Date)]
     pub to: Option<String>,
 }
 
@@ -691,12 +695,16 @@ pub async fn follow_ups_step(
 
 /// Which days.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RatingReportQuery {
     /// First day, `YYYY-MM-DD` (default: the first of this month).
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day (default: today).
+    #[param(format = Date)]
     pub to: Option<String>,
     /// `json` (default) or `csv` (every rating, GB/T 39046 field names).
+    #[param(pattern = "^(json|csv)$")]
     pub format: Option<String>,
     /// Level codes in the CSV: `gbt39046` (default: 1 = 非常满意) or
     /// `ascending` (5 = 非常满意, as some provincial interfaces).
