@@ -232,14 +232,21 @@ pub enum ClerkShown {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct RatingSettings {
-    /// Days after a ticket is finished during which it can be rated.
+    /// Days after a ticket is finished during which it can be rated
+    /// (1 to 366).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 366))]
     pub window_days: u32,
-    /// Working days after a follow-up opens by which the citizen must be called back.
+    /// Working days after a follow-up opens by which the citizen must be
+    /// called back (0 to 60).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 60))]
     pub callback_working_days: u32,
-    /// Working days after a follow-up opens by which it must be closed.
+    /// Working days after a follow-up opens by which it must be closed (1
+    /// to 120, not before the call-back).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 120))]
     pub close_working_days: u32,
     /// Seconds the pad waits for an answer before it goes back to the
-    /// counter view, recording nothing.
+    /// counter view, recording nothing (5 to 600).
+    #[cfg_attr(feature = "openapi", schema(minimum = 5, maximum = 600))]
     pub pad_timeout_secs: u32,
     /// How the pad names the clerk on duty.
     pub clerk_shown: ClerkShown,

@@ -35,6 +35,31 @@ where
     }
 }
 
+/// Longest accepted `Idempotency-Key`.
+pub const MAX_IDEMPOTENCY_KEY: usize = 128;
+
+/// The `Idempotency-Key` header of a request that creates something
+/// (a ticket, a rating, a complaint), exactly as the document's pattern
+/// says: 1 to 128 visible ASCII characters, no spaces.
+///
+/// # Errors
+/// 400 `invalid_idempotency_key` for any other value.
+pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let k = v.to_str().unwrap_or("");
+    if k.is_empty() || k.len() > MAX_IDEMPOTENCY_KEY || !k.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AppError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "invalid_idempotency_key",
+            format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
+            "请求标识格式有误",
+        ));
+    }
+    Ok(Some(k.to_owned()))
+}
+
 /// Whether the request says its body is JSON (`application/json`, or a
 /// `+json` type), as axum's `Json` asks.
 fn json_content_type(headers: &HeaderMap) -> bool {

@@ -40,9 +40,6 @@ use crate::AppState;
 use crate::auth::Principal;
 use crate::store::feedback::{FollowUpDetail, FollowUpRow, RatingReport};
 
-/// Longest accepted `Idempotency-Key`.
-const MAX_IDEMPOTENCY_KEY: usize = 128;
-
 /// The routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -83,23 +80,7 @@ fn refused(r: FeedbackRefusal) -> AppError {
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
-    match headers.get("idempotency-key") {
-        None => Ok(None),
-        Some(v) => {
-            let k = v.to_str().map(str::trim).unwrap_or("");
-            if k.is_empty() || k.len() > MAX_IDEMPOTENCY_KEY {
-                return Err(AppError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_idempotency_key",
-                    format!(
-                        "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"
-                    ),
-                    "请求标识格式有误",
-                ));
-            }
-            Ok(Some(k.to_owned()))
-        }
-    }
+    super::extract::idempotency_key(headers)
 }
 
 /// A citizen's rating.
@@ -141,7 +122,8 @@ pub struct Recorded {
 
 /// Rate a finished ticket's service (一次一评).
 #[utoipa::path(post, path = "/api/v1/ratings", tag = "ratings", request_body = RateRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key returns the same rating")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key returns the same rating: 1 to 128 visible ASCII characters (a UUID does)",
+        pattern = r"^[!-~]{1,128}$", min_length = 1, max_length = 128)),
     responses(
         (status = 201, description = "Recorded", body = Recorded),
         (status = 200, description = "A retry: the rating recorded for this key before", body = Recorded),
@@ -394,7 +376,8 @@ pub struct ComplaintRequest {
 /// File a complaint (kiosk, citizen with a ticket code) or log one taken
 /// by telephone or in person (staff). Opens a follow-up.
 #[utoipa::path(post, path = "/api/v1/complaints", tag = "ratings", request_body = ComplaintRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key returns the same complaint")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key returns the same complaint: 1 to 128 visible ASCII characters (a UUID does)",
+        pattern = r"^[!-~]{1,128}$", min_length = 1, max_length = 128)),
     responses(
         (status = 201, description = "Recorded", body = Recorded),
         (status = 200, description = "A retry", body = Recorded),
@@ -708,6 +691,7 @@ pub struct RatingReportQuery {
     pub format: Option<String>,
     /// Level codes in the CSV: `gbt39046` (default: 1 = 非常满意) or
     /// `ascending` (5 = 非常满意, as some provincial interfaces).
+    #[param(inline)]
     pub scheme: Option<CodeScheme>,
 }
 
@@ -729,7 +713,8 @@ fn report_range(state: &AppState, q: &RatingReportQuery) -> Result<(Date, Date, 
 
 /// A clerk's own 好差评 figures and the reasons given: never who rated.
 #[utoipa::path(get, path = "/api/v1/me/ratings", tag = "ratings", params(RatingReportQuery),
-    responses((status = 200, description = "The clerk's figures", body = RatingReport)),
+    responses((status = 200, description = "The clerk's figures", body = RatingReport),
+        (status = 422, description = "Bad dates or range (`invalid_date`, `invalid_range`)", body = banli_core::wire::ApiError)),
     security(("bearer" = [])))]
 pub async fn me_ratings(
     State(state): State<AppState>,

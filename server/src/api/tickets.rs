@@ -17,9 +17,6 @@ use crate::auth::{Principal, constant_time_eq, new_query_code};
 use crate::store::accounts::DeviceKind;
 use crate::store::journal::StoredTicket;
 
-/// Longest accepted `Idempotency-Key`.
-const MAX_IDEMPOTENCY_KEY: usize = 128;
-
 /// The routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -58,28 +55,7 @@ pub async fn tickets_create(
     if !(caller.is_device(DeviceKind::Kiosk) || caller.is_staff()) {
         return Err(AppError::forbidden("only kiosks and staff issue tickets"));
     }
-    let key = match headers.get("idempotency-key") {
-        None => None,
-        Some(v) => {
-            // Exactly what the document's pattern says: no spaces, nothing
-            // outside visible ASCII.
-            let k = v.to_str().unwrap_or("");
-            if k.is_empty()
-                || k.len() > MAX_IDEMPOTENCY_KEY
-                || !k.bytes().all(|b| b.is_ascii_graphic())
-            {
-                return Err(AppError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_idempotency_key",
-                    format!(
-                        "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"
-                    ),
-                    "请求标识格式有误",
-                ));
-            }
-            Some(k.to_owned())
-        }
-    };
+    let key = super::extract::idempotency_key(&headers)?;
     if req.appointment_code.as_ref().is_some_and(|c| c.len() > 64) {
         return Err(AppError::invalid(
             "invalid_body",
