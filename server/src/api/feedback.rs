@@ -711,18 +711,36 @@ fn report_range(state: &AppState, q: &RatingReportQuery) -> Result<(Date, Date, 
     Ok((from, to, today))
 }
 
+/// Which days of one's own figures (JSON only).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OwnRatingsQuery {
+    /// First day, `YYYY-MM-DD` (default: the first of this month).
+    #[param(format = Date)]
+    pub from: Option<String>,
+    /// Last day (default: today).
+    #[param(format = Date)]
+    pub to: Option<String>,
+}
+
 /// A clerk's own 好差评 figures and the reasons given: never who rated.
-#[utoipa::path(get, path = "/api/v1/me/ratings", tag = "ratings", params(RatingReportQuery),
+#[utoipa::path(get, path = "/api/v1/me/ratings", tag = "ratings", params(OwnRatingsQuery),
     responses((status = 200, description = "The clerk's figures", body = RatingReport),
         (status = 422, description = "Bad dates or range (`invalid_date`, `invalid_range`)", body = banli_core::wire::ApiError)),
     security(("bearer" = [])))]
 pub async fn me_ratings(
     State(state): State<AppState>,
     Caller(caller): Caller,
-    AppQuery(q): AppQuery<RatingReportQuery>,
+    AppQuery(q): AppQuery<OwnRatingsQuery>,
 ) -> Result<AppJson<RatingReport>, AppError> {
     let Principal::Staff(account) = &caller else {
         return Err(AppError::forbidden("staff only"));
+    };
+    let q = RatingReportQuery {
+        from: q.from,
+        to: q.to,
+        format: None,
+        scheme: None,
     };
     let (from, to, today) = report_range(&state, &q)?;
     let me = account.username.clone();
@@ -738,7 +756,8 @@ pub async fn me_ratings(
 
 /// The ratings report by counter, clerk, service, department and month.
 #[utoipa::path(get, path = "/api/v1/admin/reports/ratings", tag = "admin", params(RatingReportQuery),
-    responses((status = 200, description = "The report (JSON), or every rating as CSV with format=csv", body = RatingReport),
+    responses((status = 200, description = "The report (JSON), or every rating as CSV with format=csv",
+            content((RatingReport = "application/json"), (String = "text/csv"))),
         (status = 422, description = "Bad dates or format", body = banli_core::wire::ApiError)),
     security(("bearer" = [])))]
 pub async fn admin_ratings_report(
