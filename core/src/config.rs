@@ -41,6 +41,9 @@ pub struct HallConfig {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub calendar: crate::calendar::WorkCalendar,
+    /// Case (办件) numbering: region code and number pattern.
+    #[serde(default)]
+    pub cases: crate::case::CaseSettings,
 }
 
 /// A notice the boards scroll (滚动公告).
@@ -495,6 +498,7 @@ impl HallConfig {
             counters: Vec::new(),
             notices: Vec::new(),
             calendar: crate::calendar::WorkCalendar::default(),
+            cases: crate::case::CaseSettings::default(),
         }
     }
 
@@ -719,6 +723,9 @@ impl HallConfig {
                     );
                 }
             }
+        }
+        if let Err(mut e) = self.cases.validate("cases.") {
+            issues.append(&mut e);
         }
 
         if issues.is_empty() {

@@ -212,6 +212,10 @@ pub enum Command {
         /// Who applies it.
         actor: String,
     },
+    /// A case (办件): acceptance or a step (see [`crate::case`]). Boxed:
+    /// an acceptance carries the matter and the applicant, and every job
+    /// in the writer's channel is as large as the largest command.
+    Case(Box<crate::case::CaseCommand>),
 }
 
 impl Command {
@@ -242,6 +246,10 @@ impl Command {
             Self::SetNotices { .. } => "set_notices",
             Self::SetCalendar { .. } => "set_calendar",
             Self::ReplaceConfig { .. } => "replace_config",
+            Self::Case(c) => match **c {
+                crate::case::CaseCommand::Accept { .. } => "case_accept",
+                crate::case::CaseCommand::Step { .. } => "case_step",
+            },
         }
     }
 }
@@ -272,4 +280,12 @@ pub enum Outcome {
     },
     /// A counter or configuration change succeeded.
     Done,
+    /// A case was accepted or stepped, or (`replayed`) an earlier
+    /// acceptance with the same idempotency key was found.
+    Case {
+        /// The case's id.
+        case_id: u64,
+        /// True when this is a retry of an earlier acceptance.
+        replayed: bool,
+    },
 }

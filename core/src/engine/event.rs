@@ -159,6 +159,8 @@ pub enum Event {
         /// Tickets that were still waiting or called, now expired.
         expired: Vec<TicketId>,
     },
+    /// A case (办件) was accepted or stepped (see [`crate::case`]).
+    Case(crate::case::CaseEvent),
 }
 
 impl Event {
@@ -178,6 +180,7 @@ impl Event {
             | Self::AppointmentBooked { at, .. }
             | Self::AppointmentCancelled { at, .. }
             | Self::DayRolled { at, .. } => *at,
+            Self::Case(e) => e.at(),
         }
     }
 
@@ -197,6 +200,8 @@ impl Event {
             Self::AppointmentBooked { .. } => "appointment_booked",
             Self::AppointmentCancelled { .. } => "appointment_cancelled",
             Self::DayRolled { .. } => "day_rolled",
+            Self::Case(crate::case::CaseEvent::Accepted { .. }) => "case_accepted",
+            Self::Case(crate::case::CaseEvent::Stepped { .. }) => "case_stepped",
         }
     }
 

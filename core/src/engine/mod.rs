@@ -27,6 +27,7 @@
 //! - This file: [`Engine`], the decisions, the application of events, and
 //!   the views the API serves.
 
+mod cases;
 pub mod command;
 pub mod event;
 pub mod queue;
@@ -131,6 +132,9 @@ pub struct EngineState {
     /// No-shows in the order they happened, to let them leave memory when
     /// their re-queue window has passed.
     pub no_shows: VecDeque<(Timestamp, TicketId)>,
+    /// Open cases (办件) and case numbering; see [`crate::case`].
+    #[serde(default)]
+    pub cases: crate::case::CaseBook,
 }
 
 /// What an idempotency key issued.
@@ -224,6 +228,7 @@ impl Engine {
             appointments: HashMap::new(),
             recent_calls: VecDeque::new(),
             no_shows: VecDeque::new(),
+            cases: crate::case::CaseBook::default(),
         })
     }
 
@@ -599,6 +604,7 @@ impl Engine {
                 actor,
                 "replaced the hall configuration".into(),
             ),
+            Command::Case(cmd) => self.handle_case(now, *cmd),
         }
     }
 
@@ -1434,6 +1440,7 @@ impl Engine {
                     .retain(|_, a| a.ticket_id.is_none() && a.slot > stale);
                 st.day = Some(*day);
             }
+            Event::Case(e) => st.cases.apply(e)?,
         }
         Ok(())
     }
@@ -1975,6 +1982,9 @@ impl Engine {
                 business_day: *day,
                 expired: u32::try_from(expired.len()).unwrap_or(u32::MAX),
             },
+            // Cases carry personal data: the stream says only that something
+            // happened; consoles ask the API for what they may see.
+            Event::Case(e) => HallEvent::Other { at: e.at() },
         }
     }
 }

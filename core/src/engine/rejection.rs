@@ -98,6 +98,9 @@ pub enum Rejection {
     /// The resulting configuration is not valid.
     #[error("invalid configuration: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     InvalidConfig(Vec<ConfigIssue>),
+    /// A case command was refused (see [`crate::case::CaseRejection`]).
+    #[error(transparent)]
+    Case(crate::case::CaseRejection),
 }
 
 impl Rejection {
@@ -131,6 +134,7 @@ impl Rejection {
             Self::DepartmentInUse(_) => "department_in_use",
             Self::Inconsistent(_) => "engine_inconsistent",
             Self::InvalidConfig(_) => "invalid_config",
+            Self::Case(r) => r.code(),
         }
     }
 
@@ -166,6 +170,7 @@ impl Rejection {
             Self::DepartmentInUse(_) => "仍有业务或窗口属于该部门".into(),
             Self::Inconsistent(_) => "系统内部错误，请稍后重试或联系管理员".into(),
             Self::InvalidConfig(_) => "配置有误".into(),
+            Self::Case(r) => r.message_zh(),
         }
     }
 }

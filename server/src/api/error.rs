@@ -154,6 +154,14 @@ impl From<Rejection> for AppError {
             Rejection::PriorityNotAllowed | Rejection::InvalidConfig(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
+            Rejection::Case(
+                banli_core::case::CaseRejection::UnknownCase(_)
+                | banli_core::case::CaseRejection::UnknownMatter(_),
+            ) => StatusCode::NOT_FOUND,
+            Rejection::Case(
+                banli_core::case::CaseRejection::BadField { .. }
+                | banli_core::case::CaseRejection::MatterWithoutLimit(_),
+            ) => StatusCode::UNPROCESSABLE_ENTITY,
             Rejection::Inconsistent(e) => {
                 tracing::error!(error = %e, "the engine found its state inconsistent");
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod auth_routes;
+pub mod cases;
 pub mod counters;
 pub mod devices;
 pub mod error;
@@ -69,6 +70,8 @@ pub const MAX_IN_FLIGHT: usize = 2048;
         admin::admin_calendar_show, admin::admin_calendar_import,
         guide::guide_show, guide::admin_guide_put, guide::admin_guide_replace, guide::admin_guide_delete,
         devices::devices_report, reports::admin_reports, whatif::admin_whatif, whatif::admin_staffing,
+        cases::cases_accept, cases::cases_worklist, cases::cases_show, cases::cases_step, cases::cases_progress,
+        cases::admin_cases_supervision, cases::admin_cases_report,
     ),
     components(schemas(banli_core::wire::StreamMessage, banli_core::wire::HallEvent)),
     modifiers(&BearerAuth, &CommonResponses),
@@ -81,6 +84,7 @@ pub const MAX_IN_FLIGHT: usize = 2048;
         (name = "meta", description = "Health and metrics"),
         (name = "guide", description = "The service guide (办事指南)"),
         (name = "devices", description = "Kiosks and boards reporting their state"),
+        (name = "cases", description = "Cases (办件): acceptance, steps, worklists, supervision, citizen lookup, reports"),
     )
 )]
 pub struct ApiDoc;
@@ -190,7 +194,8 @@ pub fn app(state: AppState) -> Router {
         .merge(devices::routes())
         .merge(reports::routes())
         .merge(whatif::routes())
-        .merge(admin::routes());
+        .merge(admin::routes())
+        .merge(cases::routes());
     Router::new()
         .nest("/api/v1", v1)
         .route("/api/openapi.json", get(meta::openapi))

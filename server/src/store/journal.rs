@@ -370,6 +370,7 @@ fn apply_read_model(tx: &Transaction<'_>, event: &Event) -> Result<(), StoreErro
             super::audit::append(tx, ms(*at), actor, "appointment_cancelled", code, "")?;
         }
         Event::CounterStatusChanged { .. } => {}
+        Event::Case(e) => super::cases::apply(tx, e)?,
     }
     Ok(())
 }

@@ -13,6 +13,7 @@
 //! - `staff`, `sessions`, `devices`: accounts and tokens (only hashes).
 //! - `audit`: who changed what, when.
 //! - `guide_items`: the service guide (办事指南), one JSON document per item.
+//! - `cases`, `case_steps`: every case (办件) and its steps ([`cases`]).
 //!
 //! Every write goes through one connection owned by one thread
 //! ([`worker::StoreHandle`]): SQLite has a single writer anyway, and one
@@ -23,6 +24,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod cases;
 pub mod guide;
 pub mod journal;
 pub mod readers;
@@ -158,6 +160,8 @@ DROP INDEX IF EXISTS tickets_by_day;
 ALTER TABLE audit ADD COLUMN prev_hash TEXT;
 ALTER TABLE audit ADD COLUMN hash TEXT;
 ",
+    // Cases (办件): store/cases.rs.
+    cases::MIGRATION,
 ];
 
 /// The index in [`MIGRATIONS`] of the one that adds the audit chain.
