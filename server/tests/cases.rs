@@ -461,12 +461,14 @@ async fn the_report_counts_on_the_spot_on_time_and_overdue() {
     assert_eq!(s, StatusCode::OK);
     let csv = csv.as_str().unwrap().to_owned();
     assert!(
-        csv.starts_with("\u{feff}month,department,matter_id,matter,accepted,finished,on_the_spot"),
+        csv.starts_with(
+            "\u{feff}month,department,department_zh,matter_id,matter,accepted,finished,on_the_spot"
+        ),
         "{csv}"
     );
     assert!(
         csv.lines()
-            .any(|l| l.starts_with("2026-11,amr,*,合计,4,3,1,0.33,2,0.67,1.33,")),
+            .any(|l| l.starts_with("2026-11,amr,区市场监督管理局,*,合计,4,3,1,0.33,2,0.67,1.33,")),
         "{csv}"
     );
 }

@@ -302,8 +302,10 @@ pub struct Supervision {
 pub struct CaseReportRow {
     /// `YYYY-MM` of acceptance.
     pub month: String,
-    /// The department.
+    /// The department's id (`*` for the hall's total).
     pub department: String,
+    /// The department's name.
+    pub department_zh: String,
     /// The matter's id (`*` for the department's total).
     pub matter_id: String,
     /// The matter's name.
@@ -1163,6 +1165,7 @@ pub fn case_report_csv(r: &CaseReport) -> String {
     let header = [
         "month",
         "department",
+        "department_zh",
         "matter_id",
         "matter",
         "accepted",
@@ -1183,6 +1186,7 @@ pub fn case_report_csv(r: &CaseReport) -> String {
         let _ = w.write_record([
             n(&row.month),
             n(&row.department),
+            n(&row.department_zh),
             n(&row.matter_id),
             n(&row.matter_zh),
             row.accepted.to_string(),
@@ -1251,7 +1255,21 @@ pub async fn admin_cases_report(
         .call_report(move |s| s.cases_accepted(from, to))
         .await?;
     let calendar = state.engine.view().read(|e, _| e.config().calendar.clone());
-    let report = case_report(&cases, &calendar, today, from, to);
+    let mut report = case_report(&cases, &calendar, today, from, to);
+    let names: BTreeMap<String, String> = state.engine.view().read(|e, _| {
+        e.config()
+            .departments
+            .iter()
+            .map(|d| (d.id.to_string(), d.name_zh.clone()))
+            .collect()
+    });
+    for row in &mut report.rows {
+        row.department_zh = match names.get(&row.department) {
+            Some(n) => n.clone(),
+            None if row.department == "*" => "全厅".into(),
+            None => row.department.clone(),
+        };
+    }
     if q.format.as_deref() == Some("csv") {
         let name = format!("attachment; filename=\"banli-cases-{from}-{to}.csv\"");
         return Ok((

@@ -38,6 +38,7 @@ pub const ADMIN_PAGES: &[&str] = &[
     "reports",
     "whatif",
     "audit",
+    "cases",
 ];
 
 /// The routes.
