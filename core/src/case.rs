@@ -590,6 +590,72 @@ impl StepResult {
     }
 }
 
+/// One step as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StepView {
+    /// When.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub at: Timestamp,
+    /// What it recorded.
+    pub status: CaseStatus,
+    /// Its name in Chinese.
+    pub status_zh: String,
+    /// Its name in English.
+    pub status_en: String,
+    /// The code of GB/T 39046, where it has one.
+    pub gb_code: Option<u8>,
+    /// 通过 / 退回 / 其他.
+    pub result: StepResult,
+    /// Who (staff only; empty for citizens).
+    pub actor: String,
+    /// The note (staff only).
+    pub note: String,
+    /// Materials of a 补正, reason of a 不予受理, procedure of a 特别程序.
+    pub detail: String,
+}
+
+/// A case as the citizen sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseProgress {
+    /// 办件编号.
+    pub case_no: String,
+    /// The matter's name in Chinese.
+    pub matter_zh: String,
+    /// The matter's name in English.
+    pub matter_en: String,
+    /// 即办件 / 承诺件.
+    pub matter_kind: MatterKind,
+    /// The applicant's name, masked (张*).
+    pub applicant_masked: String,
+    /// Where it stands.
+    pub stage: Stage,
+    /// Its name in Chinese.
+    pub stage_zh: String,
+    /// Its name in English.
+    pub stage_en: String,
+    /// Date of acceptance.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub accepted_on: Date,
+    /// The committed date (none while the clock is stopped or once decided).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub committed_due_on: Option<Date>,
+    /// Working days left while the clock is stopped.
+    pub remaining_days: Option<u32>,
+    /// `correction` or `special` while the clock stands still.
+    pub paused: Option<PauseKind>,
+    /// During 补正: what to bring.
+    pub missing_materials: Vec<String>,
+    /// 办结 or end date.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub closed_on: Option<Date>,
+    /// 不予受理's reason.
+    pub reason: String,
+    /// The steps (status and time only).
+    pub steps: Vec<StepView>,
+}
+
 /// One case, as the engine keeps it while it is open.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseRecord {

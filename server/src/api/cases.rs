@@ -25,8 +25,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use banli_core::calendar::{Deadline, DueState, Warning, WorkCalendar};
 use banli_core::case::{
-    Applicant, CaseAction, CaseCommand, CaseRecord, CaseRejection, CaseStatus, Matter, MatterKind,
-    PauseKind, Stage, StepResult, mask_id_number, mask_name,
+    Applicant, CaseAction, CaseCommand, CaseProgress, CaseRecord, CaseRejection, Matter, PauseKind,
+    Stage, StepResult, StepView, mask_id_number, mask_name,
 };
 use banli_core::engine::{Command, Engine, Outcome, Rejection};
 use banli_core::ids::{CounterId, DepartmentId};
@@ -108,30 +108,6 @@ pub struct DueView {
     pub provisional: bool,
 }
 
-/// One step as recorded.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct StepView {
-    /// When.
-    #[schema(value_type = String, format = DateTime)]
-    pub at: Timestamp,
-    /// What it recorded.
-    pub status: CaseStatus,
-    /// Its name in Chinese.
-    pub status_zh: String,
-    /// Its name in English.
-    pub status_en: String,
-    /// The code of GB/T 39046, where it has one.
-    pub gb_code: Option<u8>,
-    /// 通过 / 退回 / 其他.
-    pub result: StepResult,
-    /// Who (staff only; empty for citizens).
-    pub actor: String,
-    /// The note (staff only).
-    pub note: String,
-    /// Materials of a 补正, reason of a 不予受理, procedure of a 特别程序.
-    pub detail: String,
-}
-
 /// A case as staff see it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseView {
@@ -207,46 +183,6 @@ pub struct AcceptedCase {
     pub receipt_path: String,
     /// True when this is a retry of an earlier acceptance.
     pub replayed: bool,
-}
-
-/// A case as the citizen sees it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct CaseProgress {
-    /// 办件编号.
-    pub case_no: String,
-    /// The matter's name in Chinese.
-    pub matter_zh: String,
-    /// The matter's name in English.
-    pub matter_en: String,
-    /// 即办件 / 承诺件.
-    pub matter_kind: MatterKind,
-    /// The applicant's name, masked (张*).
-    pub applicant_masked: String,
-    /// Where it stands.
-    pub stage: Stage,
-    /// Its name in Chinese.
-    pub stage_zh: String,
-    /// Its name in English.
-    pub stage_en: String,
-    /// Date of acceptance.
-    #[schema(value_type = String, format = Date)]
-    pub accepted_on: Date,
-    /// The committed date (none while the clock is stopped or once decided).
-    #[schema(value_type = Option<String>, format = Date)]
-    pub committed_due_on: Option<Date>,
-    /// Working days left while the clock is stopped.
-    pub remaining_days: Option<u32>,
-    /// `correction` or `special` while the clock stands still.
-    pub paused: Option<PauseKind>,
-    /// During 补正: what to bring.
-    pub missing_materials: Vec<String>,
-    /// 办结 or end date.
-    #[schema(value_type = Option<String>, format = Date)]
-    pub closed_on: Option<Date>,
-    /// 不予受理's reason.
-    pub reason: String,
-    /// The steps (status and time only).
-    pub steps: Vec<StepView>,
 }
 
 /// The worklist: open cases ordered by deadline.
