@@ -4,7 +4,8 @@
 // ordered by deadline, yellow a working day before, red when overdue.
 // The server decides which steps are allowed; the buttons offered here
 // are only those that can follow, and a refusal is shown in the banner.
-// Lives beside console.js and reads the counter from its selector.
+// Lives beside console.js and follows the counter it renders (the
+// "banli:counter" event), so it adds no request to the console's economy.
 "use strict";
 (function () {
   const { api, t, esc, banner, clearBanner } = Banli;
@@ -17,7 +18,7 @@
   let formKey = null;    // Idempotency-Key of the form being filled
   const newKey = () => Math.random().toString(36).slice(2) + Date.now().toString(36);
 
-  const counterId = () => Number($("counter-select").value) || null;
+  const counterId = () => (counterView ? counterView.id : null);
 
   async function loadGuide() {
     const g = await api("GET", "/api/v1/guide");
@@ -25,14 +26,13 @@
     renderMatters();
   }
 
-  async function loadCounter() {
-    const id = counterId();
-    if (!id) return;
-    try {
-      counterView = (await api("GET", `/api/v1/counters/${id}`)).counter;
-    } catch (e) { counterView = null; }
-    renderMatters();
+  // The counter on screen, as console.js renders it (its department and
+  // current ticket): no request of this panel's own.
+  function counterChanged(counter) {
+    const before = counterView;
+    counterView = counter;
     const cur = counterView && counterView.current;
+    if (!before || before.department !== counter.department) renderMatters();
     $("case-for").textContent = cur ? t(`为 ${cur.number} 号受理`, `for ${cur.number}`) : t("（请先叫号）", "(call a ticket first)");
     $("btn-accept").disabled = !cur;
   }
@@ -227,13 +227,10 @@
     const b = ev.target.closest("button[data-action]");
     if (b) step(b.dataset.action, b);
   });
-  $("counter-select").addEventListener("change", () => setTimeout(loadCounter, 50));
-  // The counter's current ticket changes with the clerk's own actions (and
-  // the event stream console.js keeps): follow it cheaply by watching the
-  // number on screen.
-  new MutationObserver(() => loadCounter()).observe($("current-number"), { childList: true, characterData: true, subtree: true });
+  document.addEventListener("banli:counter", (ev) => counterChanged(ev.detail));
   // Deadlines move with the date and other clerks' steps: refresh now and then.
   setInterval(loadWorklist, 30000);
-  loadGuide().catch((e) => banner(e.message)).then(loadCounter);
+  $("btn-accept").disabled = true;
+  loadGuide().catch((e) => banner(e.message));
   loadWorklist();
 })();
