@@ -594,3 +594,44 @@ async fn the_receipt_and_the_phone_page_show_what_each_reader_may_see() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(html.contains("未查到办件") && !html.contains("张"));
 }
+
+#[tokio::test]
+async fn a_special_procedure_warns_against_its_own_limit() {
+    let mut hall = Hall::demo().await;
+    let staff = at_counter_6(&hall).await;
+    let no = accept(&hall, &staff, "food-business-license").await["case"]["case_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    step(&hall, &staff, &no, json!({"action": "undertake"})).await;
+    // Tuesday 24th, 3 working days of expert review: ends Friday 27th.
+    let (s, b) = step(
+        &hall,
+        &staff,
+        &no,
+        json!({"action": "start_special", "procedure": "专家评审", "limit_days": 3}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["paused"], "special");
+    assert_eq!(b["special_due_on"], "2026-11-27");
+    assert_eq!(b["due"]["due_on"], Value::Null);
+    assert_eq!(b["due"]["warning"], Value::Null);
+    // Monday 30th: the review ran past its own limit.
+    hall.clock.advance(SignedDuration::from_hours(24 * 6));
+    let staff = hall.login("staff6", "banli-demo").await;
+    hall.admin_again().await;
+    let (_, list) = hall.get("/api/v1/cases", Some(&staff)).await;
+    assert_eq!(list["cases"][0]["due"]["warning"], "red");
+    let (_, sup) = hall
+        .get("/api/v1/admin/cases/supervision", Some(&hall.admin))
+        .await;
+    assert_eq!(sup["overdue"], 1);
+    // It ends: the committed clock runs again with all 5 days (the review
+    // began on the day of acceptance, before any day counted), from
+    // Tuesday 1 December: 1, 2, 3, 4, 7.
+    let (s, b) = step(&hall, &staff, &no, json!({"action": "end_special"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["due"]["due_on"], "2026-12-07");
+    assert_eq!(b["due"]["warning"], Value::Null);
+}

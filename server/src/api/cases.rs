@@ -99,7 +99,8 @@ pub struct DueView {
     pub due_on: Option<Date>,
     /// Working days left when the clock is stopped.
     pub remaining_days: Option<u32>,
-    /// For an open case: on_track, due_soon, due_today or overdue.
+    /// For an open case: on_track, due_soon, due_today or overdue; during
+    /// a special procedure, against the end of its own limit.
     pub state: Option<String>,
     /// `yellow` (due the next working day or today) or `red` (overdue).
     pub warning: Option<String>,
@@ -361,6 +362,7 @@ fn step_view(s: &StoredStep, staff: bool) -> StepView {
 
 fn case_view(engine: &Engine, case: &CaseRecord, today: Date) -> CaseView {
     let calendar = &engine.config().calendar;
+    let mut due = due_view(case, calendar, today);
     let department_zh = engine
         .config()
         .departments
@@ -368,6 +370,18 @@ fn case_view(engine: &Engine, case: &CaseRecord, today: Date) -> CaseView {
         .find(|d| d.id == case.matter.department)
         .map_or_else(|| case.matter.department.to_string(), |d| d.name_zh.clone());
     let special = case.open_pause().filter(|p| p.kind == PauseKind::Special);
+    let special_due_on = special.and_then(|p| {
+        calendar
+            .add_working_days(p.stopped_on, p.limit_days.unwrap_or(0))
+            .ok()
+    });
+    // While a special procedure stops the clock, its own limit is what
+    // can run late: the warning follows it (the committed date is unknown).
+    if let Some(end) = special_due_on {
+        let state = calendar.due_state(today, end);
+        due.state = Some(due_state_str(state).to_owned());
+        due.warning = state.warning().map(|w| warning_str(w).to_owned());
+    }
     let legal_due_on = case.matter.legal_limit_days.and_then(|days| {
         calendar
             .deadline(case.accepted_on, days, &case.calendar_pauses())
@@ -399,12 +413,8 @@ fn case_view(engine: &Engine, case: &CaseRecord, today: Date) -> CaseView {
             .flat_map(|p| p.materials.clone())
             .collect(),
         special_procedure: special.map(|p| p.procedure.clone()),
-        special_due_on: special.and_then(|p| {
-            calendar
-                .add_working_days(p.stopped_on, p.limit_days.unwrap_or(0))
-                .ok()
-        }),
-        due: due_view(case, calendar, today),
+        special_due_on,
+        due,
         legal_due_on,
         elapsed_days: case.elapsed_days(calendar, today),
         closed_on: case.closed_on,
