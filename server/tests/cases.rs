@@ -512,6 +512,7 @@ async fn the_case_routes_are_in_the_openapi_document() {
         "/api/v1/cases/{case_no}/progress",
         "/api/v1/admin/cases/supervision",
         "/api/v1/admin/reports/cases",
+        "/api/v1/admin/cases/export",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
@@ -634,4 +635,56 @@ async fn a_special_procedure_warns_against_its_own_limit() {
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["due"]["due_on"], "2026-12-07");
     assert_eq!(b["due"]["warning"], Value::Null);
+}
+
+#[tokio::test]
+async fn the_export_carries_the_national_codes() {
+    let hall = Hall::demo().await;
+    let staff = at_counter_6(&hall).await;
+    let spot = accept(&hall, &staff, "individual-business-registration").await;
+    let spot_no = spot["case"]["case_no"].as_str().unwrap().to_owned();
+    step(
+        &hall,
+        &staff,
+        &spot_no,
+        json!({"action": "decide", "approved": true}),
+    )
+    .await;
+    let promised = accept(&hall, &staff, "llc-registration").await;
+    let no = promised["case"]["case_no"].as_str().unwrap().to_owned();
+    step(
+        &hall,
+        &staff,
+        &no,
+        json!({"action": "request_correction", "materials": ["章程"], "result": "return"}),
+    )
+    .await;
+    let req = axum::http::Request::get("/api/v1/admin/cases/export?from=2026-11-01&to=2026-11-30")
+        .header("authorization", format!("Bearer {}", hall.admin))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let (s, csv) = hall.send(req).await;
+    assert_eq!(s, StatusCode::OK);
+    let csv = csv.as_str().unwrap().to_owned();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(
+        lines[0].contains("region_code,case_no,matter_id,matter_name,matter_type_code"),
+        "{csv}"
+    );
+    // 即办件 (1): accepted (3), decided approved (11).
+    let spot_lines: Vec<_> = lines.iter().filter(|l| l.contains(&spot_no)).collect();
+    assert_eq!(spot_lines.len(), 2, "{csv}");
+    assert!(
+        spot_lines[0].starts_with("330108,")
+            && spot_lines[0].contains(",个体工商户设立登记,1,amr,"),
+        "{csv}"
+    );
+    assert!(spot_lines[0].contains(",3,受理,1,staff6"), "{csv}");
+    assert!(spot_lines[1].contains(",11,办结（通过）,1,staff6"), "{csv}");
+    // 承诺件 (2): 补正 starts (6) with the result 退回 (2).
+    let promised_lines: Vec<_> = lines.iter().filter(|l| l.contains(&no)).collect();
+    assert!(promised_lines[0].contains(",2,amr,"), "{csv}");
+    assert!(promised_lines[1].contains(",6,补正告知,2,staff6"), "{csv}");
+    let (s, _) = hall.get("/api/v1/admin/cases/export", Some(&staff)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
 }

@@ -71,7 +71,7 @@ pub const MAX_IN_FLIGHT: usize = 2048;
         guide::guide_show, guide::admin_guide_put, guide::admin_guide_replace, guide::admin_guide_delete,
         devices::devices_report, reports::admin_reports, whatif::admin_whatif, whatif::admin_staffing,
         cases::cases_accept, cases::cases_worklist, cases::cases_show, cases::cases_step, cases::cases_progress,
-        cases::admin_cases_supervision, cases::admin_cases_report,
+        cases::admin_cases_supervision, cases::admin_cases_report, cases::admin_cases_export,
     ),
     components(schemas(banli_core::wire::StreamMessage, banli_core::wire::HallEvent)),
     modifiers(&BearerAuth, &CommonResponses),

@@ -274,6 +274,52 @@ impl Store {
         Ok(out)
     }
 
+    /// The steps of every case accepted from `from` through `to`, by
+    /// case id, oldest first: one query for a whole export.
+    ///
+    /// # Errors
+    /// When SQLite fails or a stored status does not parse.
+    pub fn case_steps_accepted(
+        &self,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<(u64, StoredStep)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT case_id, at_ms, status, result, actor, note, action FROM case_steps
+             WHERE case_id IN (SELECT id FROM cases WHERE accepted_on BETWEEN ?1 AND ?2)
+             ORDER BY case_id, id",
+        )?;
+        let rows = stmt.query_map(params![from.to_string(), to.to_string()], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (case_id, at, status, result, actor, note, action) = row?;
+            let parse = |s: &str| format!("\"{s}\"");
+            out.push((
+                u64::try_from(case_id).unwrap_or(0),
+                StoredStep {
+                    at: Timestamp::from_millisecond(at).unwrap_or(Timestamp::UNIX_EPOCH),
+                    status: serde_json::from_str(&parse(&status))
+                        .map_err(|e| StoreError::Corrupt(format!("step status: {e}")))?,
+                    result: serde_json::from_str(&parse(&result)).unwrap_or_default(),
+                    actor,
+                    note,
+                    action: serde_json::from_str(&action).ok(),
+                },
+            ));
+        }
+        Ok(out)
+    }
+
     /// Every case accepted from `from` through `to` (hall dates).
     ///
     /// # Errors

@@ -55,7 +55,8 @@ window.BanliAdminPages.cases = async function casesPage(kit) {
       <p><label>${t("受理日期", "Accepted")} <input type="date" id="rep-from" value="${first}"></label>
          <label>— <input type="date" id="rep-to" value="${today.toISOString().slice(0, 10)}"></label>
          <button type="button" id="rep-run">${t("查询", "Show")}</button>
-         <a id="rep-csv" href="#">${t("导出 CSV", "CSV")}</a></p>
+         <a id="rep-csv" href="#">${t("导出 CSV", "CSV")}</a>
+         <a id="rep-export" href="#">${t("导出办件过程（GB/T 39046 编码）", "Export steps (GB/T 39046 codes)")}</a></p>
       <table class="list" id="rep-cases"><thead><tr>
         <th>${t("月份", "Month")}</th><th>${t("部门", "Department")}</th><th>${t("事项", "Matter")}</th>
         <th class="num">${t("受理", "Accepted")}</th><th class="num">${t("办结", "Finished")}</th><th class="num">${t("即办率", "On the spot")}</th>
@@ -83,6 +84,7 @@ window.BanliAdminPages.cases = async function casesPage(kit) {
   async function reportRun() {
     const q = `from=${byId("rep-from").value}&to=${byId("rep-to").value}`;
     byId("rep-csv").href = `/api/v1/admin/reports/cases?${q}&format=csv`;
+    byId("rep-export").href = `/api/v1/admin/cases/export?${q}`;
     const r = await get(`/admin/reports/cases?${q}`);
     byId("rep-cases").tBodies[0].innerHTML = r.rows.map((x) => `
       <tr class="${x.matter_id === "*" ? "total" : ""}"><td>${esc(x.month)}</td><td>${esc(x.department === "*" ? t("全厅", "Hall") : x.department_zh)}</td><td>${esc(x.matter_zh)}</td>
