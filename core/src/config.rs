@@ -45,6 +45,9 @@ pub struct HallConfig {
     /// deadlines, the pad's timeout.
     #[serde(default)]
     pub ratings: crate::rating::RatingSettings,
+    /// Case (办件) numbering: region code and number pattern.
+    #[serde(default)]
+    pub cases: crate::case::CaseSettings,
 }
 
 /// A notice the boards scroll (滚动公告).
@@ -536,6 +539,7 @@ impl HallConfig {
             notices: Vec::new(),
             calendar: crate::calendar::WorkCalendar::default(),
             ratings: crate::rating::RatingSettings::default(),
+            cases: crate::case::CaseSettings::default(),
         }
     }
 
@@ -789,6 +793,9 @@ impl HallConfig {
         }
         for (field, message) in self.ratings.issues() {
             bad(field, message);
+        }
+        if let Err(mut e) = self.cases.validate("cases.") {
+            issues.append(&mut e);
         }
 
         if issues.is_empty() {

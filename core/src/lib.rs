@@ -9,6 +9,8 @@
 //! - [`calendar`]: the hall's calendar of working days
 //!   ([`calendar::WorkCalendar`]: weekends, statutory holidays, make-up
 //!   working days) and deadlines counted in working days, with pauses.
+//! - [`case`]: cases (办件): matters, stages, the transition function,
+//!   case numbers, and deadlines on the calendar ([`case::CaseRecord`]).
 //! - [`ids`]: id newtypes ([`ids::ServiceId`], [`ids::CounterId`], [`ids::TicketId`]).
 //! - [`config`]: the hall configuration administrators set ([`config::HallConfig`]),
 //!   with validation that names every bad field.
@@ -21,6 +23,7 @@
 //!   and [`wire::ApiError`].
 
 pub mod calendar;
+pub mod case;
 pub mod config;
 pub mod engine;
 pub mod guide;

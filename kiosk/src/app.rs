@@ -70,6 +70,7 @@ impl Workers {
                     result,
                 } => state.handle_ticket_view(now, &code, requeue, result),
                 Reply::Reported(_) => Vec::new(),
+                Reply::Case(r) => state.handle_case(now, r),
             });
         }
         while let Ok(reply) = self.printed.try_recv() {
@@ -98,6 +99,7 @@ impl Effects for Workers {
             Effect::ReportStatus(report) => self.client.report(report),
             Effect::FetchTicket { id, code } => self.client.fetch_ticket(id, code),
             Effect::Requeue { id, code } => self.client.requeue(id, code),
+            Effect::FetchCase { case_no, password } => self.client.fetch_case(case_no, password),
         }
     }
 }

@@ -63,6 +63,8 @@ pub enum Reply {
     },
     /// `POST /devices/status`.
     Reported(Result<(), ApiFailure>),
+    /// `GET /cases/{case_no}/progress`.
+    Case(Result<banli_core::case::CaseProgress, ApiFailure>),
 }
 
 /// Sends requests; answers arrive on the receiver given by [`Client::new`].
@@ -167,6 +169,11 @@ impl Client {
         });
     }
 
+    /// `GET /cases/{case_no}/progress` → [`Reply::Case`].
+    pub fn fetch_case(&self, case_no: String, password: String) {
+        self.spawn(move |c| Reply::Case(c.get_case(&case_no, &password)));
+    }
+
     /// `POST /devices/status` → [`Reply::Reported`].
     pub fn report(&self, report: DeviceStatusReport) {
         self.spawn(move |c| Reply::Reported(c.post_status(&report)));
@@ -243,6 +250,25 @@ impl Client {
             .query("code", code)
             .header("Authorization", &self.bearer())
             .send_empty();
+        answer(r)
+    }
+
+    /// `GET /cases/{case_no}/progress?password=`, blocking. The case
+    /// number comes from the keypad (digits only).
+    ///
+    /// # Errors
+    ///
+    /// [`ApiFailure`]: no answer, or the server's refusal.
+    pub fn get_case(
+        &self,
+        case_no: &str,
+        password: &str,
+    ) -> Result<banli_core::case::CaseProgress, ApiFailure> {
+        let r = self
+            .agent
+            .get(self.url(&format!("/cases/{case_no}/progress")))
+            .query("password", password)
+            .call();
         answer(r)
     }
 

@@ -34,6 +34,9 @@ use crate::ticket_layout::{self, PaperWidth, PrinterModel, TicketContext, Ticket
 
 /// Longest booking code or ticket id typed on the keypad.
 pub const MAX_KEYPAD_DIGITS: usize = 12;
+/// Longest case number (办件编号) typed on the keypad: the default
+/// pattern gives 18 digits (region, date, sequence).
+pub const MAX_CASE_DIGITS: usize = 30;
 
 /// What the shell must do for the state.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +77,14 @@ pub enum Effect {
         id: TicketId,
         /// Its query code.
         code: String,
+    },
+    /// `GET /api/v1/cases/{case_no}/progress?password=`; answer with
+    /// [`KioskState::handle_case`].
+    FetchCase {
+        /// 办件编号.
+        case_no: String,
+        /// 查询密码.
+        password: String,
     },
 }
 
@@ -215,6 +226,10 @@ pub enum KeypadPurpose {
     QueryCode,
     /// Staff PIN.
     AdminPin,
+    /// 办件编号 for the case query.
+    CaseNumber,
+    /// 查询密码, after the case number.
+    CasePassword,
 }
 
 /// The paper side of a ticket on screen.
@@ -307,6 +322,18 @@ pub enum Screen {
     },
     /// Staff settings, behind the PIN.
     Settings,
+    /// 办件查询: waiting for the server.
+    CaseLoading,
+    /// 办件查询: the case's progress.
+    CaseProgress {
+        /// The answer (the name masked, nothing else personal).
+        view: Box<banli_core::case::CaseProgress>,
+    },
+    /// 办件查询: the server said no (wrong number or password, too many tries).
+    CaseFailed {
+        /// Its reason.
+        error: ApiError,
+    },
 }
 
 /// The link to the server, as far as the kiosk knows.
@@ -361,6 +388,8 @@ pub struct KioskState {
     pub printer: Option<PrintOutcome>,
     /// Digits of a ticket id being looked up (kept while the code is typed).
     progress_id: Option<TicketId>,
+    /// A case number being looked up (kept while the password is typed).
+    case_no: Option<String>,
     pending: Option<PendingIssue>,
     last_touch: Instant,
     services_due: Option<Instant>,
@@ -391,6 +420,7 @@ impl KioskState {
             link: ServerLink::Connecting,
             printer: None,
             progress_id: None,
+            case_no: None,
             pending: None,
             last_touch: now,
             services_due: None,
@@ -605,6 +635,7 @@ impl KioskState {
         self.lane = Lane::Normal;
         self.pending = None;
         self.progress_id = None;
+        self.case_no = None;
     }
 
     // ---- Taps. ----
@@ -724,6 +755,13 @@ impl KioskState {
         self.open_keypad(KeypadPurpose::TicketId);
     }
 
+    /// 办件查询: the case number, then the password.
+    pub fn tap_case_query(&mut self, now: Instant) {
+        self.touch(now);
+        self.case_no = None;
+        self.open_keypad(KeypadPurpose::CaseNumber);
+    }
+
     /// 管理 on the home screen.
     pub fn tap_staff(&mut self, now: Instant) {
         self.touch(now);
@@ -741,9 +779,18 @@ impl KioskState {
     /// A digit on the keypad.
     pub fn keypad_digit(&mut self, now: Instant, digit: char) {
         self.touch(now);
-        if let Screen::Keypad { digits, wrong, .. } = &mut self.screen
+        if let Screen::Keypad {
+            digits,
+            wrong,
+            purpose,
+        } = &mut self.screen
             && digit.is_ascii_digit()
-            && digits.len() < MAX_KEYPAD_DIGITS
+            && digits.len()
+                < if *purpose == KeypadPurpose::CaseNumber {
+                    MAX_CASE_DIGITS
+                } else {
+                    MAX_KEYPAD_DIGITS
+                }
         {
             digits.push(digit);
             *wrong = false;
@@ -802,6 +849,22 @@ impl KioskState {
                 };
                 self.screen = Screen::ProgressLoading;
                 vec![Effect::FetchTicket { id, code: digits }]
+            }
+            KeypadPurpose::CaseNumber => {
+                self.case_no = Some(digits);
+                self.open_keypad(KeypadPurpose::CasePassword);
+                Vec::new()
+            }
+            KeypadPurpose::CasePassword => {
+                let Some(case_no) = self.case_no.clone() else {
+                    self.open_keypad(KeypadPurpose::CaseNumber);
+                    return Vec::new();
+                };
+                self.screen = Screen::CaseLoading;
+                vec![Effect::FetchCase {
+                    case_no,
+                    password: digits,
+                }]
             }
             KeypadPurpose::AdminPin => {
                 if digits == self.settings.admin_pin {
@@ -1113,6 +1176,35 @@ impl KioskState {
             },
             Err(ApiFailure::Rejected(error)) => Screen::ProgressFailed { error },
             Err(ApiFailure::Unreachable(reason)) => Screen::ProgressFailed {
+                error: ApiError {
+                    code: "unreachable".to_owned(),
+                    message: format!("The server does not answer ({reason})."),
+                    message_zh: "服务器无响应，请稍后再试。".to_owned(),
+                    fields: Vec::new(),
+                },
+            },
+        };
+        Vec::new()
+    }
+}
+
+impl KioskState {
+    /// `GET /cases/{case_no}/progress` answered. A wrong number and a
+    /// wrong password get the same plain refusal from the server.
+    pub fn handle_case(
+        &mut self,
+        _now: Instant,
+        result: Result<banli_core::case::CaseProgress, ApiFailure>,
+    ) -> Vec<Effect> {
+        if self.screen != Screen::CaseLoading {
+            return Vec::new();
+        }
+        self.screen = match result {
+            Ok(view) => Screen::CaseProgress {
+                view: Box::new(view),
+            },
+            Err(ApiFailure::Rejected(error)) => Screen::CaseFailed { error },
+            Err(ApiFailure::Unreachable(reason)) => Screen::CaseFailed {
                 error: ApiError {
                     code: "unreachable".to_owned(),
                     message: format!("The server does not answer ({reason})."),

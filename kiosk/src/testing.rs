@@ -123,6 +123,10 @@ impl BlockingShell {
                     let r = self.client.post_requeue(id, &code);
                     k.handle_ticket_view(now, &code, true, r)
                 }
+                Effect::FetchCase { case_no, password } => {
+                    let r = self.client.get_case(&case_no, &password);
+                    k.handle_case(now, r)
+                }
             };
             queue.extend(more);
         }

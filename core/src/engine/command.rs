@@ -251,6 +251,10 @@ pub enum Command {
         /// The administrator.
         actor: String,
     },
+    /// A case (办件): acceptance or a step (see [`crate::case`]). Boxed:
+    /// an acceptance carries the matter and the applicant, and every job
+    /// in the writer's channel is as large as the largest command.
+    Case(Box<crate::case::CaseCommand>),
 }
 
 impl Command {
@@ -285,6 +289,10 @@ impl Command {
             Self::FileComplaint { .. } => "file_complaint",
             Self::ActOnFollowUp { .. } => "act_on_follow_up",
             Self::SetRatingSettings { .. } => "set_rating_settings",
+            Self::Case(c) => match **c {
+                crate::case::CaseCommand::Accept { .. } => "case_accept",
+                crate::case::CaseCommand::Step { .. } => "case_step",
+            },
         }
     }
 }
@@ -323,6 +331,14 @@ pub enum Outcome {
         /// The follow-up it opened or acted on.
         follow_up_id: Option<u64>,
         /// True when this is a retry of an earlier request.
+        replayed: bool,
+    },
+    /// A case was accepted or stepped, or (`replayed`) an earlier
+    /// acceptance with the same idempotency key was found.
+    Case {
+        /// The case's id.
+        case_id: u64,
+        /// True when this is a retry of an earlier acceptance.
         replayed: bool,
     },
 }

@@ -201,6 +201,8 @@ pub enum Event {
         /// The follow-up after the step.
         after: Box<crate::rating::FollowUp>,
     },
+    /// A case (办件) was accepted or stepped (see [`crate::case`]).
+    Case(crate::case::CaseEvent),
 }
 
 impl Event {
@@ -224,6 +226,7 @@ impl Event {
             | Self::ComplaintFiled { at, .. }
             | Self::FollowUpOpened { at, .. }
             | Self::FollowUpStepped { at, .. } => *at,
+            Self::Case(e) => e.at(),
         }
     }
 
@@ -247,6 +250,8 @@ impl Event {
             Self::ComplaintFiled { .. } => "complaint_filed",
             Self::FollowUpOpened { .. } => "follow_up_opened",
             Self::FollowUpStepped { .. } => "follow_up_stepped",
+            Self::Case(crate::case::CaseEvent::Accepted { .. }) => "case_accepted",
+            Self::Case(crate::case::CaseEvent::Stepped { .. }) => "case_stepped",
         }
     }
 

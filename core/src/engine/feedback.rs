@@ -125,11 +125,6 @@ impl FeedbackState {
 }
 
 impl Engine {
-    /// The hall-local calendar date of `at`.
-    fn local_date(&self, at: Timestamp) -> Date {
-        at.to_zoned_datetime(self.tz.clone()).date()
-    }
-
     /// Open follow-ups, oldest first.
     pub fn open_follow_ups(&self) -> impl Iterator<Item = &FollowUp> {
         self.state.feedback.open.values()

@@ -27,6 +27,7 @@
 //! - This file: [`Engine`], the decisions, the application of events, and
 //!   the views the API serves.
 
+mod cases;
 pub mod command;
 pub mod event;
 pub mod feedback;
@@ -135,6 +136,9 @@ pub struct EngineState {
     /// Ratings, complaints and open follow-ups (see [`feedback`]).
     #[serde(default)]
     pub feedback: feedback::FeedbackState,
+    /// Open cases (办件) and case numbering; see [`crate::case`].
+    #[serde(default)]
+    pub cases: crate::case::CaseBook,
 }
 
 /// What an idempotency key issued.
@@ -229,6 +233,7 @@ impl Engine {
             recent_calls: VecDeque::new(),
             no_shows: VecDeque::new(),
             feedback: feedback::FeedbackState::default(),
+            cases: crate::case::CaseBook::default(),
         })
     }
 
@@ -642,6 +647,7 @@ impl Engine {
                 c.ratings = settings;
                 self.change_config(now, c, actor, "changed the rating settings".into())
             }
+            Command::Case(cmd) => self.handle_case(now, *cmd),
         }
     }
 
@@ -1481,6 +1487,7 @@ impl Engine {
             | Event::ComplaintFiled { .. }
             | Event::FollowUpOpened { .. }
             | Event::FollowUpStepped { .. } => st.feedback.apply(event),
+            Event::Case(e) => st.cases.apply(e)?,
         }
         Ok(())
     }
@@ -2042,6 +2049,9 @@ impl Engine {
                 counter_id: after.counter_id,
                 open_follow_ups: self.open_follow_ups_count(),
             },
+            // Cases carry personal data: the stream says only that something
+            // happened; consoles ask the API for what they may see.
+            Event::Case(e) => HallEvent::Other { at: e.at() },
         }
     }
 }

@@ -111,6 +111,9 @@ pub enum Rejection {
     /// [`crate::rating::FeedbackRefusal`]).
     #[error(transparent)]
     Feedback(crate::rating::FeedbackRefusal),
+    /// A case command was refused (see [`crate::case::CaseRejection`]).
+    #[error(transparent)]
+    Case(crate::case::CaseRejection),
 }
 
 fn join_counters(counters: &[CounterId]) -> String {
@@ -154,6 +157,7 @@ impl Rejection {
             Self::InvalidConfig(_) => "invalid_config",
             Self::ServiceServed { .. } => "service_served",
             Self::Feedback(r) => r.code(),
+            Self::Case(r) => r.code(),
         }
     }
 
@@ -198,6 +202,7 @@ impl Rejection {
                     .join("、")
             ),
             Self::Feedback(r) => r.message_zh(),
+            Self::Case(r) => r.message_zh(),
         }
     }
 }

@@ -26,6 +26,8 @@ pub fn keypad_ui(
         KeypadPurpose::TicketId => (t.progress_enter_id, t.ticket_id, t.next),
         KeypadPurpose::QueryCode => (t.progress_enter_code, t.query_code, t.look_up),
         KeypadPurpose::AdminPin => (t.enter_pin, t.staff, t.next),
+        KeypadPurpose::CaseNumber => (t.case_enter_no, t.case_no, t.next),
+        KeypadPurpose::CasePassword => (t.case_enter_password, t.case_password, t.look_up),
     };
     ui.label(RichText::new(prompt).text_style(egui::TextStyle::Heading));
     let shown = if purpose == KeypadPurpose::AdminPin {

@@ -2,6 +2,7 @@
 //! calls its tap methods on clicks and pushes the returned [`Effect`]s for
 //! the app to run; nothing here does I/O.
 
+mod case;
 mod confirm;
 mod guide;
 mod home;
@@ -71,6 +72,9 @@ pub fn kiosk_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant) -> Vec<Effe
                 progress::progress_ui(ui, k, now, &view, requeued, &mut fx)
             }
             Screen::ProgressFailed { error } => progress::failed_ui(ui, k, now, &error),
+            Screen::CaseLoading => case::loading_ui(ui, k, now),
+            Screen::CaseProgress { view } => case::case_ui(ui, k, now, &view),
+            Screen::CaseFailed { error } => case::failed_ui(ui, k, now, &error),
             Screen::Settings => settings::settings_ui(ui, k, now, &mut fx),
         }
     });

@@ -3,6 +3,7 @@
 //! fake printer on a pseudo-terminal or a TCP port, the real server end to
 //! end, and the `banli-kiosk` binary's maintenance commands.
 
+mod cases;
 mod cli;
 mod client;
 mod harness;

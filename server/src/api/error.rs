@@ -155,6 +155,14 @@ impl From<Rejection> for AppError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Rejection::Feedback(f) => crate::api::feedback::refusal_status(f),
+            Rejection::Case(
+                banli_core::case::CaseRejection::UnknownCase(_)
+                | banli_core::case::CaseRejection::UnknownMatter(_),
+            ) => StatusCode::NOT_FOUND,
+            Rejection::Case(
+                banli_core::case::CaseRejection::BadField { .. }
+                | banli_core::case::CaseRejection::MatterWithoutLimit(_),
+            ) => StatusCode::UNPROCESSABLE_ENTITY,
             Rejection::Inconsistent(e) => {
                 tracing::error!(error = %e, "the engine found its state inconsistent");
                 StatusCode::INTERNAL_SERVER_ERROR

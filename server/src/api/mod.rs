@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod auth_routes;
+pub mod cases;
 pub mod counters;
 pub mod devices;
 pub mod error;
@@ -75,6 +76,8 @@ pub const MAX_IN_FLIGHT: usize = 2048;
         feedback::follow_ups_list, feedback::follow_ups_summary, feedback::follow_ups_show,
         feedback::follow_ups_step, feedback::me_ratings, feedback::admin_ratings_report,
         feedback::admin_rating_settings_show, feedback::admin_rating_settings_update, pad::pad_state,
+        cases::cases_accept, cases::cases_worklist, cases::cases_show, cases::cases_step, cases::cases_progress,
+        cases::admin_cases_supervision, cases::admin_cases_report, cases::admin_cases_export,
     ),
     components(schemas(banli_core::wire::StreamMessage, banli_core::wire::HallEvent)),
     modifiers(&BearerAuth, &CommonResponses),
@@ -88,6 +91,7 @@ pub const MAX_IN_FLIGHT: usize = 2048;
         (name = "guide", description = "The service guide (办事指南)"),
         (name = "devices", description = "Kiosks and boards reporting their state"),
         (name = "ratings", description = "好差评: ratings, complaints, follow-ups (整改), the rating pad"),
+        (name = "cases", description = "Cases (办件): acceptance, steps, worklists, supervision, citizen lookup, reports"),
     )
 )]
 pub struct ApiDoc;
@@ -215,7 +219,8 @@ pub fn app(state: AppState) -> Router {
         .merge(whatif::routes())
         .merge(admin::routes())
         .merge(feedback::routes())
-        .merge(pad::routes());
+        .merge(pad::routes())
+        .merge(cases::routes());
     Router::new()
         .nest("/api/v1", v1)
         .route("/api/openapi.json", get(meta::openapi))

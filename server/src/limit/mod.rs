@@ -199,6 +199,9 @@ pub struct Limits {
     pub lookup_ticket: Limiter<u64>,
     /// Wrong query codes (or unknown ids) per client address.
     pub lookup_address: Limiter<IpAddr>,
+    /// Wrong query passwords per case (办件), with the same burst and
+    /// pace as a ticket's codes.
+    pub lookup_case: Limiter<String>,
 }
 
 /// `n` as a burst size.
@@ -253,6 +256,12 @@ impl Limits {
                 "lookup_address",
                 LOOKUP_ADDRESS_BURST,
                 LOOKUP_ADDRESS_EVERY,
+                clock.clone(),
+            ),
+            lookup_case: Limiter::new(
+                "lookup_case",
+                LOOKUP_TICKET_BURST,
+                LOOKUP_TICKET_EVERY,
                 clock,
             ),
         }
@@ -264,6 +273,7 @@ impl Limits {
         self.login_address.sweep();
         self.lookup_ticket.sweep();
         self.lookup_address.sweep();
+        self.lookup_case.sweep();
     }
 }
 

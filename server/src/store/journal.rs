@@ -374,6 +374,7 @@ fn apply_read_model(tx: &Transaction<'_>, event: &Event) -> Result<(), StoreErro
         | Event::ComplaintFiled { .. }
         | Event::FollowUpOpened { .. }
         | Event::FollowUpStepped { .. } => super::feedback::apply(tx, event)?,
+        Event::Case(e) => super::cases::apply(tx, e)?,
     }
     Ok(())
 }

@@ -13,6 +13,7 @@
 //! - `staff`, `sessions`, `devices`: accounts and tokens (only hashes).
 //! - `audit`: who changed what, when.
 //! - `guide_items`: the service guide (办事指南), one JSON document per item.
+//! - `cases`, `case_steps`: every case (办件) and its steps ([`cases`]).
 //!
 //! Every write goes through one connection owned by one thread
 //! ([`worker::StoreHandle`]): SQLite has a single writer anyway, and one
@@ -23,6 +24,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod cases;
 pub mod feedback;
 pub mod guide;
 pub mod journal;
@@ -215,6 +217,8 @@ CREATE TABLE follow_up_steps (
 CREATE INDEX follow_up_steps_by_follow_up ON follow_up_steps (follow_up_id);
 ALTER TABLE devices ADD COLUMN counter_id INTEGER;
 ",
+    // Cases (办件): store/cases.rs.
+    cases::MIGRATION,
 ];
 
 /// The index in [`MIGRATIONS`] of the one that adds the audit chain.

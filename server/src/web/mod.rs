@@ -4,6 +4,8 @@
 //! - `/console`: the counter console for window staff.
 //! - `/admin/...`: the admin console for the hall director.
 //! - `/login`, `/logout`: a session in an HttpOnly, SameSite=Strict cookie.
+//! - `/c/{case_no}`, `/console/cases/{case_no}/receipt`: a case's progress
+//!   page for the citizen and its printable receipt ([`cases`]).
 //!
 //! Pages are thin server-rendered shells (minijinja templates in
 //! `server/web/templates`); small dependency-free scripts
@@ -14,6 +16,7 @@
 //! `_csrf`. Every page answers with a strict Content-Security-Policy.
 
 mod assets;
+mod cases;
 mod pages;
 
 use axum::Router;
@@ -24,5 +27,5 @@ pub use pages::routes as page_routes;
 
 /// The console routes: pages and static assets.
 pub fn routes() -> Router<AppState> {
-    page_routes().merge(assets::routes())
+    page_routes().merge(assets::routes()).merge(cases::routes())
 }

@@ -40,6 +40,7 @@ pub const ADMIN_PAGES: &[&str] = &[
     "followups",
     "whatif",
     "audit",
+    "cases",
 ];
 
 /// The routes.
@@ -98,7 +99,7 @@ fn env() -> &'static Environment<'static> {
     })
 }
 
-fn render(name: &str, ctx: minijinja::Value) -> Response {
+pub(super) fn render(name: &str, ctx: minijinja::Value) -> Response {
     match env().get_template(name).and_then(|t| t.render(ctx)) {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
@@ -112,7 +113,7 @@ fn render(name: &str, ctx: minijinja::Value) -> Response {
     }
 }
 
-fn lang(headers: &HeaderMap) -> &'static str {
+pub(super) fn lang(headers: &HeaderMap) -> &'static str {
     if cookies::read(headers, cookies::LANG).as_deref() == Some("en") {
         "en"
     } else {
@@ -121,7 +122,7 @@ fn lang(headers: &HeaderMap) -> &'static str {
 }
 
 /// The hall's names and time zone, for page headers and local times.
-async fn hall_name(state: &AppState) -> (String, String, String) {
+pub(super) async fn hall_name(state: &AppState) -> (String, String, String) {
     state.engine.view().read(|engine, _| {
         let h = &engine.config().hall;
         (h.name_zh.clone(), h.name_en.clone(), h.timezone.clone())
@@ -131,8 +132,8 @@ async fn hall_name(state: &AppState) -> (String, String, String) {
 /// The signed-in staff member of a page request, from the session cookie.
 /// Without one, the page redirects to the login form.
 pub struct PageSession {
-    account: StaffAccount,
-    token: String,
+    pub(super) account: StaffAccount,
+    pub(super) token: String,
 }
 
 impl FromRequestParts<AppState> for PageSession {

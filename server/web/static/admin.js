@@ -33,6 +33,8 @@
     // whatif.js: the simulator's page, in a file of its own.
     whatif: ["模拟 · What-if", "What-if · 模拟", () => window.BanliAdminPages.whatif(kit())],
     audit: ["操作日志", "Audit", pageAudit],
+    // admin-cases.js: supervision (督办) and the case report.
+    cases: ["办件督办", "Cases", () => window.BanliAdminPages.cases(kit())],
   };
 
   // ----- Requests, busy buttons, banners --------------------------------------
@@ -516,6 +518,7 @@
         </section>
       </div>
       <p class="muted small" id="dash-updated"></p>`;
+    if (window.BanliAdminPages && window.BanliAdminPages.caseCards) window.BanliAdminPages.caseCards(kit());
 
     let rules = null;
     let staff = [];

@@ -185,6 +185,9 @@
     $("waiting").querySelector("tbody").innerHTML = rows.join("") || `<tr><td colspan="3" class="muted">${t("暂无等候", "Nobody waiting")}</td></tr>`;
     renderWaitingTotal();
     updateButtons();
+    // Other panels (console-cases.js) follow the counter from here, so
+    // they cost the server no request of their own.
+    document.dispatchEvent(new CustomEvent("banli:counter", { detail: c }));
   }
 
   // The number waiting in the counter's services, from the hall's figures.
