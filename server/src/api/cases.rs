@@ -759,6 +759,7 @@ pub async fn cases_step(
 
 /// `?department=` of the worklist.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WorklistQuery {
     /// A department id; default the caller's departments (administrators:
     /// every department).
@@ -875,6 +876,7 @@ pub fn supervision(engine: &Engine, today: Date) -> Supervision {
 
 /// `?password=` of the citizen's lookup.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PasswordQuery {
     /// The query password (查询密码) printed on the receipt.
     pub password: Option<String>,
@@ -968,12 +970,16 @@ pub async fn cases_progress(
 
 /// Which acceptance dates, and in which format.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CaseReportQuery {
     /// First acceptance date, `YYYY-MM-DD`; default the first of this month.
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last acceptance date; default today.
+    #[param(format = Date)]
     pub to: Option<String>,
     /// `json` (default) or `csv`.
+    #[param(pattern = "^(json|csv)$")]
     pub format: Option<String>,
 }
 
@@ -1233,10 +1239,13 @@ pub async fn admin_cases_report(
 
 /// Which acceptance dates to export.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// First acceptance date, `YYYY-MM-DD`; default the first of this month.
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last acceptance date; default today.
+    #[param(format = Date)]
     pub to: Option<String>,
 }
 
