@@ -26,4 +26,5 @@ pub fn sample_bytes(paper: PaperWidth) -> Vec<u8> {
         paper,
         &PrinterModel::default(),
     )
+    .expect("encodes")
 }
