@@ -25,7 +25,7 @@ struct Args {
     data: PathBuf,
     /// Address to listen on. Use 0.0.0.0:8080 so kiosks and boards on the
     /// hall network can reach it.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(long, default_value = "127.0.0.1:8080", env = "BANLI_LISTEN")]
     listen: String,
     /// Load the demo hall (滨江区政务服务中心) on first start, with demo
     /// staff accounts and device tokens.
