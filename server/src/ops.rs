@@ -26,7 +26,9 @@
 //!   audit chain, the journal replaying into an engine) on a copy in the
 //!   data directory; a hall that already has a database is replaced only
 //!   with `--replace`, and its old database is kept beside it as
-//!   `banli.db.before-restore-<time>`.
+//!   `banli.db.before-restore-<time>`. The restored file gets the data
+//!   directory's owner, so a restore run as root leaves a database the
+//!   service's user can write.
 //! - **Exports leave out the query code** (the citizen's secret for the
 //!   progress page) and neutralise spreadsheet formulas, as the admin
 //!   console's CSV reports do.
@@ -66,12 +68,19 @@ impl DataLock {
         std::fs::create_dir_all(data)
             .with_context(|| format!("cannot create the data directory {}", data.display()))?;
         let path = data.join(LOCK_FILE);
-        let file = File::options()
+        let file = match File::options()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
-            .with_context(|| format!("cannot open {}", path.display()))?;
+        {
+            Ok(f) => Ok(f),
+            // Made by another user (a restore run as root): a lock needs
+            // only a read-only descriptor.
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => File::open(&path),
+            Err(e) => Err(e),
+        }
+        .with_context(|| format!("cannot open {}", path.display()))?;
         match file.try_lock() {
             Ok(()) => Ok(Self { _file: file }),
             Err(std::fs::TryLockError::WouldBlock) => bail!(
@@ -350,6 +359,27 @@ pub fn restore(data: &Path, file: &Path, replace: bool, now: &str) -> anyhow::Re
     } else {
         None
     };
+    // Run as root (`sudo banli-server restore`), the copy would be root's
+    // and the service's user could not write it: give it the data
+    // directory's owner.
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let dir =
+            std::fs::metadata(data).with_context(|| format!("cannot read {}", data.display()))?;
+        let file = std::fs::metadata(&staging)
+            .with_context(|| format!("cannot read {}", staging.display()))?;
+        if (file.uid(), file.gid()) != (dir.uid(), dir.gid()) {
+            std::os::unix::fs::chown(&staging, Some(dir.uid()), Some(dir.gid())).with_context(
+                || {
+                    format!(
+                        "cannot give {} to the owner of {}; run restore as that user",
+                        staging.display(),
+                        data.display()
+                    )
+                },
+            )?;
+        }
+    }
     std::fs::rename(&staging, &db)
         .with_context(|| format!("cannot move {} to {}", staging.display(), db.display()))?;
     sync_dir(data)?;
