@@ -169,7 +169,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .to_string()
             });
             let bytes =
-                ticket_layout::encode(&TicketPrint::sample(&issued_at), paper, &printer.model());
+                ticket_layout::encode(&TicketPrint::sample(&issued_at), paper, &printer.model())?;
             let mut p = Printer::new(printer.transport()?);
             let report = p.print(&bytes).context("printing a test ticket")?;
             println!(

@@ -946,15 +946,19 @@ impl KioskState {
         if self.screen != Screen::Settings {
             return Vec::new();
         }
-        let bytes = ticket_layout::encode(
+        // Unreachable failure (see `EncodeError`): nothing to print.
+        ticket_layout::encode(
             &TicketPrint::sample(issued_at),
             self.settings.paper,
             &self.settings.model,
-        );
-        vec![Effect::Print(PrintJob {
-            ticket: None,
-            bytes,
-        })]
+        )
+        .map(|bytes| {
+            vec![Effect::Print(PrintJob {
+                ticket: None,
+                bytes,
+            })]
+        })
+        .unwrap_or_default()
     }
 
     // ---- Answers. ----
@@ -1046,12 +1050,9 @@ impl KioskState {
                 .trim()
                 .to_owned();
                 let print = TicketPrint::from_issued(&issued, &context);
-                let bytes =
+                let encoded =
                     ticket_layout::encode(&print, self.settings.paper, &self.settings.model);
-                let job = PrintJob {
-                    ticket: Some((issued.ticket.id, issued.ticket.number.clone())),
-                    bytes,
-                };
+                let ticket = Some((issued.ticket.id, issued.ticket.number.clone()));
                 self.screen = Screen::Ticket {
                     issued: Box::new(issued),
                     progress_url,
@@ -1059,7 +1060,24 @@ impl KioskState {
                     until: None,
                 };
                 self.lane = Lane::Normal;
-                vec![Effect::Print(job)]
+                match encoded {
+                    Ok(bytes) => vec![Effect::Print(PrintJob { ticket, bytes })],
+                    // Unreachable (see `EncodeError`); if it happens the
+                    // citizen keeps the number on screen, as for a printer
+                    // fault.
+                    Err(e) => self.handle_print(
+                        now,
+                        ticket,
+                        PrintOutcome {
+                            state: PrinterState::Error,
+                            message_zh: "票据未能打印，请记下屏幕上的号码".to_owned(),
+                            message_en:
+                                "The ticket could not be printed; please note the number on screen"
+                                    .to_owned(),
+                            detail: e.to_string(),
+                        },
+                    ),
+                }
             }
             Err(ApiFailure::Unreachable(reason)) => {
                 let wait = self.backoff;

@@ -3,16 +3,32 @@
 //! printer of a given [`PrinterModel`] on a given [`PaperWidth`]; the
 //! [`printer`](crate::printer) module sends it.
 //!
-//! # Why not the `escpos` crate
+//! # With the `escpos` crate
 //!
-//! `escpos` 0.20 builds its command bytes in `Protocol` methods that are
-//! all `pub(crate)`: the only public way to get bytes is a `Printer<D:
-//! Driver>` that pushes them into a driver. Our transports are our own
-//! (they need status reads with a timeout and a reconnect policy), its
-//! text path has no notion of `FS &`/`FS .` mode switching, and we need
-//! display-width-aware wrapping and centring anyway. The ticket uses ten
-//! commands; writing them here keeps the encoder a pure function whose
-//! output the tests check byte by byte.
+//! The bytes are produced by the `escpos` crate's `Printer` over a driver
+//! that captures them ([`escpos::Builder`]); we keep the layout (what
+//! goes where), display-width-aware wrapping and centring, and the
+//! Chinese-mode switching, which the crate has no notion of: the model's
+//! `FS &`/`FS .` bytes go in with the crate's `custom`. The QR code is the
+//! crate's `qrcode_option` with model 2 given explicitly. Three commands
+//! are sent with `custom` rather than the crate's own method, each for a
+//! concrete reason, so that the golden bytes did not change:
+//!
+//! - line ends are `LF` (`0A`): the crate's `feed`/`writeln` send `ESC d 1`
+//!   instead, which also prints and feeds one line but puts three bytes
+//!   after every line and turns a blank line into a command;
+//! - the cut is `GS V 0` (function A): the crate's `cut` sends `GS V A 0`
+//!   (function B, "feed to the cutting position, then cut"), which feeds
+//!   again on top of the model's `feed_lines_before_cut` and so would make
+//!   every ticket longer than the setting says;
+//! - `ESC t n`: the crate's `page_code` takes its `PageCode` enum, which
+//!   does not name every table number a printer model may need.
+//!
+//! The QR module size is capped at 15 dots, the crate's limit (Epson
+//! allows 16; no ticket uses more than 8). The status replies are decoded
+//! with the crate's `RealTimeStatusResponse::parse` (see
+//! [`printer`](crate::printer)), but the requests and the reading stay
+//! ours: see `printer/status.rs` for the crate's defects there.
 //!
 //! # Byte layout
 //!
@@ -65,6 +81,7 @@ use banli_core::wire::IssuedTicket;
 use jiff::tz::TimeZone;
 
 use escpos::Builder;
+pub use escpos::EncodeError;
 pub use model::{FS_CHINESE_OFF, FS_CHINESE_ON, PaperWidth, PrinterModel, UnknownPaperWidth};
 
 /// What goes on one paper ticket, already in the words and local time the
@@ -155,7 +172,15 @@ impl TicketPrint {
 
 /// The ESC/POS bytes of `ticket` for a `model` printer on `paper`; the
 /// module doc gives the layout byte by byte.
-pub fn encode(ticket: &TicketPrint, paper: PaperWidth, model: &PrinterModel) -> Vec<u8> {
+///
+/// # Errors
+/// [`EncodeError`] if the `escpos` crate refused a command (unreachable by
+/// construction; see its doc).
+pub fn encode(
+    ticket: &TicketPrint,
+    paper: PaperWidth,
+    model: &PrinterModel,
+) -> Result<Vec<u8>, EncodeError> {
     let mut b = Builder::new(model, model.columns(paper));
     b.init();
 
@@ -191,7 +216,7 @@ pub fn encode(ticket: &TicketPrint, paper: PaperWidth, model: &PrinterModel) -> 
     }
 
     let url = escpos::sanitise(&ticket.progress_url);
-    if b.qr(url.trim().as_bytes()) {
+    if b.qr(url.trim()) {
         b.centred("扫码查看排队进度");
         if ticket.english {
             b.centred("Scan to follow your place in the queue");

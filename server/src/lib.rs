@@ -21,6 +21,8 @@
 //! - [`web`]: the counter and admin consoles (server-rendered shells,
 //!   small scripts over the API).
 //! - [`cookies`]: the consoles' cookies, with their attributes.
+//! - [`ops`]: backup, restore and export from the command line, and the
+//!   data directory's lock.
 //! - [`clock`], [`metrics`].
 
 pub mod api;
@@ -32,6 +34,7 @@ pub mod hall_file;
 pub mod limit;
 pub mod loopback;
 pub mod metrics;
+pub mod ops;
 pub mod sim;
 pub mod store;
 pub mod tls;

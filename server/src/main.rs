@@ -25,7 +25,7 @@ struct Args {
     data: PathBuf,
     /// Address to listen on. Use 0.0.0.0:8080 so kiosks and boards on the
     /// hall network can reach it.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(long, default_value = "127.0.0.1:8080", env = "BANLI_LISTEN")]
     listen: String,
     /// Load the demo hall (滨江区政务服务中心) on first start, with demo
     /// staff accounts and device tokens.
@@ -41,13 +41,25 @@ struct Args {
     /// tickets waiting), the refusal is logged and the hall starts as it was.
     #[arg(long, requires = "config")]
     replace_config: bool,
-    /// Only check a hall configuration file and exit.
-    #[arg(long, value_name = "hall.toml")]
+    /// Only check a hall configuration file and exit (the same as the
+    /// `check-config` subcommand).
+    #[arg(long, value_name = "hall.toml", hide = true)]
     check_config: Option<PathBuf>,
     /// Password of the first administrator account, `admin`. Generated and
     /// printed once when unset.
     #[arg(long, env = "BANLI_ADMIN_PASSWORD", hide_env_values = true)]
     admin_password: Option<String>,
+    /// File holding the first administrator's password (its first line),
+    /// instead of --admin-password: the Debian package generates one that
+    /// only root can read and hands it to the service as a systemd
+    /// credential. Read only when the `admin` account is created.
+    #[arg(
+        long,
+        env = "BANLI_ADMIN_PASSWORD_FILE",
+        value_name = "FILE",
+        conflicts_with = "admin_password"
+    )]
+    admin_password_file: Option<PathBuf>,
     /// A reverse proxy (nginx, a load balancer) in front of the server, by
     /// IP address; repeat for several. Only from these is `X-Forwarded-For`
     /// (the client's address, which login and lookup limits count) and
@@ -89,6 +101,47 @@ enum Cmd {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// Write a consistent copy of the hall's database to FILE, while the
+    /// server keeps serving (never overwrites FILE).
+    Backup {
+        /// The backup file to create.
+        file: PathBuf,
+    },
+    /// Replace the hall's database by a backup, after checking it. The
+    /// server must be stopped; a database already there is kept beside it.
+    Restore {
+        /// The backup file (made by `banli-server backup`).
+        file: PathBuf,
+        /// Replace a database that is already in the data directory (it is
+        /// kept as banli.db.before-restore-<time>).
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Check a hall configuration file without starting: every problem is
+    /// named by file, line and field (exit status 2).
+    CheckConfig {
+        /// The hall file (TOML).
+        file: PathBuf,
+    },
+    /// Write one business day's tickets to standard output, as CSV or JSON.
+    /// Read only; safe while the server runs.
+    Export {
+        /// The business day, YYYY-MM-DD.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        day: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+    },
+}
+
+/// How `export` writes the tickets.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    /// A header line, then one ticket a line.
+    Csv,
+    /// One JSON array of tickets.
+    Json,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -180,6 +233,67 @@ fn audit(data: &std::path::Path, action: &AuditAction) -> anyhow::Result<bool> {
     }
 }
 
+/// `check-config`: checks the hall file and exits (0 when it is good, 2
+/// with the problem named by file, line and field).
+fn check_config(path: &std::path::Path) -> ! {
+    match banli_server::hall_file::load_hall(path) {
+        Ok(c) => {
+            println!(
+                "{}: OK ({} services, {} counters)",
+                path.display(),
+                c.services.len(),
+                c.counters.len()
+            );
+            std::process::exit(0);
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Runs `backup`, `restore` or `export` on the data directory.
+fn operate(data: &std::path::Path, cmd: &Cmd) -> anyhow::Result<()> {
+    use banli_server::ops;
+    match cmd {
+        Cmd::Backup { file } => {
+            let s = ops::backup(data, file)?;
+            println!("backup written to {}: {s}", file.display());
+        }
+        Cmd::Restore { file, replace } => {
+            let now = banli_core::jiff::Timestamp::now()
+                .strftime("%Y%m%dT%H%M%SZ")
+                .to_string();
+            let r = ops::restore(data, file, *replace, &now)?;
+            println!(
+                "restored {} into {}: {}",
+                file.display(),
+                data.join(ops::DB_FILE).display(),
+                r.summary
+            );
+            if let Some(kept) = r.kept {
+                println!("the database it replaced is kept as {}", kept.display());
+            }
+        }
+        Cmd::Export { day, format } => {
+            let tickets = ops::day_tickets(data, day)?;
+            let stdout = std::io::stdout();
+            match format {
+                ExportFormat::Csv => ops::write_csv(&tickets, stdout.lock())?,
+                ExportFormat::Json => {
+                    use std::io::Write as _;
+                    let mut out = stdout.lock();
+                    serde_json::to_writer_pretty(&mut out, &tickets)?;
+                    writeln!(out)?;
+                }
+            }
+        }
+        Cmd::Audit { .. } | Cmd::CheckConfig { .. } => {}
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -198,23 +312,28 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     }
-    if let Some(path) = args.check_config {
-        match banli_server::hall_file::load_hall(&path) {
-            Ok(c) => {
-                println!(
-                    "{}: OK ({} services, {} counters)",
-                    path.display(),
-                    c.services.len(),
-                    c.counters.len()
-                );
-                return Ok(());
-            }
+    match &args.command {
+        None | Some(Cmd::Audit { .. }) => {}
+        Some(Cmd::CheckConfig { file }) => check_config(file),
+        Some(cmd) => match operate(&args.data, cmd) {
+            Ok(()) => return Ok(()),
             Err(e) => {
-                eprintln!("{e}");
+                eprintln!("banli-server: {e:#}");
                 std::process::exit(2);
             }
-        }
+        },
     }
+    if let Some(path) = &args.check_config {
+        check_config(path);
+    }
+    // One server per data directory; `restore` takes the same lock.
+    let _lock = match banli_server::ops::DataLock::acquire(&args.data) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("banli-server: {e:#}");
+            std::process::exit(2);
+        }
+    };
     let hall = match (args.demo, args.config) {
         (true, _) => HallSource::Demo,
         (false, Some(path)) => HallSource::File {
@@ -223,10 +342,29 @@ async fn main() -> anyhow::Result<()> {
         },
         (false, None) => HallSource::Database,
     };
+    let admin_password = match (args.admin_password, &args.admin_password_file) {
+        (Some(pw), _) => Some(pw),
+        (None, Some(file)) => match std::fs::read_to_string(file) {
+            Ok(text) => text
+                .lines()
+                .next()
+                .map(str::trim)
+                .filter(|pw| !pw.is_empty())
+                .map(str::to_owned),
+            // The password is needed only on the first start; a missing
+            // file later (removed after the first login) is fine.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                eprintln!("banli-server: cannot read {}: {e}", file.display());
+                std::process::exit(2);
+            }
+        },
+        (None, None) => None,
+    };
     let settings = Settings {
         data_dir: args.data.clone(),
         hall,
-        admin_password: args.admin_password,
+        admin_password,
         trusted_proxies: args.trusted_proxies,
         tls: match (args.tls_cert, args.tls_key) {
             (Some(cert), Some(key)) => Some(banli_server::tls::TlsFiles { cert, key }),

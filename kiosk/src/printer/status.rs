@@ -11,8 +11,24 @@
 //! | 2 | offline cause | 2: cover open; 5: printing stopped by paper end; 6: error |
 //! | 3 | error cause | 2: recoverable; 3: autocutter; 5: unrecoverable; 6: auto-recoverable |
 //! | 4 | roll paper sensor | 2–3: near end; 5–6: paper end |
+//!
+//! The reply bits are decoded by the `escpos` crate
+//! ([`RealTimeStatusResponse::parse`], which checks the pattern too). The
+//! requests and the reading stay ours, for two concrete defects of the
+//! crate (0.20.1):
+//! - `Printer::real_time_status` sends `DLE EOT n a` with `a = 0` for
+//!   n = 1–4 (`10 04 01 00`): Epson's `DLE EOT` takes the second byte only
+//!   for n = 7, 8 and 18, so every request would put a stray `00` into
+//!   the printer's input;
+//! - the crate has no way to read a reply within a deadline: `Printer`
+//!   only writes (`send_status` flushes), and `Driver::read` has no
+//!   timeout, so a printer that does not answer (unplugged, off) would
+//!   block the print worker instead of being reported offline within
+//!   [`Timeouts::status`](super::Timeouts).
 
 use std::time::{Duration, Instant};
+
+use escpos::utils::{RealTimeStatusRequest, RealTimeStatusResponse};
 
 use super::error::PrintError;
 use super::transport::Transport;
@@ -109,15 +125,35 @@ pub struct PrinterStatus {
 }
 
 impl From<StatusBytes> for PrinterStatus {
+    /// Decoded with the `escpos` crate's [`RealTimeStatusResponse::parse`]:
+    /// a byte without the reply pattern says nothing (and a printer byte
+    /// without it counts as offline).
     fn from(b: StatusBytes) -> Self {
-        let bit = |byte: u8, n: u8| byte & (1 << n) != 0;
+        use RealTimeStatusRequest as Req;
+        use RealTimeStatusResponse as Res;
+        let flags = |request: Req, byte: u8| {
+            let parsed = RealTimeStatusResponse::parse(request, byte).unwrap_or_default();
+            move |flag: Res| parsed.get(&flag).copied()
+        };
+        let printer = flags(Req::Printer, b.printer);
+        let offline = flags(Req::OfflineCause, b.offline_cause);
+        let error = flags(Req::ErrorCause, b.error_cause);
+        let roll = flags(Req::RollPaperSensor, b.roll_paper);
         PrinterStatus {
-            online: !bit(b.printer, 3),
-            paper_out: bit(b.offline_cause, 5) || bit(b.roll_paper, 5) || bit(b.roll_paper, 6),
-            paper_near_end: bit(b.roll_paper, 2) || bit(b.roll_paper, 3),
-            cover_open: bit(b.offline_cause, 2),
-            error: bit(b.offline_cause, 6)
-                || [2, 3, 5, 6].into_iter().any(|n| bit(b.error_cause, n)),
+            online: printer(Res::Online) == Some(true),
+            paper_out: offline(Res::PrintingStopsDueToPaperEnd) == Some(true)
+                || roll(Res::RollPaperEndSensorPaperPresent) == Some(false),
+            paper_near_end: roll(Res::RollPaperNearEndSensorPaperAdequate) == Some(false),
+            cover_open: offline(Res::CoverClosed) == Some(false),
+            error: offline(Res::ErrorOccurred) == Some(true)
+                || [
+                    Res::RecoverableErrorOccurred,
+                    Res::AutocutterErrorOccurred,
+                    Res::UnrecoverableErrorOccurred,
+                    Res::AutoRecoverableErrorOccurred,
+                ]
+                .into_iter()
+                .any(|f| error(f) == Some(true)),
         }
     }
 }
@@ -227,6 +263,22 @@ mod tests {
             }
         );
         assert!(s.ready("p").is_ok());
+    }
+
+    #[test]
+    fn a_byte_without_the_reply_pattern_says_nothing_and_is_not_online() {
+        // 0x00 is not `0xx1xx10`: the crate's parser refuses it.
+        let s = PrinterStatus::from(StatusBytes {
+            printer: 0x00,
+            ..StatusBytes::READY
+        });
+        assert!(!s.online);
+        assert!(matches!(s.ready("p"), Err(PrintError::Offline { .. })));
+        let s = PrinterStatus::from(StatusBytes {
+            roll_paper: 0xFF,
+            ..StatusBytes::READY
+        });
+        assert!(s.online && !s.paper_out && !s.paper_near_end);
     }
 
     #[test]

@@ -7,6 +7,15 @@
 //! 2 otherwise. This follows the printer, not Unicode's East Asian Width
 //! (which calls `·` or `é` narrow, though the printer prints them wide).
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use escpos::driver::Driver;
+use escpos::printer::Printer;
+use escpos::utils::{
+    Encoder, JustifyMode, Protocol, QRCodeCorrectionLevel, QRCodeModel, QRCodeOption,
+};
+
 use super::model::PrinterModel;
 
 /// `ESC @`: initialise the printer (modes, sizes, alignment back to default).
@@ -130,15 +139,59 @@ fn tokens(text: &str) -> impl Iterator<Item = Option<&str>> {
     })
 }
 
-/// Builds the ESC/POS byte stream of one ticket.
+/// A crate error while building a ticket. Unreachable by construction
+/// (sizes are clamped to 1–8, text is GB18030, which maps every Unicode
+/// scalar value, QR data is at most [`QR_MAX_BYTES_LEVEL_M`] bytes, and the
+/// capture driver cannot fail), but the `escpos` API is fallible, so it is
+/// reported rather than assumed away: the kiosk shows the number and says
+/// the ticket could not be printed.
+#[derive(Debug, thiserror::Error)]
+#[error("the ticket could not be encoded: {0}")]
+pub struct EncodeError(String);
+
+/// The `escpos` driver the ticket is printed into: it keeps the bytes
+/// instead of sending them, so the layout stays a pure function and the
+/// transports (with their status reads and timeouts) stay ours.
+#[derive(Clone, Default)]
+struct Capture {
+    /// Everything written; shared with the [`Builder`], which takes it out
+    /// after `Printer::print` flushed the instructions.
+    bytes: Rc<RefCell<Vec<u8>>>,
+}
+
+impl Driver for Capture {
+    fn name(&self) -> String {
+        "capture".to_owned()
+    }
+
+    fn write(&self, data: &[u8]) -> escpos::errors::Result<()> {
+        self.bytes.borrow_mut().extend_from_slice(data);
+        Ok(())
+    }
+
+    fn read(&self, _buf: &mut [u8]) -> escpos::errors::Result<usize> {
+        Ok(0)
+    }
+
+    fn flush(&self) -> escpos::errors::Result<()> {
+        Ok(())
+    }
+}
+
+/// Builds the ESC/POS byte stream of one ticket with the `escpos` crate's
+/// [`Printer`] over a capturing driver.
 ///
 /// It remembers the text mode it last selected so that it sends `FS &` /
-/// `FS .` (or the model's equivalents) only when the mode changes; the
-/// mode is unknown after `ESC @` (some models start in Chinese mode), so
-/// the first line always selects one.
+/// `FS .` (or the model's equivalents, with `custom`) only when the mode
+/// changes; the mode is unknown after `ESC @` (some models start in
+/// Chinese mode), so the first line always selects one.
 pub struct Builder<'m> {
-    /// The bytes so far.
-    out: Vec<u8>,
+    /// The crate's printer; its instructions are flushed into `captured`.
+    printer: Printer<Capture>,
+    /// The capture driver's buffer.
+    captured: Rc<RefCell<Vec<u8>>>,
+    /// The first error the crate returned, if any (see [`EncodeError`]).
+    error: Option<escpos::errors::PrinterError>,
     /// Mode commands and QR settings come from here.
     model: &'m PrinterModel,
     /// Font-A columns of the paper at normal size.
@@ -152,8 +205,16 @@ pub struct Builder<'m> {
 impl<'m> Builder<'m> {
     /// A builder for a printer of `model` with `columns` font-A columns.
     pub fn new(model: &'m PrinterModel, columns: usize) -> Self {
+        let capture = Capture::default();
+        let captured = Rc::clone(&capture.bytes);
+        // No page code in the options: text is encoded by the protocol's
+        // encoder, GB18030 (ASCII stays single-byte, so code-page lines
+        // are right too).
+        let protocol = Protocol::new(Encoder::new(encoding_rs::GB18030));
         Builder {
-            out: Vec::with_capacity(512),
+            printer: Printer::new(capture, protocol, None),
+            captured,
+            error: None,
             model,
             columns,
             mode: None,
@@ -161,17 +222,37 @@ impl<'m> Builder<'m> {
         }
     }
 
+    /// Runs one crate call, keeping its first error.
+    fn run(
+        &mut self,
+        f: impl FnOnce(&mut Printer<Capture>) -> escpos::errors::Result<&mut Printer<Capture>>,
+    ) {
+        if self.error.is_none()
+            && let Err(e) = f(&mut self.printer)
+        {
+            self.error = Some(e);
+        }
+    }
+
     /// The finished byte stream.
-    pub fn finish(self) -> Vec<u8> {
-        self.out
+    ///
+    /// # Errors
+    /// [`EncodeError`] when a crate call failed (see its doc).
+    pub fn finish(mut self) -> Result<Vec<u8>, EncodeError> {
+        self.run(Printer::print);
+        match self.error {
+            Some(e) => Err(EncodeError(e.to_string())),
+            None => Ok(self.captured.take()),
+        }
     }
 
     /// `ESC @`, then the model's code page (`ESC t n`) if it names one.
     pub fn init(&mut self) {
-        self.out.extend_from_slice(&ESC_INIT);
+        self.run(Printer::init);
         if let Some(n) = self.model.code_page {
-            self.out.extend_from_slice(&ESC_CODE_PAGE);
-            self.out.push(n);
+            // `custom`: the crate's `page_code` takes its `PageCode` enum,
+            // which does not name every table number a model may need.
+            self.run(|p| p.custom(&[ESC_CODE_PAGE[0], ESC_CODE_PAGE[1], n]));
         }
         self.mode = None;
         self.scale = 1;
@@ -179,27 +260,30 @@ impl<'m> Builder<'m> {
 
     /// `ESC E 1` / `ESC E 0`.
     pub fn bold(&mut self, on: bool) {
-        self.out.extend_from_slice(&ESC_BOLD);
-        self.out.push(u8::from(on));
+        self.run(|p| p.bold(on));
     }
 
     /// `GS ! n` with `scale` × width and × height (1–8).
     pub fn size(&mut self, scale: u8) {
         self.scale = scale.clamp(1, 8);
-        let s = self.scale - 1;
-        self.out.extend_from_slice(&GS_SIZE);
-        self.out.push((s << 4) | s);
+        let s = self.scale;
+        self.run(|p| p.size(s, s));
     }
 
     /// `ESC a 1` (centre) or `ESC a 0` (left).
     pub fn centre(&mut self, on: bool) {
-        self.out.extend_from_slice(&ESC_ALIGN);
-        self.out.push(u8::from(on));
+        let mode = if on {
+            JustifyMode::CENTER
+        } else {
+            JustifyMode::LEFT
+        };
+        self.run(|p| p.justify(mode));
     }
 
-    /// `LF` with nothing else: an empty line.
+    /// `LF` with nothing else: an empty line. (`LF`, not the crate's
+    /// `feed`, which is `ESC d 1`: see the module doc.)
     pub fn blank_line(&mut self) {
-        self.out.push(LF);
+        self.run(|p| p.custom(&[LF]));
     }
 
     /// Prints `text` wrapped and centred, each line padded with spaces on
@@ -211,57 +295,44 @@ impl<'m> Builder<'m> {
         for line in wrap(&sanitise(text), width) {
             self.select_mode_for(&line);
             let pad = width.saturating_sub(text_width(&line)) / 2;
-            self.out.extend(std::iter::repeat_n(b' ', pad));
-            self.encode_text(&line);
-            self.out.push(LF);
+            let padded = format!("{}{line}", " ".repeat(pad));
+            self.run(|p| p.write(&padded)?.custom(&[LF]));
         }
     }
 
-    /// The QR code of `data`, centred, with the printer's own `GS ( k`
-    /// functions: model 2, the model's module size, error correction M,
-    /// store, print. Returns false, having sent nothing, when the data is
-    /// empty or longer than the printer can store.
-    pub fn qr(&mut self, data: &[u8]) -> bool {
+    /// The QR code of `data`, centred, with the crate's `qrcode_option`:
+    /// model 2 given explicitly, the model's module size, error correction
+    /// M; it sends `GS ( k` functions 165, 167, 169, 180 (store) and 181
+    /// (print). Returns false, having sent nothing, when the data is empty
+    /// or longer than the printer can store.
+    pub fn qr(&mut self, data: &str) -> bool {
         if data.is_empty() || data.len() > QR_MAX_BYTES_LEVEL_M {
             return false;
         }
+        // The crate caps the module size at 15 (Epson allows 16).
+        let option = QRCodeOption::new(
+            QRCodeModel::Model2,
+            self.model.qr_module_size.clamp(1, 15),
+            QRCodeCorrectionLevel::M,
+        );
         self.centre(true);
-        // Function 165: select model 2.
-        self.gs_2d(&[0x31, 0x41, 0x32, 0x00]);
-        // Function 167: module size in dots.
-        self.gs_2d(&[0x31, 0x43, self.model.qr_module_size.clamp(1, 16)]);
-        // Function 169: error correction level M (about 15 % recoverable).
-        self.gs_2d(&[0x31, 0x45, 0x31]);
-        // Function 180: store the data in the symbol storage area.
-        let mut store = Vec::with_capacity(data.len() + 3);
-        store.extend_from_slice(&[0x31, 0x50, 0x30]);
-        store.extend_from_slice(data);
-        self.gs_2d(&store);
-        // Function 181: print the stored symbol.
-        self.gs_2d(&[0x31, 0x51, 0x30]);
+        self.run(|p| p.qrcode_option(data, option));
         self.centre(false);
         true
     }
 
     /// `ESC d n` then `GS V 0`: feed past the cutter and cut fully.
     pub fn feed_and_cut(&mut self) {
-        self.out.extend_from_slice(&ESC_FEED_LINES);
-        self.out.push(self.model.feed_lines_before_cut);
-        self.out.extend_from_slice(&GS_FULL_CUT);
-    }
-
-    /// `GS ( k pL pH` + `body`, where `pL + 256 pH` is the body's length.
-    fn gs_2d(&mut self, body: &[u8]) {
-        // The callers keep bodies under QR_MAX_BYTES_LEVEL_M + 3 bytes.
-        let len = u16::try_from(body.len()).unwrap_or(u16::MAX);
-        self.out.extend_from_slice(&GS_2D);
-        self.out.extend_from_slice(&len.to_le_bytes());
-        self.out.extend_from_slice(body);
+        let n = self.model.feed_lines_before_cut;
+        // `GS V 0` with `custom`: the crate's `cut` sends `GS V A 0`
+        // (function B), which feeds to the cutting position by itself, on
+        // top of the model's `feed_lines_before_cut` (see the module doc).
+        self.run(|p| p.feeds(n)?.custom(&GS_FULL_CUT));
     }
 
     /// Selects Chinese mode for a line with any non-ASCII character and
     /// code-page mode for a pure ASCII line, sending the model's command
-    /// only when the mode changes.
+    /// (with the crate's `custom`) only when the mode changes.
     fn select_mode_for(&mut self, line: &str) {
         let wanted = if line.is_ascii() {
             TextMode::CodePage
@@ -272,19 +343,13 @@ impl<'m> Builder<'m> {
             return;
         }
         let command = match wanted {
-            TextMode::Chinese => &self.model.chinese_on,
-            TextMode::CodePage => &self.model.chinese_off,
+            TextMode::Chinese => self.model.chinese_on.clone(),
+            TextMode::CodePage => self.model.chinese_off.clone(),
         };
-        self.out.extend_from_slice(command);
+        if !command.is_empty() {
+            self.run(|p| p.custom(&command));
+        }
         self.mode = Some(wanted);
-    }
-
-    /// Appends text as GB18030 bytes (ASCII stays single-byte, so this is
-    /// also right for code-page lines). GB18030 covers every Unicode
-    /// scalar value, so nothing is ever unmappable.
-    fn encode_text(&mut self, text: &str) {
-        let (bytes, _, _) = encoding_rs::GB18030.encode(text);
-        self.out.extend_from_slice(&bytes);
     }
 }
 

@@ -25,7 +25,7 @@ fn ticket() -> TicketPrint {
 }
 
 fn encode_80(t: &TicketPrint) -> Vec<u8> {
-    encode(t, PaperWidth::Mm80, &PrinterModel::default())
+    encode(t, PaperWidth::Mm80, &PrinterModel::default()).expect("encodes")
 }
 
 /// The bytes of a `.hex` golden file: hex pairs, `#` to end of line is a
@@ -194,7 +194,7 @@ fn ends_with_feed_and_full_cut() {
 #[test]
 fn the_58mm_ticket_centres_in_32_columns() {
     let t = ticket();
-    let narrow = encode(&t, PaperWidth::Mm58, &PrinterModel::default());
+    let narrow = encode(&t, PaperWidth::Mm58, &PrinterModel::default()).expect("encodes");
     let wide = encode_80(&t);
     let hall = [0xD5, 0xFE, 0xCE, 0xF1, 0xD6, 0xD0, 0xD0, 0xC4, 0x0A];
     // 政务中心 is 8 columns: (32 - 8) / 2 = 12 spaces, (48 - 8) / 2 = 20.
@@ -236,7 +236,7 @@ fn long_chinese_names_wrap_with_wide_characters_as_two_columns() {
     let mut t = ticket();
     // 20 characters, 40 columns: one line on 80 mm, two on 58 mm (16 + 4).
     t.hall_name = "一二三四五六七八九十一二三四五六七八九十".to_owned();
-    let narrow = encode(&t, PaperWidth::Mm58, &PrinterModel::default());
+    let narrow = encode(&t, PaperWidth::Mm58, &PrinterModel::default()).expect("encodes");
     let gb = |s: &str| encoding_rs::GB18030.encode(s).0.into_owned();
     let first = cat(&[
         &[0x1C, 0x26],
@@ -268,7 +268,8 @@ fn a_chinese_by_default_model_gets_no_mode_commands() {
         &ticket(),
         PaperWidth::Mm80,
         &PrinterModel::chinese_by_default(),
-    );
+    )
+    .expect("encodes");
     assert!(!contains(&bytes, &FS_CHINESE_ON));
     assert!(!contains(&bytes, &FS_CHINESE_OFF));
     assert!(contains(&bytes, &[0xC7, 0xEB]));
@@ -280,7 +281,7 @@ fn a_model_code_page_is_selected_after_init() {
         code_page: Some(0),
         ..PrinterModel::default()
     };
-    let bytes = encode(&ticket(), PaperWidth::Mm80, &model);
+    let bytes = encode(&ticket(), PaperWidth::Mm80, &model).expect("encodes");
     assert!(bytes.starts_with(&[0x1B, 0x40, 0x1B, 0x74, 0x00, 0x1B, 0x45, 0x01]));
 }
 
@@ -365,7 +366,7 @@ proptest! {
             ..ticket()
         };
         let paper = if wide { PaperWidth::Mm80 } else { PaperWidth::Mm58 };
-        let bytes = encode(&t, paper, &PrinterModel::default());
+        let bytes = encode(&t, paper, &PrinterModel::default()).expect("encodes");
         prop_assert!(!has_status_request(&bytes));
         prop_assert_eq!(bytes.iter().filter(|&&b| b == 0x1B).count(), 6);
         prop_assert!(bytes.ends_with(&[0x1D, 0x56, 0x00]));

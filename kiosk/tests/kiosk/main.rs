@@ -27,4 +27,5 @@ pub fn sample_bytes(paper: PaperWidth) -> Vec<u8> {
         paper,
         &PrinterModel::default(),
     )
+    .expect("encodes")
 }

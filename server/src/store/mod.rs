@@ -221,6 +221,13 @@ ALTER TABLE devices ADD COLUMN counter_id INTEGER;
     cases::MIGRATION,
 ];
 
+/// The schema version this build writes: how many [`MIGRATIONS`] there
+/// are (`PRAGMA user_version` of an up-to-date database).
+#[must_use]
+pub fn schema_version() -> i64 {
+    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+}
+
 /// The index in [`MIGRATIONS`] of the one that adds the audit chain.
 const AUDIT_CHAIN_MIGRATION: usize = 3;
 
