@@ -30,7 +30,13 @@ use banli_core::wire::{
 };
 
 use crate::text::Lang;
+
+mod feedback;
 use crate::ticket_layout::{self, PaperWidth, PrinterModel, TicketContext, TicketPrint};
+pub use feedback::{
+    ComplaintBody, FeedbackDraft, FeedbackRequest, FeedbackSettings, RateBody, Recorded,
+    THANKS_SCREEN, parse_scanned, refusal_text,
+};
 
 /// Longest booking code or ticket id typed on the keypad.
 pub const MAX_KEYPAD_DIGITS: usize = 12;
@@ -74,6 +80,17 @@ pub enum Effect {
         id: TicketId,
         /// Its query code.
         code: String,
+    },
+    /// `GET /api/v1/ratings/settings`; answer with
+    /// [`KioskState::handle_feedback_settings`].
+    FetchFeedbackSettings,
+    /// `POST /api/v1/ratings` or `/complaints` with this `Idempotency-Key`;
+    /// answer with [`KioskState::handle_feedback`].
+    SendFeedback {
+        /// Same for every retry of one 提交.
+        idempotency_key: String,
+        /// The rating or complaint.
+        request: FeedbackRequest,
     },
 }
 
@@ -215,6 +232,12 @@ pub enum KeypadPurpose {
     QueryCode,
     /// Staff PIN.
     AdminPin,
+    /// 评价: the ticket's 编号.
+    RateTicketId,
+    /// 评价: its 查询码.
+    RateCode,
+    /// 投诉: a phone number to call back (optional).
+    ComplaintPhone,
 }
 
 /// The paper side of a ticket on screen.
@@ -307,6 +330,33 @@ pub enum Screen {
     },
     /// Staff settings, behind the PIN.
     Settings,
+    /// 评价 / 投诉: which.
+    FeedbackMenu,
+    /// 评价: the five levels.
+    RateLevel,
+    /// 评价: a 差评's reasons and optional text.
+    RateReasons,
+    /// 投诉: category, text, phone.
+    ComplaintForm,
+    /// A rating or complaint on its way (retrying while unanswered).
+    FeedbackSending {
+        /// Whether a try has failed for lack of an answer.
+        retrying: bool,
+    },
+    /// Recorded: the server's thanks.
+    FeedbackDone {
+        /// Chinese.
+        message_zh: String,
+        /// English.
+        message_en: String,
+        /// Home at this time.
+        until: Instant,
+    },
+    /// The server refused the rating or complaint.
+    FeedbackFailed {
+        /// Its reason.
+        error: ApiError,
+    },
 }
 
 /// The link to the server, as far as the kiosk knows.
@@ -370,6 +420,13 @@ pub struct KioskState {
     guide_in_flight: bool,
     guide_backoff: Duration,
     printer_due: Option<Instant>,
+    /// 评价 / 投诉: what the citizen has entered.
+    pub feedback: FeedbackDraft,
+    /// The hall's reasons and complaint categories, once fetched.
+    pub feedback_settings: Option<FeedbackSettings>,
+    feedback_settings_in_flight: bool,
+    feedback_settings_due: Option<Instant>,
+    feedback_pending: Option<feedback::PendingFeedback>,
 }
 
 const MIN_BACKOFF: Duration = Duration::from_secs(1);
@@ -400,6 +457,11 @@ impl KioskState {
             guide_in_flight: false,
             guide_backoff: MIN_BACKOFF,
             printer_due: None,
+            feedback: FeedbackDraft::default(),
+            feedback_settings: None,
+            feedback_settings_in_flight: false,
+            feedback_settings_due: None,
+            feedback_pending: None,
         }
     }
 
@@ -541,6 +603,7 @@ impl KioskState {
         {
             deadlines.push(p.retry_at);
         }
+        deadlines.push(self.feedback_deadline());
         deadlines.into_iter().flatten().min()
     }
 
@@ -583,6 +646,7 @@ impl KioskState {
             self.lang = Lang::Zh;
             self.large_text = false;
         }
+        self.feedback_tick(now, &mut fx);
         if now.saturating_duration_since(self.last_touch) >= self.settings.idle_timeout {
             self.reset_idle();
         }
@@ -605,6 +669,9 @@ impl KioskState {
         self.lane = Lane::Normal;
         self.pending = None;
         self.progress_id = None;
+        // The next citizen sees nothing of this one's 评价 / 投诉 (an
+        // attempt on its way keeps retrying: see `feedback`).
+        self.feedback = FeedbackDraft::default();
     }
 
     // ---- Taps. ----
@@ -813,6 +880,12 @@ impl KioskState {
                         wrong: true,
                     };
                 }
+                Vec::new()
+            }
+            KeypadPurpose::RateTicketId
+            | KeypadPurpose::RateCode
+            | KeypadPurpose::ComplaintPhone => {
+                self.feedback_keypad_submit(*purpose, digits);
                 Vec::new()
             }
         }

@@ -123,6 +123,16 @@ impl BlockingShell {
                     let r = self.client.post_requeue(id, &code);
                     k.handle_ticket_view(now, &code, true, r)
                 }
+                Effect::FetchFeedbackSettings => {
+                    k.handle_feedback_settings(now, self.client.get_feedback_settings())
+                }
+                Effect::SendFeedback {
+                    idempotency_key,
+                    request,
+                } => {
+                    let r = self.client.post_feedback(&idempotency_key, &request);
+                    k.handle_feedback(now, &idempotency_key, r)
+                }
             };
             queue.extend(more);
         }

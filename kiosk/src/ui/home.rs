@@ -92,7 +92,8 @@ pub fn home_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant) {
     if services.is_empty() && k.link == ServerLink::Up {
         ui.label(t.no_services);
     }
-    let footer = crate::theme::touch_height(k.large_text) * 2.6
+    // Three rows of ways in: 绿色通道/预约签到, 办事指南/进度查询, 评价/投诉.
+    let footer = crate::theme::touch_height(k.large_text) * 3.9
         + crate::theme::body_size(k.large_text) * 2.6
         + 16.0;
     let mut tapped = None;
@@ -135,6 +136,15 @@ pub fn home_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant) {
             k.tap_progress(now);
         }
     });
+    if widgets::action_button(
+        ui,
+        super::feedback::words(k.lang).home_button,
+        THEME.primary,
+    )
+    .clicked()
+    {
+        k.tap_feedback(now);
+    }
     ui.with_layout(egui::Layout::right_to_left(egui::Align::Min), |ui| {
         if ui
             .add(egui::Button::new(RichText::new(t.staff).small().color(THEME.muted)).frame(false))

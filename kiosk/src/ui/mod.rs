@@ -3,6 +3,7 @@
 //! the app to run; nothing here does I/O.
 
 mod confirm;
+pub mod feedback;
 mod guide;
 mod home;
 mod keypad;
@@ -72,6 +73,20 @@ pub fn kiosk_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant) -> Vec<Effe
             }
             Screen::ProgressFailed { error } => progress::failed_ui(ui, k, now, &error),
             Screen::Settings => settings::settings_ui(ui, k, now, &mut fx),
+            Screen::FeedbackMenu => feedback::menu_ui(ui, k, now, &mut fx),
+            Screen::RateLevel => feedback::level_ui(ui, k, now, &mut fx),
+            Screen::RateReasons => feedback::reasons_ui(ui, k, now, &mut fx),
+            Screen::ComplaintForm => feedback::complaint_ui(ui, k, now, &mut fx),
+            Screen::FeedbackSending { retrying } => feedback::sending_ui(ui, k, now, retrying),
+            Screen::FeedbackDone {
+                message_zh,
+                message_en,
+                until,
+            } => {
+                let left = until.saturating_duration_since(now).as_secs();
+                feedback::done_ui(ui, k, now, &message_zh, &message_en, left);
+            }
+            Screen::FeedbackFailed { error } => feedback::failed_ui(ui, k, now, &error),
         }
     });
     fx

@@ -5,6 +5,7 @@
 
 mod cli;
 mod client;
+mod feedback;
 mod harness;
 mod live;
 mod printing;
