@@ -842,7 +842,8 @@ impl KioskState {
         else {
             return Vec::new();
         };
-        if digits.is_empty() {
+        // An empty phone number is one: the citizen takes it back.
+        if digits.is_empty() && *purpose != KeypadPurpose::ComplaintPhone {
             return Vec::new();
         }
         let digits = digits.clone();

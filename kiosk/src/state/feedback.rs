@@ -607,6 +607,75 @@ mod tests {
     }
 
     #[test]
+    fn a_phone_number_can_be_taken_back_and_a_draft_is_forgotten_at_home() {
+        let now = Instant::now();
+        let mut k = crate::testing::ready_kiosk(now);
+        k.tap_feedback(now);
+        let _ = k.tap_complain(now);
+        k.tap_phone(now);
+        for d in "13800001234".chars() {
+            k.keypad_digit(now, d);
+        }
+        let _ = k.keypad_submit(now);
+        assert_eq!(k.screen, Screen::ComplaintForm);
+        assert_eq!(k.feedback.phone, "13800001234");
+        k.tap_phone(now);
+        k.keypad_clear(now);
+        let _ = k.keypad_submit(now);
+        assert_eq!(k.screen, Screen::ComplaintForm);
+        assert_eq!(k.feedback.phone, "");
+        k.pick_category(now, "其他");
+        k.feedback.complaint_text = "x".into();
+        k.tap_home(now);
+        assert_eq!(k.feedback, FeedbackDraft::default());
+    }
+
+    #[test]
+    fn a_double_tap_sends_one_request_and_a_new_attempt_gets_a_new_key() {
+        let now = Instant::now();
+        let mut k = crate::testing::ready_kiosk(now);
+        k.tap_feedback(now);
+        k.tap_rate(now);
+        for d in "42".chars() {
+            k.keypad_digit(now, d);
+        }
+        let _ = k.keypad_submit(now);
+        for d in "123456".chars() {
+            k.keypad_digit(now, d);
+        }
+        let _ = k.keypad_submit(now);
+        let first = k.tap_level(now, Level::Satisfied);
+        assert_eq!(first.len(), 1);
+        assert!(k.tap_level(now, Level::Satisfied).is_empty());
+        let Some(Effect::SendFeedback {
+            idempotency_key, ..
+        }) = first.first()
+        else {
+            panic!("{first:?}")
+        };
+        let refusal = ApiError {
+            code: "rating_not_finished".into(),
+            message: "this ticket has not been served yet, so it cannot be rated".into(),
+            message_zh: "该号尚未办结，办结后才能评价".into(),
+            fields: Vec::new(),
+        };
+        let _ = k.handle_feedback(now, idempotency_key, Err(ApiFailure::Rejected(refusal)));
+        assert!(matches!(k.screen, Screen::FeedbackFailed { .. }));
+        assert!(!k.feedback_pending());
+        k.feedback_try_again(now);
+        k.scan_ticket(now, "http://h/t/42?code=123456");
+        let second = k.tap_level(now, Level::Satisfied);
+        let Some(Effect::SendFeedback {
+            idempotency_key: again,
+            ..
+        }) = second.first()
+        else {
+            panic!("{second:?}")
+        };
+        assert_ne!(again, idempotency_key);
+    }
+
+    #[test]
     fn english_messages_read_as_sentences() {
         assert_eq!(capitalised("no ticket"), "No ticket.");
         assert_eq!(capitalised(""), "");

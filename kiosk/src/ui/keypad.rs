@@ -134,9 +134,10 @@ pub fn keypad_ui(
     }
     widgets::pin_to_bottom(ui, h * 2.2 + theme::body_size(k.large_text) * 1.2 + 24.0);
     if ui
-        .add_enabled_ui(!digits.is_empty(), |ui| {
-            widgets::primary_button(ui, submit, THEME.primary)
-        })
+        .add_enabled_ui(
+            !digits.is_empty() || purpose == KeypadPurpose::ComplaintPhone,
+            |ui| widgets::primary_button(ui, submit, THEME.primary),
+        )
         .inner
         .clicked()
     {
