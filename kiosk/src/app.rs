@@ -71,6 +71,11 @@ impl Workers {
                 } => state.handle_ticket_view(now, &code, requeue, result),
                 Reply::Reported(_) => Vec::new(),
                 Reply::Case(r) => state.handle_case(now, r),
+                Reply::FeedbackSettings(r) => state.handle_feedback_settings(now, r),
+                Reply::Feedback {
+                    idempotency_key,
+                    result,
+                } => state.handle_feedback(now, &idempotency_key, result),
             });
         }
         while let Ok(reply) = self.printed.try_recv() {
@@ -100,6 +105,11 @@ impl Effects for Workers {
             Effect::FetchTicket { id, code } => self.client.fetch_ticket(id, code),
             Effect::Requeue { id, code } => self.client.requeue(id, code),
             Effect::FetchCase { case_no, password } => self.client.fetch_case(case_no, password),
+            Effect::FetchFeedbackSettings => self.client.fetch_feedback_settings(),
+            Effect::SendFeedback {
+                idempotency_key,
+                request,
+            } => self.client.send_feedback(idempotency_key, request),
         }
     }
 }
@@ -217,10 +227,11 @@ pub fn schedule_repaint(ctx: &egui::Context, state: &KioskState, now: Instant) {
     if let Some(deadline) = state.next_deadline() {
         ctx.request_repaint_after(deadline.saturating_duration_since(now));
     }
-    // The ticket screen counts down the seconds to home.
+    // The ticket screen and the 评价/投诉 thanks count down to home.
     if matches!(
         state.screen,
         crate::state::Screen::Ticket { until: Some(_), .. }
+            | crate::state::Screen::FeedbackDone { .. }
     ) {
         ctx.request_repaint_after(Duration::from_secs(1));
     }

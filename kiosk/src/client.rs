@@ -25,7 +25,7 @@ use banli_core::wire::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::state::ApiFailure;
+use crate::state::{ApiFailure, FeedbackRequest, FeedbackSettings, Recorded};
 
 /// Where the server is and who we are.
 #[derive(Debug, Clone)]
@@ -65,6 +65,15 @@ pub enum Reply {
     Reported(Result<(), ApiFailure>),
     /// `GET /cases/{case_no}/progress`.
     Case(Result<banli_core::case::CaseProgress, ApiFailure>),
+    /// `GET /ratings/settings`.
+    FeedbackSettings(Result<FeedbackSettings, ApiFailure>),
+    /// `POST /ratings` or `/complaints`.
+    Feedback {
+        /// The key it was sent with.
+        idempotency_key: String,
+        /// Recorded, or why not.
+        result: Result<Recorded, ApiFailure>,
+    },
 }
 
 /// Sends requests; answers arrive on the receiver given by [`Client::new`].
@@ -179,6 +188,22 @@ impl Client {
         self.spawn(move |c| Reply::Reported(c.post_status(&report)));
     }
 
+    /// `GET /ratings/settings` → [`Reply::FeedbackSettings`].
+    pub fn fetch_feedback_settings(&self) {
+        self.spawn(|c| Reply::FeedbackSettings(c.get_feedback_settings()));
+    }
+
+    /// `POST /ratings` or `/complaints` → [`Reply::Feedback`].
+    pub fn send_feedback(&self, idempotency_key: String, request: FeedbackRequest) {
+        self.spawn(move |c| {
+            let result = c.post_feedback(&idempotency_key, &request);
+            Reply::Feedback {
+                idempotency_key,
+                result,
+            }
+        });
+    }
+
     // Blocking calls, public so an end-to-end test can drive the state
     // with the real server and no threads.
 
@@ -287,6 +312,40 @@ impl Client {
             Ok(resp) if resp.status().is_success() => Ok(()),
             other => answer::<serde_json::Value>(other).map(|_| ()),
         }
+    }
+
+    /// `GET /ratings/settings`, blocking.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiFailure`]: no answer, or the server's refusal.
+    pub fn get_feedback_settings(&self) -> Result<FeedbackSettings, ApiFailure> {
+        answer(self.agent.get(self.url("/ratings/settings")).call())
+    }
+
+    /// `POST /ratings` or `/complaints` as the kiosk (its token makes the
+    /// channel 自助终端), blocking.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiFailure`]: no answer, or the server's refusal.
+    pub fn post_feedback(
+        &self,
+        idempotency_key: &str,
+        request: &FeedbackRequest,
+    ) -> Result<Recorded, ApiFailure> {
+        let (path, body) = match request {
+            FeedbackRequest::Rate(b) => ("/ratings", serde_json::to_value(b)),
+            FeedbackRequest::Complain(b) => ("/complaints", serde_json::to_value(b)),
+        };
+        let body = body.map_err(|e| ApiFailure::Unreachable(e.to_string()))?;
+        let r = self
+            .agent
+            .post(self.url(path))
+            .header("Authorization", &self.bearer())
+            .header("Idempotency-Key", idempotency_key)
+            .send_json(&body);
+        answer(r)
     }
 
     fn bearer(&self) -> String {

@@ -26,6 +26,8 @@
 //!   workers into the state, `ui` draws through [`ui`] (one file per
 //!   screen). Words come from [`text`], colours, sizes and fonts from
 //!   [`theme`].
+//! - 「评价 / 投诉」 (好差评): its state in `state/feedback.rs`, its screens
+//!   and words in [`ui::feedback`].
 //! - [`config`]: `kiosk.toml`, validated with errors that name the field.
 //! - [`testing`]: fixtures (demo services and guide) for tests.
 //!

@@ -30,7 +30,13 @@ use banli_core::wire::{
 };
 
 use crate::text::Lang;
+
+mod feedback;
 use crate::ticket_layout::{self, PaperWidth, PrinterModel, TicketContext, TicketPrint};
+pub use feedback::{
+    ComplaintBody, FeedbackDraft, FeedbackRequest, FeedbackSettings, RateBody, Recorded,
+    THANKS_SCREEN, parse_scanned, refusal_text,
+};
 
 /// Longest booking code or ticket id typed on the keypad.
 pub const MAX_KEYPAD_DIGITS: usize = 12;
@@ -85,6 +91,17 @@ pub enum Effect {
         case_no: String,
         /// 查询密码.
         password: String,
+    },
+    /// `GET /api/v1/ratings/settings`; answer with
+    /// [`KioskState::handle_feedback_settings`].
+    FetchFeedbackSettings,
+    /// `POST /api/v1/ratings` or `/complaints` with this `Idempotency-Key`;
+    /// answer with [`KioskState::handle_feedback`].
+    SendFeedback {
+        /// Same for every retry of one 提交.
+        idempotency_key: String,
+        /// The rating or complaint.
+        request: FeedbackRequest,
     },
 }
 
@@ -230,6 +247,12 @@ pub enum KeypadPurpose {
     CaseNumber,
     /// 查询密码, after the case number.
     CasePassword,
+    /// 评价: the ticket's 编号.
+    RateTicketId,
+    /// 评价: its 查询码.
+    RateCode,
+    /// 投诉: a phone number to call back (optional).
+    ComplaintPhone,
 }
 
 /// The paper side of a ticket on screen.
@@ -334,6 +357,33 @@ pub enum Screen {
         /// Its reason.
         error: ApiError,
     },
+    /// 评价 / 投诉: which.
+    FeedbackMenu,
+    /// 评价: the five levels.
+    RateLevel,
+    /// 评价: a 差评's reasons and optional text.
+    RateReasons,
+    /// 投诉: category, text, phone.
+    ComplaintForm,
+    /// A rating or complaint on its way (retrying while unanswered).
+    FeedbackSending {
+        /// Whether a try has failed for lack of an answer.
+        retrying: bool,
+    },
+    /// Recorded: the server's thanks.
+    FeedbackDone {
+        /// Chinese.
+        message_zh: String,
+        /// English.
+        message_en: String,
+        /// Home at this time.
+        until: Instant,
+    },
+    /// The server refused the rating or complaint.
+    FeedbackFailed {
+        /// Its reason.
+        error: ApiError,
+    },
 }
 
 /// The link to the server, as far as the kiosk knows.
@@ -399,6 +449,13 @@ pub struct KioskState {
     guide_in_flight: bool,
     guide_backoff: Duration,
     printer_due: Option<Instant>,
+    /// 评价 / 投诉: what the citizen has entered.
+    pub feedback: FeedbackDraft,
+    /// The hall's reasons and complaint categories, once fetched.
+    pub feedback_settings: Option<FeedbackSettings>,
+    feedback_settings_in_flight: bool,
+    feedback_settings_due: Option<Instant>,
+    feedback_pending: Option<feedback::PendingFeedback>,
 }
 
 const MIN_BACKOFF: Duration = Duration::from_secs(1);
@@ -430,6 +487,11 @@ impl KioskState {
             guide_in_flight: false,
             guide_backoff: MIN_BACKOFF,
             printer_due: None,
+            feedback: FeedbackDraft::default(),
+            feedback_settings: None,
+            feedback_settings_in_flight: false,
+            feedback_settings_due: None,
+            feedback_pending: None,
         }
     }
 
@@ -571,6 +633,7 @@ impl KioskState {
         {
             deadlines.push(p.retry_at);
         }
+        deadlines.push(self.feedback_deadline());
         deadlines.into_iter().flatten().min()
     }
 
@@ -613,6 +676,7 @@ impl KioskState {
             self.lang = Lang::Zh;
             self.large_text = false;
         }
+        self.feedback_tick(now, &mut fx);
         if now.saturating_duration_since(self.last_touch) >= self.settings.idle_timeout {
             self.reset_idle();
         }
@@ -636,6 +700,9 @@ impl KioskState {
         self.pending = None;
         self.progress_id = None;
         self.case_no = None;
+        // The next citizen sees nothing of this one's 评价 / 投诉 (an
+        // attempt on its way keeps retrying: see `feedback`).
+        self.feedback = FeedbackDraft::default();
     }
 
     // ---- Taps. ----
@@ -822,7 +889,8 @@ impl KioskState {
         else {
             return Vec::new();
         };
-        if digits.is_empty() {
+        // An empty phone number is one: the citizen takes it back.
+        if digits.is_empty() && *purpose != KeypadPurpose::ComplaintPhone {
             return Vec::new();
         }
         let digits = digits.clone();
@@ -876,6 +944,12 @@ impl KioskState {
                         wrong: true,
                     };
                 }
+                Vec::new()
+            }
+            KeypadPurpose::RateTicketId
+            | KeypadPurpose::RateCode
+            | KeypadPurpose::ComplaintPhone => {
+                self.feedback_keypad_submit(*purpose, digits);
                 Vec::new()
             }
         }

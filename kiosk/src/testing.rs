@@ -127,6 +127,16 @@ impl BlockingShell {
                     let r = self.client.get_case(&case_no, &password);
                     k.handle_case(now, r)
                 }
+                Effect::FetchFeedbackSettings => {
+                    k.handle_feedback_settings(now, self.client.get_feedback_settings())
+                }
+                Effect::SendFeedback {
+                    idempotency_key,
+                    request,
+                } => {
+                    let r = self.client.post_feedback(&idempotency_key, &request);
+                    k.handle_feedback(now, &idempotency_key, r)
+                }
             };
             queue.extend(more);
         }

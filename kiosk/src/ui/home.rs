@@ -92,8 +92,8 @@ pub fn home_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant) {
     if services.is_empty() && k.link == ServerLink::Up {
         ui.label(t.no_services);
     }
-    // Three rows of buttons under the services (绿色通道 and 预约签到,
-    // 办事指南 and 进度查询, 办件查询), then the staff link.
+    // Three rows of ways in under the services: 绿色通道/预约签到,
+    // 办事指南/进度查询, 办件查询/评价·投诉; then the staff link.
     let footer = crate::theme::touch_height(k.large_text) * 3.9
         + crate::theme::body_size(k.large_text) * 2.6
         + 16.0;
@@ -138,6 +138,10 @@ pub fn home_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant) {
         }
         if widgets::action_button(&mut cols[0], t.case_query, THEME.primary).clicked() {
             k.tap_case_query(now);
+        }
+        let feedback = super::feedback::words(k.lang).home_button;
+        if widgets::action_button(&mut cols[1], feedback, THEME.primary).clicked() {
+            k.tap_feedback(now);
         }
     });
     ui.with_layout(egui::Layout::right_to_left(egui::Align::Min), |ui| {

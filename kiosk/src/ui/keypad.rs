@@ -28,8 +28,48 @@ pub fn keypad_ui(
         KeypadPurpose::AdminPin => (t.enter_pin, t.staff, t.next),
         KeypadPurpose::CaseNumber => (t.case_enter_no, t.case_no, t.next),
         KeypadPurpose::CasePassword => (t.case_enter_password, t.case_password, t.look_up),
+        KeypadPurpose::RateTicketId => {
+            (super::feedback::words(k.lang).enter_id, t.ticket_id, t.next)
+        }
+        KeypadPurpose::RateCode => (
+            super::feedback::words(k.lang).enter_code,
+            t.query_code,
+            t.next,
+        ),
+        KeypadPurpose::ComplaintPhone => (
+            super::feedback::words(k.lang).enter_phone,
+            super::feedback::words(k.lang).phone,
+            t.done,
+        ),
     };
     ui.label(RichText::new(prompt).text_style(egui::TextStyle::Heading));
+    if matches!(
+        purpose,
+        KeypadPurpose::RateTicketId | KeypadPurpose::RateCode
+    ) {
+        // A scanner is a keyboard: it types the QR code's URL and Enter
+        // (or pastes it).
+        let events = ui.input(|i| i.events.clone());
+        for e in events {
+            let read = match e {
+                egui::Event::Text(t) => {
+                    k.scanner_text(now, &t);
+                    false
+                }
+                egui::Event::Paste(t) => k.scan_ticket(now, &t),
+                egui::Event::Key {
+                    key: egui::Key::Enter,
+                    pressed: true,
+                    ..
+                } => k.scanner_enter(now),
+                _ => false,
+            };
+            if read {
+                return;
+            }
+        }
+        ui.label(RichText::new(super::feedback::words(k.lang).scan_hint).color(THEME.muted));
+    }
     let shown = if purpose == KeypadPurpose::AdminPin {
         "●".repeat(digits.chars().count())
     } else {
@@ -96,15 +136,20 @@ pub fn keypad_ui(
     }
     widgets::pin_to_bottom(ui, h * 2.2 + theme::body_size(k.large_text) * 1.2 + 24.0);
     if ui
-        .add_enabled_ui(!digits.is_empty(), |ui| {
-            widgets::primary_button(ui, submit, THEME.primary)
-        })
+        .add_enabled_ui(
+            !digits.is_empty() || purpose == KeypadPurpose::ComplaintPhone,
+            |ui| widgets::primary_button(ui, submit, THEME.primary),
+        )
         .inner
         .clicked()
     {
         fx.extend(k.keypad_submit(now));
     }
     if widgets::big_button(ui, t.back).clicked() {
-        k.tap_home(now);
+        if purpose == KeypadPurpose::ComplaintPhone {
+            k.back_to_complaint(now);
+        } else {
+            k.tap_home(now);
+        }
     }
 }

@@ -4,6 +4,7 @@
 
 mod case;
 mod confirm;
+pub mod feedback;
 mod guide;
 mod home;
 mod keypad;
@@ -76,6 +77,20 @@ pub fn kiosk_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant) -> Vec<Effe
             Screen::CaseProgress { view } => case::case_ui(ui, k, now, &view),
             Screen::CaseFailed { error } => case::failed_ui(ui, k, now, &error),
             Screen::Settings => settings::settings_ui(ui, k, now, &mut fx),
+            Screen::FeedbackMenu => feedback::menu_ui(ui, k, now, &mut fx),
+            Screen::RateLevel => feedback::level_ui(ui, k, now, &mut fx),
+            Screen::RateReasons => feedback::reasons_ui(ui, k, now, &mut fx),
+            Screen::ComplaintForm => feedback::complaint_ui(ui, k, now, &mut fx),
+            Screen::FeedbackSending { retrying } => feedback::sending_ui(ui, k, now, retrying),
+            Screen::FeedbackDone {
+                message_zh,
+                message_en,
+                until,
+            } => {
+                let left = until.saturating_duration_since(now).as_secs();
+                feedback::done_ui(ui, k, now, &message_zh, &message_en, left);
+            }
+            Screen::FeedbackFailed { error } => feedback::failed_ui(ui, k, now, &error),
         }
     });
     fx

@@ -6,6 +6,7 @@
 mod cases;
 mod cli;
 mod client;
+mod feedback;
 mod harness;
 mod live;
 mod printing;

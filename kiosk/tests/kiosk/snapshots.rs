@@ -94,3 +94,152 @@ fn guide_departments_and_item_detail() {
     click_containing(&mut h, &first);
     h.snapshot("guide-detail");
 }
+
+/// 「评价 / 投诉」's screens, with the demo hall's lists as the server
+/// gives them. Also saved to `$BANLI_SCREENSHOTS/kiosk-rate-*.png` when
+/// set (for `docs/screenshots`).
+mod feedback {
+    use banli_kiosk::state::{ApiFailure, Effect, FeedbackSettings, Screen};
+    use banli_kiosk::text::ZH;
+    use banli_kiosk::ui::feedback::FZH;
+    use egui_kittest::Harness;
+
+    use super::rendered;
+    use crate::harness::{View, click, settle};
+
+    fn shot(h: &mut Harness<'static, View>, name: &str) {
+        h.snapshot(name);
+        if let Some(dir) = std::env::var_os("BANLI_SCREENSHOTS") {
+            let image = h.render().expect("rendered");
+            image
+                .save(std::path::Path::new(&dir).join(format!("{name}.png")))
+                .expect("saved");
+        }
+    }
+
+    fn lists() -> FeedbackSettings {
+        FeedbackSettings {
+            reasons: [
+                "等候时间过长",
+                "服务态度不好",
+                "业务不熟练",
+                "办事指南不清楚",
+                "材料要求反复",
+                "环境设施不便",
+            ]
+            .map(String::from)
+            .to_vec(),
+            complaint_categories: ["服务态度", "办事效率", "收费问题", "环境设施", "其他"]
+                .map(String::from)
+                .to_vec(),
+            window_days: 7,
+        }
+    }
+
+    fn menu() -> Harness<'static, View> {
+        let mut h = rendered();
+        click(&mut h, FZH.home_button);
+        let now = h.state().now;
+        let _ = h.state_mut().k.handle_feedback_settings(now, Ok(lists()));
+        h.state_mut().fx.clear();
+        settle(&mut h);
+        h
+    }
+
+    fn levels() -> Harness<'static, View> {
+        let mut h = menu();
+        click(&mut h, FZH.rate);
+        for d in "1027".chars() {
+            click(&mut h, &d.to_string());
+        }
+        click(&mut h, ZH.next);
+        for d in "483920".chars() {
+            click(&mut h, &d.to_string());
+        }
+        click(&mut h, ZH.next);
+        h
+    }
+
+    #[test]
+    fn menu_screen() {
+        let mut h = menu();
+        shot(&mut h, "kiosk-rate-menu");
+    }
+
+    #[test]
+    fn rate_screens() {
+        let mut h = levels();
+        shot(&mut h, "kiosk-rate-levels");
+        click(&mut h, "不满意");
+        click(&mut h, FZH.submit_rating);
+        click(&mut h, "等候时间过长");
+        shot(&mut h, "kiosk-rate-reasons");
+        click(&mut h, FZH.submit_rating);
+        let key = match std::mem::take(&mut h.state_mut().fx).as_slice() {
+            [
+                Effect::SendFeedback {
+                    idempotency_key, ..
+                },
+            ] => idempotency_key.clone(),
+            other => panic!("{other:?}"),
+        };
+        let now = h.state().now;
+        let _ = h.state_mut().k.handle_feedback(
+            now,
+            &key,
+            Ok(banli_kiosk::state::Recorded {
+                id: 1,
+                follow_up_id: Some(1),
+                replayed: false,
+                message_zh: "感谢您的评价！".into(),
+                message: "Thank you for your rating!".into(),
+            }),
+        );
+        settle(&mut h);
+        shot(&mut h, "kiosk-rate-thanks");
+    }
+
+    #[test]
+    fn rate_refused_and_server_down() {
+        let mut h = levels();
+        click(&mut h, "满意");
+        let key = match std::mem::take(&mut h.state_mut().fx).as_slice() {
+            [
+                Effect::SendFeedback {
+                    idempotency_key, ..
+                },
+            ] => idempotency_key.clone(),
+            other => panic!("{other:?}"),
+        };
+        let now = h.state().now;
+        let _ = h.state_mut().k.handle_feedback(
+            now,
+            &key,
+            Err(ApiFailure::Unreachable("connection refused".into())),
+        );
+        settle(&mut h);
+        shot(&mut h, "kiosk-rate-offline");
+        h.state_mut().k.screen = Screen::FeedbackFailed {
+            error: banli_core::wire::ApiError {
+                code: "rating_wrong_code".into(),
+                message: "no ticket has this number and code; check both and try again".into(),
+                message_zh: "号码或查询码不正确，请核对后重试".into(),
+                fields: Vec::new(),
+            },
+        };
+        settle(&mut h);
+        shot(&mut h, "kiosk-rate-refused");
+    }
+
+    #[test]
+    fn complaint_form() {
+        let mut h = menu();
+        click(&mut h, FZH.complain);
+        click(&mut h, "办事效率");
+        h.state_mut().k.feedback.complaint_text =
+            "等了两个小时，3号窗口一直没有人，也没有人解释。".into();
+        h.state_mut().k.feedback.phone = "13800001234".into();
+        settle(&mut h);
+        shot(&mut h, "kiosk-rate-complaint");
+    }
+}
