@@ -41,8 +41,6 @@ use crate::AppState;
 use crate::auth::{Principal, constant_time_eq, new_query_code};
 use crate::store::cases::{StoredCase, StoredStep};
 
-/// Longest accepted `Idempotency-Key`.
-const MAX_IDEMPOTENCY_KEY: usize = 128;
 /// Longest ID number accepted (18 for a resident ID card; passports and
 /// other documents are shorter).
 const MAX_ID_NUMBER: usize = 32;
@@ -519,23 +517,7 @@ fn hash_id_number(number: &str) -> String {
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
-    match headers.get("idempotency-key") {
-        None => Ok(None),
-        Some(v) => {
-            let k = v.to_str().map(str::trim).unwrap_or("");
-            if k.is_empty() || k.len() > MAX_IDEMPOTENCY_KEY {
-                return Err(AppError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_idempotency_key",
-                    format!(
-                        "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"
-                    ),
-                    "请求标识格式有误",
-                ));
-            }
-            Ok(Some(k.to_owned()))
-        }
-    }
+    super::extract::idempotency_key(headers)
 }
 
 /// The paths printed on the receipt.
@@ -548,7 +530,8 @@ pub fn progress_path(case_no: &str, password: &str) -> String {
 /// Accept a case (受理) for the ticket the counter is serving.
 #[utoipa::path(post, path = "/api/v1/counters/{id}/cases", tag = "cases", request_body = AcceptCaseRequest,
     params(("id" = u32, Path, description = "Counter number"),
-        ("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key returns the same case")),
+        ("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key returns the same case: 1 to 128 visible ASCII characters (a UUID does)",
+            pattern = r"^[!-~]{1,128}$", min_length = 1, max_length = 128)),
     responses(
         (status = 201, description = "Accepted", body = AcceptedCase),
         (status = 200, description = "A retry: the case accepted for this key before", body = AcceptedCase),
