@@ -1154,7 +1154,8 @@ fn bad_date(s: &str) -> AppError {
 /// rate, on-time rate, average working days against the committed and
 /// legal limits, overdue. JSON or CSV.
 #[utoipa::path(get, path = "/api/v1/admin/reports/cases", tag = "cases", params(CaseReportQuery),
-    responses((status = 200, description = "The report (JSON, or CSV with format=csv)", body = CaseReport),
+    responses((status = 200, description = "The report (JSON, or CSV with format=csv)",
+            content((CaseReport = "application/json"), (String = "text/csv"))),
         (status = 422, description = "Bad dates or format", body = banli_core::wire::ApiError)),
     security(("bearer" = [])))]
 pub async fn admin_cases_report(
