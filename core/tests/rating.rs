@@ -194,6 +194,54 @@ fn one_rating_per_ticket_and_service_and_a_retry_gets_the_same_one() {
 }
 
 #[test]
+fn a_transferred_ticket_is_rated_service_by_service_and_a_retry_stays_on_its_service() {
+    let mut sim = Sim::new(hall());
+    // 受理 at counter 1, then transferred to 收费 at counter 2.
+    let first = finished_ticket(sim.now);
+    let mut second = first.clone();
+    second.service_id = "tax".into();
+    second.counter_id = Some(CounterId(2));
+    let visits = vec![first.clone(), second.clone()];
+    let chosen = |sim: &Sim, key: Option<&str>| {
+        sim.engine
+            .visit_to_rate(&visits, "qr", key)
+            .map(|v| v.service_id.clone())
+    };
+    assert_eq!(sim.engine.visit_to_rate(&[], "qr", Some("k")), None);
+    // Nothing rated: the latest service first.
+    assert_eq!(chosen(&sim, Some("k1")), Some("tax".into()));
+    let rate_as = |sim: &mut Sim, t: RatedTicket, key: &str| {
+        sim.cmd(Command::Rate {
+            ticket: t,
+            input: input(Level::Satisfied, &[]),
+            idempotency_key: Some(key.to_owned()),
+            actor: "qr".into(),
+        })
+    };
+    assert!(rate_as(&mut sim, second.clone(), "k1").is_ok());
+    // The same request again lands on the same service (a replay), never
+    // on the next one; a new request goes to the one not rated yet.
+    assert_eq!(chosen(&sim, Some("k1")), Some("tax".into()));
+    assert_eq!(chosen(&sim, Some("k2")), Some("biz".into()));
+    assert_eq!(chosen(&sim, None), Some("biz".into()));
+    assert!(rate_as(&mut sim, first, "k2").is_ok());
+    assert_eq!(chosen(&sim, Some("k2")), Some("biz".into()));
+    // Both rated, a new request: the latest, which the engine refuses.
+    assert_eq!(chosen(&sim, Some("k3")), Some("tax".into()));
+    assert_eq!(
+        rate_as(&mut sim, second, "k3"),
+        Err(Rejection::Feedback(FeedbackRefusal::AlreadyRated))
+    );
+    // Another actor's key is not this request's.
+    assert_eq!(
+        sim.engine
+            .visit_to_rate(&visits, "kiosk-1", Some("k2"))
+            .map(|v| v.service_id.clone()),
+        Some("tax".into())
+    );
+}
+
+#[test]
 fn a_bad_rating_on_friday_must_be_called_back_by_monday_and_closed_in_15_working_days() {
     // Friday 2026-11-27, 16:00 in Shanghai.
     let friday: Timestamp = "2026-11-27T16:00:00+08:00".parse().unwrap();

@@ -566,3 +566,121 @@ async fn rating_settings_are_checked_and_every_route_is_documented() {
         assert!(doc["paths"][p].is_object(), "{p} is documented");
     }
 }
+
+/// 受理 → 收费: a ticket transferred on was served for two services, by two
+/// counters and two clerks; each is rated once, by its own counter's pad or
+/// from the phone, and a retry never lands on the other service.
+#[tokio::test]
+async fn a_transferred_ticket_is_rated_once_for_each_service_it_was_served_for() {
+    let hall = Hall::demo().await;
+    let mut pads = Vec::new();
+    for counter in [8, 1] {
+        let (s, pad) = hall
+            .post(
+                "/api/v1/admin/devices",
+                Some(&hall.admin),
+                json!({"name": format!("pad-{counter}"), "kind": "pad", "counter_id": counter}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{pad}");
+        pads.push(pad["token"].as_str().unwrap().to_owned());
+    }
+    let (pad8, pad1) = (&pads[0], &pads[1]);
+    let staff8 = staff(&hall, "staff8").await;
+    let staff1 = staff(&hall, "staff1").await;
+    let t = hall.issue("tax").await;
+    hall.post("/api/v1/counters/8/call-next", Some(&staff8), json!({}))
+        .await;
+    let (s, b) = hall
+        .post(
+            "/api/v1/counters/8/transfer",
+            Some(&staff8),
+            json!({"to_service": "cashier", "position": "front"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+
+    // The cashier has not served it yet: its service cannot be rated.
+    let mut cashier = rating(&t, "satisfied", &[]);
+    cashier["service_id"] = json!("cashier");
+    let (s, b) = rate(&hall, None, Some("early"), cashier.clone()).await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::CONFLICT, Some("rating_not_finished")),
+        "{b}"
+    );
+    // Counter 8's pad asks at the transfer and rates 8's service (税务).
+    let at_pad = json!({"ticket_id": t["id"], "level": "satisfied"});
+    let (s, b) = rate(&hall, Some(pad8), Some("pad8-1"), at_pad.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let tax_rating = b["id"].clone();
+
+    hall.post("/api/v1/counters/1/call-next", Some(&staff1), json!({}))
+        .await;
+    let (s, b) = hall
+        .post("/api/v1/counters/1/finish", Some(&staff1), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // The pad of counter 8 cannot rate what counter 1 did, nor again.
+    let (s, b) = rate(&hall, Some(pad8), Some("pad8-2"), at_pad.clone()).await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::CONFLICT, Some("already_rated"))
+    );
+
+    // The phone's page offers the service not rated yet, by name.
+    let page = format!("/t/{}?code={}", t["id"], t["query_code"].as_str().unwrap());
+    let (s, html) = hall.get(&page, None).await;
+    assert_eq!(s, StatusCode::OK);
+    let html = html.as_str().unwrap();
+    assert!(html.contains("data-service=\"cashier\""), "{html}");
+    assert!(html.contains("统一收费"), "{html}");
+    assert!(!html.contains("rate-next"), "one service is left: {html}");
+
+    // From the phone, no service named: the one not rated (收费). A retry
+    // of the same request is the same rating, never the other service.
+    let phone = rating(&t, "basic", &[]);
+    let (s, first) = rate(&hall, None, Some("phone-1"), phone.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    let (s, again) = rate(&hall, None, Some("phone-1"), phone.clone()).await;
+    assert_eq!((s, &again["id"]), (StatusCode::OK, &first["id"]));
+    assert_ne!(first["id"], tax_rating);
+    for (key, body) in [("phone-2", phone), ("phone-3", cashier)] {
+        let (s, b) = rate(&hall, None, Some(key), body).await;
+        assert_eq!(
+            (s, b["code"].as_str()),
+            (StatusCode::CONFLICT, Some("already_rated")),
+            "{b}"
+        );
+    }
+    // Counter 1's pad: its service is rated already.
+    let (s, b) = rate(&hall, Some(pad1), Some("pad1-1"), at_pad).await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::CONFLICT, Some("already_rated"))
+    );
+
+    // Each service, counter and clerk got its own rating, also after a restart.
+    let hall = hall.restart().await;
+    let (s, html) = hall.get(&page, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.as_str().unwrap().contains("本次服务已评价"));
+    let (s, report) = hall
+        .get("/api/v1/admin/reports/ratings", Some(&hall.admin))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{report}");
+    assert_eq!(report["total"]["total"], 2);
+    let keys = |dim: &str| {
+        let mut k: Vec<String> = report[dim]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| format!("{}={}", r["key"].as_str().unwrap(), r["total"]))
+            .collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys("by_service"), ["cashier=1", "tax=1"]);
+    assert_eq!(keys("by_counter"), ["1=1", "8=1"]);
+    assert_eq!(keys("by_staff"), ["staff1=1", "staff8=1"]);
+}

@@ -346,6 +346,28 @@ async fn the_pad_asks_after_the_clerk_finishes_and_a_bad_rating_needs_a_reason()
     }
     assert!(b.visible("view-counter").await);
     assert_eq!(report(&hall).await["total"]["total"], 1, "nothing recorded");
+
+    // 受理 → 收费: the clerk transfers the ticket on; what counter 8 did is
+    // done, so its pad asks, and the rating is for 8's service.
+    hall.issue("tax").await;
+    hall.post("/api/v1/counters/8/call-next", Some(&staff8), json!({}))
+        .await;
+    let (s, body) = hall
+        .post(
+            "/api/v1/counters/8/transfer",
+            Some(&staff8),
+            json!({"to_service": "cashier", "position": "back"}),
+        )
+        .await;
+    assert_eq!(s, axum::http::StatusCode::OK, "{body}");
+    b.text_until(".pad-ask", |t| t.contains("请您对本次服务进行评价"))
+        .await;
+    b.click("pad-level-satisfied").await;
+    b.text_until(".pad-thanks", |t| t.contains("感谢")).await;
+    let r = report(&hall).await;
+    assert_eq!(r["total"]["total"], 2);
+    assert_eq!(r["total"]["levels"]["satisfied"], 1);
+    assert_eq!(r["by_service"][0]["key"], "tax", "{r}");
     b.client.close().await.expect("close");
 }
 

@@ -143,6 +143,28 @@ impl Engine {
             .contains_key(&format!("{}\u{1f}{}", ticket_id.0, service_id))
     }
 
+    /// Which of a ticket's ended visits (each service it finished or was
+    /// transferred on from, oldest first) a rating that names no service is
+    /// for: the visit this same request already rated (a retry with the same
+    /// `actor` and idempotency key must land on the same rating, not on the
+    /// next service), else the latest visit not rated yet, else the latest
+    /// (which [`Command::Rate`](super::Command::Rate) then refuses as rated).
+    /// `None` when the ticket has ended no visit (not finished).
+    pub fn visit_to_rate<'a>(
+        &self,
+        visits: &'a [RatedTicket],
+        actor: &str,
+        idempotency_key: Option<&str>,
+    ) -> Option<&'a RatedTicket> {
+        let retry = retry_key(actor, idempotency_key);
+        let rated = |v: &RatedTicket| self.state.feedback.rated.get(&rated_key(v));
+        visits
+            .iter()
+            .find(|v| retry.is_some() && rated(v).is_some_and(|e| e.key == retry))
+            .or_else(|| visits.iter().rev().find(|v| rated(v).is_none()))
+            .or_else(|| visits.last())
+    }
+
     /// How many follow-ups are open.
     pub fn open_follow_ups_count(&self) -> u32 {
         u32::try_from(self.state.feedback.open.len()).unwrap_or(u32::MAX)

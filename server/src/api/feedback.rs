@@ -30,7 +30,8 @@ use banli_core::engine::{Command, Outcome};
 use banli_core::ids::{CounterId, TicketId};
 use banli_core::jiff::civil::Date;
 use banli_core::rating::{
-    Channel, CodeScheme, ComplaintInput, FeedbackRefusal, Level, RatingInput, RatingSettings, Step,
+    Channel, CodeScheme, ComplaintInput, FeedbackRefusal, Level, RatedTicket, RatingInput,
+    RatingSettings, Step,
 };
 use serde::{Deserialize, Serialize};
 
@@ -103,6 +104,12 @@ pub struct RateRequest {
     #[serde(default)]
     #[schema(max_length = 500)]
     pub text: String,
+    /// The service rated, for a ticket that was transferred and so served
+    /// for several (each is rated once). Left out: the pad rates what its
+    /// counter served; a phone or kiosk the latest service not rated yet.
+    #[serde(default)]
+    #[schema(max_length = 64)]
+    pub service_id: Option<String>,
 }
 
 /// A recorded rating or complaint.
@@ -172,23 +179,23 @@ pub async fn ratings_create(
         .call(move |s| s.ticket_for_rating(id))
         .await?
         .ok_or_else(|| refused(FeedbackRefusal::WrongCode))?;
-    let mut ticket = found.ticket;
-    if let Some(counter) = pad_counter
-        && ticket.counter_id != Some(counter)
-    {
-        return Err(AppError::forbidden(
-            "a pad rates only the tickets its counter served",
-        ));
-    }
+    let actor = caller
+        .as_ref()
+        .map_or_else(|| "qr".to_owned(), Principal::actor);
+    let mut ticket = choose_visit(
+        &state,
+        found.visits,
+        req.service_id.as_deref(),
+        pad_counter,
+        &actor,
+        key.as_deref(),
+    )?;
     ticket.department_id = state.engine.view().read(|engine, _| {
         ticket
             .counter_id
             .and_then(|c| engine.config().counter(c))
             .map(|c| c.department.clone())
     });
-    let actor = caller
-        .as_ref()
-        .map_or_else(|| "qr".to_owned(), Principal::actor);
     let committed = state
         .engine
         .command(Command::Rate {
@@ -208,6 +215,40 @@ pub async fn ratings_create(
         "感谢您的评价！",
         "Thank you for your rating!",
     )
+}
+
+/// Which service of the ticket a rating is for (see [`RateRequest::service_id`]).
+fn choose_visit(
+    state: &AppState,
+    visits: Vec<RatedTicket>,
+    service_id: Option<&str>,
+    pad_counter: Option<CounterId>,
+    actor: &str,
+    key: Option<&str>,
+) -> Result<RatedTicket, AppError> {
+    let not_ours = || AppError::forbidden("a pad rates only the tickets its counter served");
+    if visits.is_empty() {
+        return Err(refused(FeedbackRefusal::NotFinished));
+    }
+    let chosen = match (service_id, pad_counter) {
+        (Some(s), _) => visits.iter().find(|v| v.service_id.as_str() == s).cloned(),
+        (None, Some(counter)) => visits
+            .iter()
+            .rev()
+            .find(|v| v.counter_id == Some(counter))
+            .cloned(),
+        (None, None) => state
+            .engine
+            .view()
+            .read(|engine, _| engine.visit_to_rate(&visits, actor, key).cloned()),
+    };
+    match (chosen, pad_counter) {
+        (Some(v), Some(counter)) if v.counter_id != Some(counter) => Err(not_ours()),
+        (Some(v), _) => Ok(v),
+        (None, Some(_)) if service_id.is_none() => Err(not_ours()),
+        // The ticket has not finished that service (yet).
+        (None, _) => Err(refused(FeedbackRefusal::NotFinished)),
+    }
 }
 
 fn recorded(
@@ -245,9 +286,9 @@ fn recorded(
 pub enum PhoneOffer {
     /// Not finished (or not found): nothing to rate yet.
     Nothing,
-    /// Finished, within the window, not rated: the form.
+    /// A service finished, within the window, not rated: the form.
     Form,
-    /// Rated already: a thank-you.
+    /// Every service within the window rated: a thank-you.
     Rated,
     /// Finished too long ago.
     WindowPassed,
@@ -265,29 +306,76 @@ impl PhoneOffer {
     }
 }
 
+/// The rating part of a ticket's progress page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneRating {
+    /// What to show.
+    pub offer: PhoneOffer,
+    /// With [`PhoneOffer::Form`]: the service the form rates (a
+    /// transferred ticket was served for several; the latest not rated
+    /// first), and its names.
+    pub service_id: String,
+    /// Its Chinese name.
+    pub service_zh: String,
+    /// Its English name.
+    pub service_en: String,
+    /// Whether another service of the ticket waits for its rating after this one.
+    pub more: bool,
+}
+
 /// What the progress page of ticket `id` (whose code was checked) offers.
 ///
 /// # Errors
 /// When the read model cannot be read.
-pub async fn phone_offer(state: &AppState, id: TicketId) -> Result<PhoneOffer, AppError> {
-    let Some(found) = state.readers.call(move |s| s.ticket_for_rating(id)).await? else {
-        return Ok(PhoneOffer::Nothing);
+pub async fn phone_offer(state: &AppState, id: TicketId) -> Result<PhoneRating, AppError> {
+    let mut answer = PhoneRating {
+        offer: PhoneOffer::Nothing,
+        service_id: String::new(),
+        service_zh: String::new(),
+        service_en: String::new(),
+        more: false,
     };
-    let Some(finished) = found.ticket.finished_at else {
-        return Ok(PhoneOffer::Nothing);
+    let Some(found) = state.readers.call(move |s| s.ticket_for_rating(id)).await? else {
+        return Ok(answer);
     };
     let now = state.clock.now();
     Ok(state.engine.view().read(|engine, _| {
-        let window = engine.config().ratings.window_days;
-        if engine.is_rated(id, &found.ticket.service_id) {
-            PhoneOffer::Rated
-        } else if now.duration_since(finished)
-            > banli_core::jiff::SignedDuration::from_hours(i64::from(window) * 24)
-        {
-            PhoneOffer::WindowPassed
-        } else {
-            PhoneOffer::Form
-        }
+        let window = banli_core::jiff::SignedDuration::from_hours(
+            i64::from(engine.config().ratings.window_days) * 24,
+        );
+        let in_window = |v: &&RatedTicket| {
+            v.finished_at
+                .is_some_and(|f| now.duration_since(f) <= window)
+        };
+        let open: Vec<&RatedTicket> = found
+            .visits
+            .iter()
+            .rev()
+            .filter(in_window)
+            .filter(|v| !engine.is_rated(id, &v.service_id))
+            .collect();
+        answer.offer = match open.first() {
+            Some(v) => {
+                let service = engine.config().service(&v.service_id);
+                answer.service_id = v.service_id.to_string();
+                answer.service_zh =
+                    service.map_or_else(|| v.service_id.to_string(), |s| s.name_zh.clone());
+                answer.service_en =
+                    service.map_or_else(|| v.service_id.to_string(), |s| s.name_en.clone());
+                answer.more = open.len() > 1;
+                PhoneOffer::Form
+            }
+            None if found
+                .visits
+                .iter()
+                .any(|v| engine.is_rated(id, &v.service_id)) =>
+            {
+                PhoneOffer::Rated
+            }
+            None if found.visits.is_empty() => PhoneOffer::Nothing,
+            None => PhoneOffer::WindowPassed,
+        };
+        answer
     }))
 }
 

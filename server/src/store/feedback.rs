@@ -149,12 +149,30 @@ pub(super) fn apply(tx: &Transaction<'_>, event: &Event) -> Result<(), StoreErro
     Ok(())
 }
 
+/// The table of services a ticket left by a transfer (migration 7). A
+/// ticket's last service is its `tickets` row; each earlier one is kept here
+/// when the ticket is transferred on, with the counter and clerk that
+/// served it, so that each service can be rated once (一次一评). Only
+/// transfers write here: the common ticket, served once, costs nothing more.
+pub const VISITS_MIGRATION: &str = r"
+CREATE TABLE ticket_visits (
+    ticket_id INTEGER NOT NULL,
+    service_id TEXT NOT NULL,
+    counter_id INTEGER,
+    staff TEXT,
+    ended_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (ticket_id, service_id)
+) WITHOUT ROWID;
+";
+
 /// A ticket as rating needs it: what the engine is told, and the code to check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketForRating {
-    /// The facts for [`banli_core::engine::Command::Rate`] (department
-    /// left for the caller, who knows the configuration).
-    pub ticket: RatedTicket,
+    /// Each service the ticket finished or was transferred on from, oldest
+    /// first, as the facts for [`banli_core::engine::Command::Rate`]
+    /// (department left for the caller, who knows the configuration). Empty
+    /// while it has finished no service.
+    pub visits: Vec<RatedTicket>,
     /// The ticket's query code.
     pub query_code: String,
 }
@@ -383,34 +401,61 @@ impl Store {
     /// # Errors
     /// When SQLite fails.
     pub fn ticket_for_rating(&self, id: TicketId) -> Result<Option<TicketForRating>, StoreError> {
-        let t = self
+        let ts = |ms: i64| banli_core::jiff::Timestamp::from_millisecond(ms).ok();
+        let row = self
             .conn
             .prepare_cached(
                 "SELECT number, service_id, status, query_code, closed_at_ms, counter_id, staff
                  FROM tickets WHERE id = ?1",
             )?
-            .query_row([i64::try_from(id.0).unwrap_or(i64::MAX)], |r| {
+            .query_row([tid(id)], |r| {
                 let status: String = r.get(2)?;
                 let closed: Option<i64> = r.get(4)?;
-                let finished_at = (status == "finished")
-                    .then_some(closed)
-                    .flatten()
-                    .and_then(|ms| banli_core::jiff::Timestamp::from_millisecond(ms).ok());
-                Ok(TicketForRating {
-                    ticket: RatedTicket {
+                Ok((
+                    RatedTicket {
                         ticket_id: id,
                         number: r.get(0)?,
                         service_id: r.get::<_, String>(1)?.into(),
                         counter_id: r.get::<_, Option<u32>>(5)?.map(banli_core::ids::CounterId),
                         department_id: None,
                         staff: r.get(6)?,
-                        finished_at,
+                        finished_at: (status == "finished")
+                            .then_some(closed)
+                            .flatten()
+                            .and_then(ts),
                     },
-                    query_code: r.get(3)?,
-                })
+                    r.get::<_, String>(3)?,
+                ))
             })
             .optional()?;
-        Ok(t)
+        let Some((last, query_code)) = row else {
+            return Ok(None);
+        };
+        let mut visits = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT service_id, counter_id, staff, ended_at_ms FROM ticket_visits
+             WHERE ticket_id = ?1 ORDER BY ended_at_ms, service_id",
+        )?;
+        let mut q = stmt.query([tid(id)])?;
+        while let Some(r) = q.next()? {
+            let service_id: banli_core::ids::ServiceId = r.get::<_, String>(0)?.into();
+            // Sent back to a service and finished there: the last visit
+            // (the ticket's row) is the one that counts.
+            if last.finished_at.is_some() && service_id == last.service_id {
+                continue;
+            }
+            visits.push(RatedTicket {
+                service_id,
+                counter_id: r.get::<_, Option<u32>>(1)?.map(banli_core::ids::CounterId),
+                staff: r.get(2)?,
+                finished_at: ts(r.get(3)?),
+                ..last.clone()
+            });
+        }
+        if last.finished_at.is_some() {
+            visits.push(last);
+        }
+        Ok(Some(TicketForRating { visits, query_code }))
     }
 
     /// The ratings report over days `from..=to` (`YYYY-MM-DD`), limited to
@@ -686,4 +731,8 @@ impl Store {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+fn tid(id: TicketId) -> i64 {
+    i64::try_from(id.0).unwrap_or(i64::MAX)
 }

@@ -326,10 +326,18 @@ fn apply_read_model(tx: &Transaction<'_>, event: &Event) -> Result<(), StoreErro
             close(tx, *ticket_id, TicketStatus::Cancelled, *at)?
         }
         Event::TicketTransferred {
+            at,
             ticket_id,
             to_service,
             ..
         } => {
+            // The service it leaves was served: keep who served it, so the
+            // citizen can rate it too (好差评: one rating per service).
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO ticket_visits (ticket_id, service_id, counter_id, staff, ended_at_ms)
+                 SELECT id, service_id, counter_id, staff, ?2 FROM tickets WHERE id = ?1",
+            )?
+            .execute(params![tid(*ticket_id), ms(*at)])?;
             tx.prepare_cached(
                 "UPDATE tickets SET status = 'waiting', service_id = ?2, transfers = transfers + 1 WHERE id = ?1",
             )?

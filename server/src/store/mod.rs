@@ -219,6 +219,9 @@ ALTER TABLE devices ADD COLUMN counter_id INTEGER;
 ",
     // Cases (办件): store/cases.rs.
     cases::MIGRATION,
+    // 好差评 for transferred tickets: each service a ticket left by a
+    // transfer, so that service too can be rated (store/feedback.rs).
+    feedback::VISITS_MIGRATION,
 ];
 
 /// The schema version this build writes: how many [`MIGRATIONS`] there

@@ -453,9 +453,13 @@ async fn progress_page(
                 .ok()
                 .and_then(|v| v.as_str().map(ToOwned::to_owned));
             // 好差评: a finished ticket's page offers the rating form.
-            let rating = crate::api::feedback::phone_offer(&state, id)
-                .await
-                .map_or("", |o| o.key());
+            // A transferred ticket was served for several services: the
+            // form names the one it rates, the latest not rated first.
+            let offer = crate::api::feedback::phone_offer(&state, id).await.ok();
+            let rating = offer.as_ref().map_or("", |o| o.offer.key());
+            let (rate_service, rate_zh, rate_en, rate_more) = offer
+                .map(|o| (o.service_id, o.service_zh, o.service_en, o.more))
+                .unwrap_or_default();
             render(
                 "progress.html",
                 context! {
@@ -465,6 +469,7 @@ async fn progress_page(
                     counter_name => t.counter_name_zh, issued => hhmm(t.issued_at), called => t.called_at.map(hhmm),
                     can_requeue => t.can_requeue,
                     rating, ticket_id => id.0, code => q.code.clone().unwrap_or_default(),
+                    rate_service, rate_zh, rate_en, rate_more,
                 },
             )
         }

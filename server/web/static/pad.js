@@ -6,7 +6,9 @@
 //   from GET /api/v1/pad/state, refreshed when the event stream says the
 //   counter changed. Nothing about the citizen is ever shown.
 // - When the counter finishes a ticket (a `ticket_changed` event for this
-//   counter with status `finished`) the pad asks for a rating. A bad one
+//   counter with status `finished`), or transfers it to another service
+//   (status `waiting`: the service here is done; 受理 → 收费, say), the pad
+//   asks for a rating of what this counter did. A bad one
 //   needs a reason (the server refuses it without, and the pad shows the
 //   refusal). With no answer within the hall's timeout it goes back and
 //   records nothing.
@@ -267,7 +269,7 @@
       if (msg.kind !== "event" || !padState) return;
       const ev = msg.event;
       const mine = padState.counter_id;
-      if (ev.type === "ticket_changed" && ev.counter_id === mine && ev.status === "finished") {
+      if (ev.type === "ticket_changed" && ev.counter_id === mine && (ev.status === "finished" || ev.status === "waiting")) {
         refresh().then(() => ask(ev.ticket_id));
       } else if (
         (ev.type === "ticket_called" && ev.call.counter_id === mine) ||

@@ -83,6 +83,8 @@
       reasons: bad ? Array.from(reasons) : [],
       text: $("rate-text").value.trim(),
     };
+    // A transferred ticket was served for several services: this form rates one.
+    if (box.dataset.service) body.service_id = box.dataset.service;
     try {
       const r = await fetch("/api/v1/ratings", {
         method: "POST",
