@@ -2097,6 +2097,14 @@ fn minutes(secs: u32) -> u32 {
 /// cost a whole lane per issue: with 100,000 tickets waiting it was the
 /// largest single item of the server's profile while issuing.
 fn place_in_lane(lane: &VecDeque<TicketId>, id: TicketId) -> usize {
+    // A lane is in issue order, so in id order, but for the tickets a
+    // transfer or a re-queue put in later. A binary search finds almost
+    // every ticket in O(log n) (a progress lookup on a lane of 30,000 was a
+    // scan of thousands); a hit is exact whatever the order, because a
+    // ticket is in its lane once; a miss falls back to the scan.
+    if let Ok(i) = lane.binary_search(&id) {
+        return i;
+    }
     let n = lane.len();
     for i in 0..n.div_ceil(2) {
         if lane[i] == id {
@@ -2122,6 +2130,27 @@ mod tests {
                 assert_eq!(place_in_lane(&lane, id), i, "lane of {n}");
             }
             assert_eq!(place_in_lane(&lane, TicketId(1)), 0, "absent");
+        }
+    }
+
+    proptest::proptest! {
+        /// Lanes in id order with tickets put back out of order (transfers,
+        /// re-queues): every ticket's place is its index.
+        #[test]
+        fn place_in_lane_is_the_index_in_any_lane(
+            n in 0u64..200,
+            moves in proptest::collection::vec((0usize..200, 0usize..200), 0..6),
+        ) {
+            let mut lane: VecDeque<TicketId> = (0..n).map(|i| TicketId(10 + i * 3)).collect();
+            for (from, to) in moves {
+                if let Some(id) = lane.remove(from.min(lane.len().saturating_sub(1))) {
+                    lane.insert(to.min(lane.len()), id);
+                }
+            }
+            for (i, &id) in lane.iter().enumerate() {
+                proptest::prop_assert_eq!(place_in_lane(&lane, id), i);
+            }
+            proptest::prop_assert_eq!(place_in_lane(&lane, TicketId(11)), 0);
         }
     }
 }

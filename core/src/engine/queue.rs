@@ -56,14 +56,20 @@ impl ServiceQueue {
     }
 
     /// Removes a ticket from whichever lane holds it. The head is the common
-    /// case and costs O(1); anything else is a linear scan.
+    /// case and costs O(1); a lane is nearly in id order (issue order), so a
+    /// binary search finds most others (a hit is exact: a ticket is in its
+    /// lane once), and a linear scan the rest.
     pub fn remove(&mut self, id: TicketId) -> bool {
         for lane in [&mut self.priority, &mut self.normal] {
             if lane.front() == Some(&id) {
                 lane.pop_front();
                 return true;
             }
-            if let Some(i) = lane.iter().position(|&t| t == id) {
+            if let Some(i) = lane
+                .binary_search(&id)
+                .ok()
+                .or_else(|| lane.iter().position(|&t| t == id))
+            {
                 lane.remove(i);
                 return true;
             }

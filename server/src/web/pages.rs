@@ -442,11 +442,7 @@ async fn progress_page(
             .to_string()
     };
     let id = banli_core::ids::TicketId(id);
-    let found =
-        match crate::api::tickets::check_code(&state, id, q.code.as_deref(), client.ip).await {
-            Ok(()) => crate::api::tickets::progress(&state, id).await,
-            Err(e) => Err(e),
-        };
+    let found = crate::api::tickets::lookup(&state, id, q.code.as_deref(), client.ip).await;
     match found {
         Ok(t) => {
             let status = serde_json::to_value(t.status)
