@@ -201,32 +201,52 @@ impl Store {
     ///
     /// # Errors
     /// When SQLite fails.
+    ///
+    /// The range is read one business day at a time, each day in a read
+    /// transaction of its own, not in one: a read transaction keeps the
+    /// WAL from being checkpointed past its start, and a year-long report
+    /// reading for seconds let the log grow by every ticket issued
+    /// meanwhile, then cost the commit after it a long checkpoint (issue 8;
+    /// BENCHMARKS.md, "Issuing under extra load"). A past day no longer
+    /// changes, so reading day by day gives the same figures.
     pub fn report(&self, from: &str, to: &str, tz: &TimeZone) -> Result<Report, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {ROW_COLUMNS} FROM tickets WHERE business_day BETWEEN ?1 AND ?2"
         ))?;
-        let rows = stmt.query_map([from, to], Row::from_sql)?;
+        let days: Vec<(String, String)> = match (
+            from.parse::<banli_core::jiff::civil::Date>(),
+            to.parse::<banli_core::jiff::civil::Date>(),
+        ) {
+            (Ok(a), Ok(b)) if a <= b => a
+                .series(banli_core::jiff::Span::new().days(1))
+                .take_while(|d| *d <= b)
+                .map(|d| (d.to_string(), d.to_string()))
+                .collect(),
+            _ => vec![(from.to_owned(), to.to_owned())],
+        };
         let mut total = Acc::default();
         let mut services: std::collections::BTreeMap<String, Acc> = Default::default();
         let mut counters: std::collections::BTreeMap<u32, Acc> = Default::default();
         let mut staff: std::collections::BTreeMap<String, Acc> = Default::default();
         let mut hours: [(u64, Vec<f64>); 24] = Default::default();
-        for row in rows {
-            let t = row?;
-            total.add(&t);
-            services.entry(t.service_id.clone()).or_default().add(&t);
-            if let Some(c) = t.counter_id {
-                counters.entry(c).or_default().add(&t);
-            }
-            if let Some(s) = &t.staff {
-                staff.entry(s.clone()).or_default().add(&t);
-            }
-            let hour = Timestamp::from_millisecond(t.issued_at_ms)
-                .map_or(0, |ts| ts.to_zoned_datetime(tz.clone()).hour())
-                .clamp(0, 23) as usize;
-            hours[hour].0 += 1;
-            if let Some(w) = t.wait() {
-                hours[hour].1.push(w);
+        for (a, b) in &days {
+            for row in stmt.query_map([a, b], Row::from_sql)? {
+                let t = row?;
+                total.add(&t);
+                services.entry(t.service_id.clone()).or_default().add(&t);
+                if let Some(c) = t.counter_id {
+                    counters.entry(c).or_default().add(&t);
+                }
+                if let Some(s) = &t.staff {
+                    staff.entry(s.clone()).or_default().add(&t);
+                }
+                let hour = Timestamp::from_millisecond(t.issued_at_ms)
+                    .map_or(0, |ts| ts.to_zoned_datetime(tz.clone()).hour())
+                    .clamp(0, 23) as usize;
+                hours[hour].0 += 1;
+                if let Some(w) = t.wait() {
+                    hours[hour].1.push(w);
+                }
             }
         }
         Ok(Report {
@@ -452,6 +472,39 @@ mod tests {
                 ..ReportRow::default()
             }
         );
+
+        // Both days together, read one day at a time: the sum of the two,
+        // and the hall's p90 over both days' waits together.
+        let both = j
+            .store
+            .report(&monday_day, &tuesday, &TimeZone::UTC)
+            .expect("report");
+        assert_eq!(
+            both.total.tickets,
+            monday_report.total.tickets + report.total.tickets
+        );
+        assert_eq!(both.total.tickets, 8);
+        let both8 = both
+            .by_staff
+            .iter()
+            .find(|r| r.key == "staff8")
+            .expect("staff8");
+        assert_eq!(
+            (both8.tickets, both8.served),
+            (
+                monday8.tickets + staff8.tickets,
+                monday8.served + staff8.served
+            )
+        );
+        assert_eq!(
+            both.by_hour.iter().map(|h| h.arrivals).sum::<u64>(),
+            both.total.tickets
+        );
+        let reversed = j
+            .store
+            .report(&tuesday, &monday_day, &TimeZone::UTC)
+            .expect("report");
+        assert_eq!(reversed.total.tickets, 0, "an empty range");
 
         // It reads one day through the index, not the whole table.
         let plan: String = j
