@@ -45,6 +45,10 @@ use error::AppError;
 pub const MAX_BODY: usize = 256 * 1024;
 /// A request that takes longer than this is answered 503.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// The hall report's own limit: a year of a busy hall is tens of millions
+/// of tickets read (on threads of low priority, beside the hall's work),
+/// which takes minutes, not seconds; only an administrator asks for it.
+pub const REPORT_TIMEOUT: Duration = Duration::from_secs(600);
 /// Requests in flight at once before new ones are shed with 503.
 pub const MAX_IN_FLIGHT: usize = 2048;
 
@@ -215,17 +219,22 @@ pub fn app(state: AppState) -> Router {
         .merge(counters::routes())
         .merge(guide::routes())
         .merge(devices::routes())
-        .merge(reports::routes())
         .merge(whatif::routes())
         .merge(admin::routes())
         .merge(feedback::routes())
         .merge(pad::routes())
-        .merge(cases::routes());
+        .merge(cases::routes())
+        .layer(timeout!(REQUEST_TIMEOUT));
+    let v1 = v1.merge(reports::routes().layer(timeout!(REPORT_TIMEOUT)));
     Router::new()
         .nest("/api/v1", v1)
-        .route("/api/openapi.json", get(meta::openapi))
-        .route("/metrics", get(meta::metrics))
-        .merge(crate::web::routes())
+        .merge(
+            Router::new()
+                .route("/api/openapi.json", get(meta::openapi))
+                .route("/metrics", get(meta::metrics))
+                .merge(crate::web::routes())
+                .layer(timeout!(REQUEST_TIMEOUT)),
+        )
         .fallback(|| async {
             AppError::new(
                 StatusCode::NOT_FOUND,
@@ -265,13 +274,41 @@ pub fn app(state: AppState) -> Router {
                 .load_shed()
                 .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
                     MAX_IN_FLIGHT,
-                ))
-                // tower's, not tower-http's: its error reaches `overloaded`,
-                // which answers in JSON like every other error (tower-http
-                // answers with an empty body).
-                .layer(tower::timeout::TimeoutLayer::new(REQUEST_TIMEOUT)),
+                )),
         )
         .with_state(state)
+}
+
+/// The time limit of a group of routes ([`REQUEST_TIMEOUT`], the
+/// report's [`REPORT_TIMEOUT`]). tower's, not tower-http's: its error
+/// reaches [`timed_out`], which answers in JSON like every other error
+/// (tower-http answers with an empty body). The fallbacks have none: they
+/// answer at once.
+macro_rules! timeout {
+    ($limit:expr) => {
+        ServiceBuilder::new()
+            .layer(HandleErrorLayer::new(|err: BoxError| async move {
+                timed_out(&err, $limit)
+            }))
+            .layer(tower::timeout::TimeoutLayer::new($limit))
+    };
+}
+use timeout;
+
+fn timed_out(err: &BoxError, limit: Duration) -> AppError {
+    if err.is::<tower::timeout::error::Elapsed>() {
+        AppError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!(
+                "the request took longer than {} s and was stopped; try again",
+                limit.as_secs()
+            ),
+            "请求处理超时，请稍后再试",
+        )
+    } else {
+        AppError::internal(err)
+    }
 }
 
 async fn overloaded(err: BoxError) -> AppError {
@@ -282,18 +319,8 @@ async fn overloaded(err: BoxError) -> AppError {
             "the server is busy; try again",
             "系统繁忙，请稍后再试",
         )
-    } else if err.is::<tower::timeout::error::Elapsed>() {
-        AppError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "timeout",
-            format!(
-                "the request took longer than {} s and was stopped; try again",
-                REQUEST_TIMEOUT.as_secs()
-            ),
-            "请求处理超时，请稍后再试",
-        )
     } else {
-        AppError::internal(&err)
+        timed_out(&err, REQUEST_TIMEOUT)
     }
 }
 
@@ -337,5 +364,10 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
         assert_eq!(v["code"], "timeout", "{v}");
         assert!(v["message_zh"].as_str().is_some_and(|m| !m.is_empty()));
+        // The report's limit is its own, and the message says which.
+        let e: BoxError = Box::new(tower::timeout::error::Elapsed::new());
+        let report = timed_out(&e, REPORT_TIMEOUT);
+        assert_eq!(report.code, "timeout");
+        assert!(report.message.contains("600 s"), "{}", report.message);
     }
 }

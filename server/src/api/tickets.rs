@@ -237,6 +237,23 @@ fn check_tries(
 ) -> Result<(), AppError> {
     let limits = &state.limits;
     let address = client.map(crate::limit::address_key);
+    // The holder polling their ticket, when nobody has guessed wrong on it
+    // or from their address: nothing to count, and no key is made. (A key
+    // made and given back for every ticket looked up filled the limiter's
+    // 100,000 keys when phones polled a busy day's tickets, and a full
+    // limiter refuses: BENCHMARKS.md, "Issuing under extra load".) A key
+    // exists once a wrong code was tried, and then the tries are taken
+    // and compared as below, so a locked ticket stays locked even to the
+    // right code.
+    let right = expected.is_some_and(|e| code.is_some_and(|c| constant_time_eq(c, e)));
+    if right
+        && !limits.lookup_ticket.holds(&id.0)
+        && address
+            .as_ref()
+            .is_none_or(|a| !limits.lookup_address.holds(a))
+    {
+        return Ok(());
+    }
     if let Some(a) = &address {
         limits
             .lookup_address

@@ -124,6 +124,12 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
         self.store.refund(key, self.cell);
     }
 
+    /// Whether `key` has a state here (a try was taken and not yet swept
+    /// away): a key that has none has all its tries.
+    pub fn holds(&self, key: &K) -> bool {
+        self.store.contains(key)
+    }
+
     /// Drops the keys whose state is back to fresh, and frees their memory.
     pub fn sweep(&self) {
         self.limiter.retain_recent();
