@@ -219,6 +219,13 @@ ALTER TABLE devices ADD COLUMN counter_id INTEGER;
 ",
     // Cases (办件): store/cases.rs.
     cases::MIGRATION,
+    // The clerk's staff number (工号, store/accounts.rs): optional, unique
+    // across accounts ignoring ASCII case (the index refuses a duplicate
+    // even if the check before the write were skipped).
+    r"
+ALTER TABLE staff ADD COLUMN staff_no TEXT;
+CREATE UNIQUE INDEX staff_by_staff_no ON staff (staff_no COLLATE NOCASE) WHERE staff_no IS NOT NULL;
+",
 ];
 
 /// The schema version this build writes: how many [`MIGRATIONS`] there
