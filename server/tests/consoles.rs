@@ -642,5 +642,6 @@ async fn an_admin_gives_a_clerk_a_staff_number_that_no_one_else_can_have() {
     b.login("staff8", banli_server::DEMO_STAFF_PASSWORD).await;
     b.text_until("#my-staff-no", |t| t.contains("工号 0231"))
         .await;
+    b.screenshot("console-staff-no").await;
     b.client.close().await.expect("close");
 }
