@@ -596,6 +596,7 @@ async fn an_admin_gives_a_clerk_a_staff_number_that_no_one_else_can_have() {
         .send_keys("0231")
         .await
         .expect("type");
+    b.screenshot("admin-staff-form").await;
     b.click("staff-save").await;
     b.text_until("tr[data-username='staff8']", |t| {
         t.contains("张敏") && t.contains("0231")
