@@ -19,6 +19,8 @@
 //! - [`guide`]: the service guide (办事指南) kiosks show.
 //! - [`rating`]: 好差评: the five levels ([`rating::Level`]), ratings,
 //!   complaints and follow-ups (整改) with working-day deadlines.
+//! - [`staff_no`]: the clerk's staff number (工号) ([`staff_no::StaffNo`]),
+//!   what it may contain, and the pattern that documents it.
 //! - [`wire`]: what travels as JSON: views, the event stream, request bodies
 //!   and [`wire::ApiError`].
 
@@ -29,6 +31,7 @@ pub mod engine;
 pub mod guide;
 pub mod ids;
 pub mod rating;
+pub mod staff_no;
 pub mod wire;
 
 pub use jiff;

@@ -219,9 +219,11 @@ pub enum ClerkShown {
     /// The clerk's display name.
     #[default]
     Name,
-    /// The clerk's staff number (their user name).
+    /// The clerk's staff number (工号) as 「工号 0231」; the name when the
+    /// account has none (never the login name).
     Number,
-    /// Both.
+    /// Both, as 「张敏（工号 0231）」; the name alone when the account has
+    /// no staff number.
     Both,
     /// Neither.
     Nothing,

@@ -370,6 +370,7 @@ impl Server {
             role: Role::Admin,
             counters: Vec::new(),
             disabled: false,
+            staff_no: None,
         };
         store
             .call(move |s| {
@@ -479,6 +480,7 @@ impl Server {
                 role: Role::Staff,
                 counters: vec![c],
                 disabled: false,
+                staff_no: None,
             };
             let (a, h) = (account.clone(), hash.clone());
             let created = self

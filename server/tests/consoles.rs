@@ -574,3 +574,75 @@ async fn an_admin_imports_next_years_calendar() {
     assert_eq!(cal["years"], serde_json::json!([2026, 2027]));
     b.client.close().await.expect("close");
 }
+
+/// An administrator gives a clerk a staff number (工号) on the staff page:
+/// the list shows it, another clerk cannot have the same one (the field
+/// says whose it is and nothing is saved), and the clerk's own console
+/// shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_gives_a_clerk_a_staff_number_that_no_one_else_can_have() {
+    let mut hall = Hall::demo().await;
+    let addr = serve(&mut hall).await;
+    let b = browser(addr).await;
+    b.login("admin", common::ADMIN_PASSWORD).await;
+    b.goto("/admin/staff").await;
+    b.text_until("#staff-table", |t| t.contains("staff8")).await;
+    b.click("staff-edit-staff8").await;
+    let name = b.find("staff-display_name").await;
+    name.clear().await.expect("clear");
+    name.send_keys("张敏").await.expect("type");
+    b.find("staff-staff_no")
+        .await
+        .send_keys("0231")
+        .await
+        .expect("type");
+    b.screenshot("admin-staff-form").await;
+    b.click("staff-save").await;
+    b.text_until("tr[data-username='staff8']", |t| {
+        t.contains("张敏") && t.contains("0231")
+    })
+    .await;
+    let (_, list) = hall.get("/api/v1/admin/staff", Some(&hall.admin)).await;
+    let staff8 = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|a| a["username"] == "staff8")
+        .cloned()
+        .expect("staff8");
+    assert_eq!(staff8["staff_no"], "0231", "{staff8}");
+
+    // staff7 asks for the same number: refused at the field, naming staff8.
+    b.click("staff-edit-staff7").await;
+    b.find("staff-staff_no")
+        .await
+        .send_keys("0231")
+        .await
+        .expect("type");
+    b.click("staff-save").await;
+    let said = b
+        .text_until("#staff-staff_no-error", |t| t.contains("staff8"))
+        .await;
+    assert!(said.contains("张敏"), "{said}");
+    b.text_until("#banner", |t| t.contains("0231")).await;
+    b.screenshot("admin-staff-no-taken").await;
+    let (_, list) = hall.get("/api/v1/admin/staff", Some(&hall.admin)).await;
+    assert!(
+        list.as_array()
+            .expect("list")
+            .iter()
+            .any(|a| a["username"] == "staff7" && a["staff_no"].is_null()),
+        "nothing saved: {list}"
+    );
+    b.click("staff-cancel").await;
+    b.text_until("#staff-table", |t| t.contains("0231")).await;
+    b.screenshot("admin-staff").await;
+
+    // The clerk sees their own number on their console.
+    b.click("logout").await;
+    b.login("staff8", banli_server::DEMO_STAFF_PASSWORD).await;
+    b.text_until("#my-staff-no", |t| t.contains("工号 0231"))
+        .await;
+    b.screenshot("console-staff-no").await;
+    b.client.close().await.expect("close");
+}

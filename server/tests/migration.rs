@@ -2,9 +2,9 @@
 //! (`server/tests/fixtures/schema-N/`, one per release, never edited) is
 //! opened by the current code, migrated forward to the current schema, and
 //! still holds its tickets (each found by its progress link, with its
-//! status), staff accounts (their passwords still sign in), audit log (the
-//! chain still checks, no entry lost), and hall (the day's numbering goes
-//! on where it stopped).
+//! status), staff accounts (their passwords still sign in; they have no
+//! staff number and can be given one), audit log (the chain still checks,
+//! no entry lost), and hall (the day's numbering goes on where it stopped).
 //!
 //! # Making the next fixture, at each release
 //! Before tagging a release whose schema (`MIGRATIONS.len()`) is newer
@@ -112,6 +112,51 @@ async fn check_fixture(fixture: &Path) {
             a["password"].as_str().expect("password"),
         )
         .await;
+    }
+    // Accounts from before staff numbers (工号) have none, and can be given
+    // one (the new column and its unique index are in place).
+    let (s, list) = hall.get("/api/v1/admin/staff", Some(&hall.admin)).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let list = list.as_array().expect("accounts");
+    assert!(!list.is_empty(), "{name}");
+    for a in list {
+        assert!(a["staff_no"].is_null(), "{name}: {a}");
+    }
+    let first = list[0]["username"].as_str().expect("username");
+    let mut edit = json!({"display_name": list[0]["display_name"], "role": list[0]["role"],
+        "counters": list[0]["counters"], "disabled": list[0]["disabled"], "staff_no": "M-001"});
+    let (s, body) = hall
+        .put(
+            &format!("/api/v1/admin/staff/{first}"),
+            Some(&hall.admin),
+            edit.clone(),
+        )
+        .await;
+    assert_eq!(
+        (s, &body["staff_no"]),
+        (StatusCode::OK, &json!("M-001")),
+        "{name}: {body}"
+    );
+    if let Some(second) = list.get(1) {
+        edit["display_name"] = second["display_name"].clone();
+        edit["role"] = second["role"].clone();
+        edit["counters"] = second["counters"].clone();
+        edit["disabled"] = second["disabled"].clone();
+        let (s, body) = hall
+            .put(
+                &format!(
+                    "/api/v1/admin/staff/{}",
+                    second["username"].as_str().expect("username")
+                ),
+                Some(&hall.admin),
+                edit,
+            )
+            .await;
+        assert_eq!(
+            (s, body["code"].as_str()),
+            (StatusCode::CONFLICT, Some("staff_no_taken")),
+            "{name}: {body}"
+        );
     }
     // The audit log: no entry lost, the chain checks.
     let (s, body) = hall

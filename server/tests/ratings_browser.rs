@@ -269,6 +269,27 @@ async fn the_pad_asks_after_the_clerk_finishes_and_a_bad_rating_needs_a_reason()
     let staff8 = hall
         .login("staff8", banli_server::DEMO_STAFF_PASSWORD)
         .await;
+    // The hall shows the clerk's name and staff number (工号).
+    let (s, b) = hall
+        .put(
+            "/api/v1/admin/staff/staff8",
+            Some(&hall.admin),
+            json!({"display_name": "张敏", "role": "staff", "counters": [8], "staff_no": "0231"}),
+        )
+        .await;
+    assert!(s.is_success(), "{b}");
+    let (_, mut settings) = hall
+        .get("/api/v1/admin/ratings/settings", Some(&hall.admin))
+        .await;
+    settings["clerk_shown"] = json!("both");
+    let (s, b) = hall
+        .put(
+            "/api/v1/admin/ratings/settings",
+            Some(&hall.admin),
+            settings,
+        )
+        .await;
+    assert!(s.is_success(), "{b}");
     let first = hall.issue("tax").await;
     let (addr, _stop, _join) = serve_on(&mut hall, "127.0.0.1:0".parse().unwrap()).await;
     let b = browser(addr, 1280, 800).await;
@@ -284,7 +305,10 @@ async fn the_pad_asks_after_the_clerk_finishes_and_a_bad_rating_needs_a_reason()
         .await;
     let number = first["number"].as_str().unwrap();
     b.text_until("#pad-serving", |t| t == number).await;
-    b.text_until("#pad-clerk", |t| t.contains("工作人员")).await;
+    b.text_until("#pad-clerk", |t| {
+        t.contains("工作人员") && t.contains("张敏（工号 0231）")
+    })
+    .await;
     b.screenshot("pad-counter").await;
 
     hall.post("/api/v1/counters/8/finish", Some(&staff8), json!({}))

@@ -24,6 +24,7 @@ use crate::AppState;
 use crate::auth::{MIN_PASSWORD_LEN, hash_password, new_token, token_hash};
 use crate::store::AuditEntry;
 use crate::store::accounts::{Device, DeviceKind, Role, StaffAccount};
+use banli_core::staff_no::{MAX_CHARS as MAX_STAFF_NO, StaffNo, StaffNoError};
 
 /// The routes.
 pub fn routes() -> Router<AppState> {
@@ -555,6 +556,21 @@ pub struct StaffUpsert {
     /// Disable the account (ends its sessions).
     #[serde(default)]
     pub disabled: bool,
+    /// Staff number (工号) the rating pad may show citizens: 1 to 20
+    /// characters, no spaces or control characters, unique across accounts
+    /// ignoring ASCII case (409 `staff_no_taken` names the account that has
+    /// it). Absent or null: the account has none (this replaces the
+    /// account as a whole, like every field here).
+    #[serde(default)]
+    // The pattern is banli_core::staff_no::PATTERN (utoipa takes only a
+    // literal; server/tests/staff_no.rs checks they agree).
+    #[schema(
+        min_length = 1,
+        max_length = 20,
+        pattern = r"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]{1,20}$",
+        example = "0231"
+    )]
+    pub staff_no: Option<String>,
 }
 
 /// Longest password: argon2 runs on every login, so its input is bounded.
@@ -584,7 +600,7 @@ pub async fn admin_staff_list(
         pattern = r"^[A-Za-z0-9_.-]{2,32}$")),
     responses((status = 200, description = "Saved", body = StaffAccount),
         (status = 422, description = "Invalid", body = banli_core::wire::ApiError),
-        (status = 409, description = "Would leave the hall without an administrator", body = banli_core::wire::ApiError)),
+        (status = 409, description = "Would leave the hall without an administrator (`last_admin`), or the staff number is another account's (`staff_no_taken`)", body = banli_core::wire::ApiError)),
     security(("bearer" = [])))]
 pub async fn admin_staff_put(
     State(state): State<AppState>,
@@ -616,6 +632,23 @@ pub async fn admin_staff_put(
             format!("密码须为{MIN_PASSWORD_LEN}-{MAX_PASSWORD_LEN}位"),
         ));
     }
+    let staff_no = req
+        .staff_no
+        .as_deref()
+        .map(StaffNo::parse)
+        .transpose()
+        .map_err(|e| match e {
+            StaffNoError::Length => AppError::invalid(
+                "invalid_staff_no",
+                format!("a staff number has 1 to {MAX_STAFF_NO} characters"),
+                format!("工号须为1-{MAX_STAFF_NO}个字符"),
+            ),
+            StaffNoError::Character => AppError::invalid(
+                "invalid_staff_no",
+                "a staff number has no spaces or control characters",
+                "工号不能含空格或控制字符",
+            ),
+        })?;
     let counters: Vec<CounterId> = req.counters.iter().copied().map(CounterId).collect();
     let check = counters.clone();
     let unknown = state.engine.view().read(move |engine, _| {
@@ -636,6 +669,7 @@ pub async fn admin_staff_put(
         role: req.role,
         counters,
         disabled: req.disabled,
+        staff_no,
     };
     let password_changed = req.password.is_some();
     let hash = match req.password {
@@ -661,9 +695,14 @@ pub async fn admin_staff_put(
             if was_admin && demotes_admin && s.admin_count()? <= 1 {
                 return Ok(Err(last_admin()));
             }
+            if let Some(no) = &a.staff_no
+                && let Some(holder) = s.staff_no_holder(no, &a.username)?
+            {
+                return Ok(Err(staff_no_taken(no, &holder)));
+            }
             let created = s.staff_upsert(&a, hash.as_deref(), now)?;
             let detail = serde_json::json!({"role": a.role, "counters": a.counters, "disabled": a.disabled,
-                "password_changed": hash.is_some()}).to_string();
+                "staff_no": a.staff_no, "password_changed": hash.is_some()}).to_string();
             s.audit(now, &actor, if created { "staff_created" } else { "staff_updated" }, &a.username, &detail)?;
             Ok(Ok(created))
         })
@@ -678,6 +717,22 @@ pub async fn admin_staff_put(
         state.auth.refresh_account(&account);
     }
     Ok(AppJson(account))
+}
+
+/// 409 `staff_no_taken`, naming the account that has the number.
+fn staff_no_taken(no: &StaffNo, holder: &StaffAccount) -> AppError {
+    AppError::new(
+        StatusCode::CONFLICT,
+        "staff_no_taken",
+        format!(
+            "staff number {no} is already {}'s ({})",
+            holder.username, holder.display_name
+        ),
+        format!(
+            "工号 {no} 已由账号 {}（{}）使用",
+            holder.username, holder.display_name
+        ),
+    )
 }
 
 fn last_admin() -> AppError {

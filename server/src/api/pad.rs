@@ -2,9 +2,10 @@
 //! authenticated by a device token of kind `pad` bound to that counter.
 //!
 //! `GET /pad/state` gives the pad what it shows: the counter's name, the
-//! clerk on duty as the hall chooses to name them (name, staff number,
-//! both, or neither), the number being served, and the ticket the counter
-//! finished last (only its id, to rate it, and its number, which the
+//! clerk on duty as the hall chooses to name them (name, staff number
+//! (工号), both, or neither; an account without a staff number is named
+//! by its name, never by its username), the number being served, and the
+//! ticket the counter finished last (only its id, to rate it, and its number, which the
 //! citizen just saw called). Nothing about the citizen. The page follows
 //! the event stream and asks this again when its counter changes.
 //!
@@ -24,7 +25,7 @@ use super::error::AppError;
 use super::extract::{AppJson, Caller};
 use crate::AppState;
 use crate::auth::Principal;
-use crate::store::accounts::{Device, DeviceKind};
+use crate::store::accounts::{Device, DeviceKind, StaffAccount};
 
 /// The routes.
 pub fn routes() -> Router<AppState> {
@@ -83,6 +84,17 @@ pub async fn pad_counter(_state: &AppState, d: &Device) -> Result<Option<Counter
         .ok_or_else(|| AppError::forbidden("this pad is bound to no counter"))
 }
 
+/// How the pad names a clerk: 「工号 0231」, 「张敏（工号 0231）」 or 「张敏」.
+/// An account without a staff number is named by its display name in
+/// every mode: the username is a login name, not for citizens' eyes.
+fn clerk_shown(shown: ClerkShown, a: &StaffAccount) -> String {
+    match (shown, &a.staff_no) {
+        (ClerkShown::Number, Some(no)) => format!("工号 {no}"),
+        (ClerkShown::Both, Some(no)) => format!("{}（工号 {no}）", a.display_name),
+        _ => a.display_name.clone(),
+    }
+}
+
 /// What the pad shows.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PadState {
@@ -131,16 +143,11 @@ pub async fn pad_state(
         (None, _) | (_, ClerkShown::Nothing) => None,
         (Some(u), shown) => {
             let username = u.clone();
-            let name = state
+            state
                 .readers
                 .call(move |s| s.staff(&username))
                 .await?
-                .map(|(a, _)| a.display_name);
-            match (shown, name) {
-                (ClerkShown::Number, _) | (_, None) => Some(format!("工号 {u}")),
-                (ClerkShown::Both, Some(n)) => Some(format!("{n}（工号 {u}）")),
-                (_, Some(n)) => Some(n),
-            }
+                .map(|(a, _)| clerk_shown(shown, &a))
         }
     };
     let status = match v.status {

@@ -1,7 +1,14 @@
 //! Staff accounts, login sessions and device tokens. Only hashes of
 //! passwords (argon2) and tokens (SHA-256) are stored.
+//!
+//! An account may carry a staff number (工号, [`StaffNo`]), what the rating
+//! pad shows citizens; it is unique across accounts ignoring ASCII case
+//! (a partial unique index on `staff.staff_no`), and
+//! [`Store::staff_no_holder`] lets the caller refuse a duplicate by name
+//! before the index would.
 
 use banli_core::ids::CounterId;
+use banli_core::staff_no::StaffNo;
 use banli_core::wire::DeviceStatusReport;
 use rusqlite::{OptionalExtension as _, params};
 use serde::{Deserialize, Serialize};
@@ -49,6 +56,16 @@ pub struct StaffAccount {
     pub counters: Vec<CounterId>,
     /// A disabled account cannot log in.
     pub disabled: bool,
+    /// Staff number (工号), if the hall gave one: what the rating pad may
+    /// show citizens (never the username). 1 to 20 characters, no spaces
+    /// or control characters; unique across accounts, ignoring ASCII case.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 20,
+        // banli_core::staff_no::PATTERN (utoipa takes only a literal;
+        // server/tests/staff_no.rs checks they agree).
+        pattern = r"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]{1,20}$",
+        example = "0231")]
+    pub staff_no: Option<StaffNo>,
 }
 
 /// What a device is.
@@ -109,17 +126,24 @@ pub struct Device {
 }
 
 fn staff_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(StaffAccount, String)> {
-    let counters: String = r.get(3)?;
-    Ok((
-        StaffAccount {
-            username: r.get(0)?,
-            display_name: r.get(1)?,
-            role: Role::parse(&r.get::<_, String>(2)?),
-            counters: serde_json::from_str(&counters).unwrap_or_default(),
-            disabled: r.get(5)?,
-        },
-        r.get(4)?,
-    ))
+    Ok((staff_at(r, 0)?, r.get(4)?))
+}
+
+/// An account from the row's columns `STAFF_COLS`, starting at `i`.
+fn staff_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<StaffAccount> {
+    let counters: String = r.get(i + 3)?;
+    Ok(StaffAccount {
+        username: r.get(i)?,
+        display_name: r.get(i + 1)?,
+        role: Role::parse(&r.get::<_, String>(i + 2)?),
+        counters: serde_json::from_str(&counters).unwrap_or_default(),
+        disabled: r.get(i + 5)?,
+        // Only checked numbers are written; one that no longer checks
+        // (edited by hand) is shown as none rather than failing the list.
+        staff_no: r
+            .get::<_, Option<String>>(i + 6)?
+            .and_then(|s| StaffNo::parse(&s).ok()),
+    })
 }
 
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
@@ -142,7 +166,8 @@ fn device_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Device> {
     })
 }
 
-const STAFF_COLS: &str = "username, display_name, role, counters, password_hash, disabled";
+const STAFF_COLS: &str =
+    "username, display_name, role, counters, password_hash, disabled, staff_no";
 const DEVICE_COLS: &str =
     "id, name, kind, created_at_ms, revoked_at_ms, last_seen_ms, status, counter_id";
 
@@ -186,6 +211,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let counters =
             serde_json::to_string(&a.counters).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let staff_no = a.staff_no.as_ref().map(StaffNo::as_str);
         let tx = self.conn.transaction()?;
         let exists: bool = tx.query_row(
             "SELECT COUNT(*) FROM staff WHERE username = ?1",
@@ -195,8 +221,8 @@ impl Store {
         if exists {
             tx.execute(
                 "UPDATE staff SET display_name = ?2, role = ?3, counters = ?4, disabled = ?5, updated_at_ms = ?6,
-                    password_hash = COALESCE(?7, password_hash) WHERE username = ?1",
-                params![a.username, a.display_name, a.role.as_str(), counters, a.disabled, now_ms, hash],
+                    password_hash = COALESCE(?7, password_hash), staff_no = ?8 WHERE username = ?1",
+                params![a.username, a.display_name, a.role.as_str(), counters, a.disabled, now_ms, hash, staff_no],
             )?;
             if a.disabled || hash.is_some() {
                 // A new password or a disabled account ends every session.
@@ -206,13 +232,33 @@ impl Store {
             let hash =
                 hash.ok_or_else(|| StoreError::Corrupt("a new account needs a password".into()))?;
             tx.execute(
-                "INSERT INTO staff (username, display_name, role, counters, password_hash, disabled, created_at_ms, updated_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-                params![a.username, a.display_name, a.role.as_str(), counters, hash, a.disabled, now_ms],
+                "INSERT INTO staff (username, display_name, role, counters, password_hash, disabled, created_at_ms, updated_at_ms, staff_no)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+                params![a.username, a.display_name, a.role.as_str(), counters, hash, a.disabled, now_ms, staff_no],
             )?;
         }
         tx.commit()?;
         Ok(!exists)
+    }
+
+    /// The account other than `username` that holds `staff_no` (ignoring
+    /// ASCII case, as the unique index does), if any.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn staff_no_holder(
+        &self,
+        staff_no: &StaffNo,
+        username: &str,
+    ) -> Result<Option<StaffAccount>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {STAFF_COLS} FROM staff WHERE staff_no = ?1 COLLATE NOCASE AND username <> ?2"
+            ))?
+            .query_row(params![staff_no.as_str(), username], staff_row)
+            .optional()?
+            .map(|(a, _)| a))
     }
 
     /// Deletes an account and its sessions. Returns false if there was none.
@@ -302,19 +348,7 @@ impl Store {
         let rows = stmt.query_map([], |r| {
             let hash: String = r.get(0)?;
             let expires: i64 = r.get(1)?;
-            let counters: String = r.get(5)?;
-            Ok((
-                hash,
-                StaffAccount {
-                    username: r.get(2)?,
-                    display_name: r.get(3)?,
-                    role: Role::parse(&r.get::<_, String>(4)?),
-                    counters: serde_json::from_str(&counters).unwrap_or_default(),
-                    disabled: r.get(7)?,
-                },
-                r.get(8)?,
-                expires,
-            ))
+            Ok((hash, staff_at(r, 2)?, r.get(9)?, expires))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

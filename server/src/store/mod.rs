@@ -222,6 +222,13 @@ ALTER TABLE devices ADD COLUMN counter_id INTEGER;
     // 好差评 for transferred tickets: each service a ticket left by a
     // transfer, so that service too can be rated (store/feedback.rs).
     feedback::VISITS_MIGRATION,
+    // The clerk's staff number (工号, store/accounts.rs): optional, unique
+    // across accounts ignoring ASCII case (the index refuses a duplicate
+    // even if the check before the write were skipped).
+    r"
+ALTER TABLE staff ADD COLUMN staff_no TEXT;
+CREATE UNIQUE INDEX staff_by_staff_no ON staff (staff_no COLLATE NOCASE) WHERE staff_no IS NOT NULL;
+",
 ];
 
 /// The schema version this build writes: how many [`MIGRATIONS`] there

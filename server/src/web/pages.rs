@@ -377,6 +377,7 @@ fn page_context(
         csrf => csrf_token(&session.token),
         username => session.account.username.clone(),
         display_name => session.account.display_name.clone(),
+        staff_no => session.account.staff_no.as_ref().map(ToString::to_string),
         is_admin => session.account.role == Role::Admin,
         counters => session.account.counters.iter().map(|c| c.0).collect::<Vec<_>>(),
         hall_zh => hall.0,

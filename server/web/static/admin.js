@@ -955,12 +955,13 @@
         <div class="toolbar"><button type="button" class="primary" id="staff-new">${t("新增人员", "New account")}</button>
           <span class="muted">${t(`共 ${staff.length} 个账号`, `${staff.length} accounts`)}</span></div>
         <table class="list" id="staff-table"><thead><tr>
-          <th>${t("用户名", "Username")}</th><th>${t("姓名", "Name")}</th><th>${t("角色", "Role")}</th><th>${t("可用窗口", "Counters")}</th><th>${t("状态", "State")}</th><th></th>
+          <th>${t("用户名", "Username")}</th><th>${t("姓名", "Name")}</th><th>${t("工号", "Staff no.")}</th><th>${t("角色", "Role")}</th><th>${t("可用窗口", "Counters")}</th><th>${t("状态", "State")}</th><th></th>
         </tr></thead><tbody>${staff.map((a) => `<tr data-username="${esc(a.username)}"${a.disabled ? ' class="disabled"' : ""}>
-          <td class="mono">${esc(a.username)}</td><td>${esc(a.display_name)}</td><td>${esc(tr2(ROLES[a.role], a.role))}</td>
+          <td class="mono">${esc(a.username)}</td><td>${esc(a.display_name)}</td>
+          <td class="mono">${a.staff_no ? esc(a.staff_no) : '<span class="muted">—</span>'}</td><td>${esc(tr2(ROLES[a.role], a.role))}</td>
           <td class="small">${a.role === "admin" ? t("全部", "All") : a.counters.map((c) => esc(nameOf(counters, c))).join(t("、", ", ")) || "—"}</td>
           <td>${a.disabled ? `<span class="mark muted">○ ${t("已停用", "Disabled")}</span>` : mark("ok", t("正常", "Active"))}</td>
-          ${rowButtons("staff", a.username)}</tr>`).join("") || emptyRow(6, t("没有账号", "No accounts"))}</tbody></table>`;
+          ${rowButtons("staff", a.username)}</tr>`).join("") || emptyRow(7, t("没有账号", "No accounts"))}</tbody></table>`;
       byId("staff-new").addEventListener("click", () => edit(null));
       onRowButtons(byId("staff-table"), {
         edit: (u) => edit(staff.find((a) => a.username === u)),
@@ -970,13 +971,15 @@
 
     function edit(acct) {
       const isNew = !acct;
-      const a = acct || { username: "", display_name: "", role: "staff", counters: [], disabled: false };
+      const a = acct || { username: "", display_name: "", role: "staff", counters: [], disabled: false, staff_no: null };
       openForm(`
         <h2 class="form-title">${isNew ? t("新增人员", "New account") : t("编辑人员：", "Edit account: ") + esc(a.display_name)}</h2>
         <form class="form" id="staff-form" novalidate autocomplete="off">
           ${row("staff-username", t("用户名", "Username"), text("staff-username", a.username, isNew ? 'autocomplete="off" spellcheck="false"' : "readonly"),
             isNew ? t("登录用，2–32 位字母、数字或 _ . -；保存后不能更改。", "For signing in: 2-32 of letters, digits, _ . -; it cannot change later.") : t("用户名不能更改。", "The username cannot change."))}
           ${row("staff-display_name", t("姓名", "Name"), text("staff-display_name", a.display_name), t("显示在窗口工作台上。", "Shown on the counter console."))}
+          ${row("staff-staff_no", t("工号", "Staff no."), text("staff-staff_no", a.staff_no, 'maxlength="20" class="short" autocomplete="off" spellcheck="false"'),
+            t("选填，1–20 位，不含空格，各账号不能重复。评价器按「好差评」设置显示工号；没有工号时显示姓名。", "Optional: 1-20 characters, no spaces, unique across accounts. The rating pad shows it as the 好差评 settings say; without one it shows the name."))}
           ${row("staff-role", t("角色", "Role"), select("staff-role", Object.entries(ROLES).map(([k, v]) => [k, t(v[0], v[1])]), a.role),
             t("管理员可以进入本后台并操作任何窗口。", "Administrators use this console and may operate any counter."))}
           ${groupRow("staff-counters", t("可用窗口", "Counters"), counters.map((c) => check(`staff-counter-${c.id}`, a.counters.includes(c.id), esc(B.name(c)))).join("") ||
@@ -994,6 +997,7 @@
           codes: {
             weak_password: "staff-password", password_required: "staff-password", invalid_username: "staff-username",
             invalid_display_name: "staff-display_name", unknown_counter: "staff-counters",
+            invalid_staff_no: "staff-staff_no", staff_no_taken: "staff-staff_no",
           },
         },
         onSubmit: async () => {
@@ -1004,7 +1008,10 @@
             role: val("staff-role"),
             counters: counters.map((c) => c.id).filter((id) => isChecked(`staff-counter-${id}`)),
             disabled: isChecked("staff-disabled"),
+            // Blank: the account has no staff number.
+            staff_no: val("staff-staff_no") || null,
           };
+          if (/\s/.test(data.staff_no || "")) errs.push(["staff-staff_no", t("工号不能含空格", "A staff number has no spaces")]);
           const pw = byId("staff-password").value;
           if (pw) data.password = pw;
           if (errs.length) return showLocal(errs, byId("staff-form"));
