@@ -170,6 +170,13 @@ pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
     Some(sorted[rank.clamp(1, sorted.len()) - 1])
 }
 
+/// The rows of business days `?1..=?2`, read as one range of the table by
+/// id (see [`Store::report`]).
+const DAYS_BY_ID: &str =
+    "WHERE id BETWEEN (SELECT MIN(id) FROM tickets WHERE business_day BETWEEN ?1 AND ?2)
+    AND (SELECT MAX(id) FROM tickets WHERE business_day BETWEEN ?1 AND ?2)
+    AND +business_day BETWEEN ?1 AND ?2";
+
 /// The columns [`Row::from_sql`] reads, in its order.
 const ROW_COLUMNS: &str = "service_id, status, issued_at_ms, first_called_at_ms, called_at_ms, closed_at_ms, counter_id, staff, estimated_wait_secs";
 
@@ -227,9 +234,17 @@ impl Store {
     /// BENCHMARKS.md, "Issuing under extra load"). A past day no longer
     /// changes, so reading day by day gives the same figures.
     pub fn report(&self, from: &str, to: &str, tz: &TimeZone) -> Result<Report, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {ROW_COLUMNS} FROM tickets WHERE business_day BETWEEN ?1 AND ?2"
-        ))?;
+        // A day's tickets have consecutive ids (ids only grow, and a day
+        // ends before the next begins), so its rows are read as one range
+        // of the table in id order: the day's first and last id from the
+        // index, then the table itself, instead of a seek from the index
+        // into the table for every row (about 40 % less processor for the
+        // same rows). The `+business_day` test keeps the answer exact
+        // whatever the ids are; the `+` keeps SQLite from choosing the
+        // index for it.
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM tickets {DAYS_BY_ID}"))?;
         let days: Vec<(String, String)> = match (
             from.parse::<banli_core::jiff::civil::Date>(),
             to.parse::<banli_core::jiff::civil::Date>(),
@@ -523,6 +538,29 @@ mod tests {
             .report(&tuesday, &monday_day, &TimeZone::UTC)
             .expect("report");
         assert_eq!(reversed.total.tickets, 0, "an empty range");
+
+        // The report reads a day as a range of the table by id, found
+        // through the index, never the whole table.
+        let plans: Vec<String> = j
+            .store
+            .conn
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN SELECT {} FROM tickets {}",
+                super::ROW_COLUMNS,
+                super::DAYS_BY_ID
+            ))
+            .expect("plan")
+            .query_map([&tuesday, &tuesday], |r| r.get(3))
+            .expect("plan")
+            .collect::<Result<_, _>>()
+            .expect("plan");
+        assert!(
+            plans
+                .first()
+                .is_some_and(|p| p.contains("USING INTEGER PRIMARY KEY")),
+            "{plans:?}"
+        );
+        assert!(!plans.iter().any(|p| p.starts_with("SCAN")), "{plans:?}");
 
         // It reads one day through the index, not the whole table.
         let plan: String = j
