@@ -327,7 +327,12 @@ async fn the_pad_asks_after_the_clerk_finishes_and_a_bad_rating_needs_a_reason()
     b.screenshot("pad-reason-refused").await;
     assert_eq!(report(&hall).await["total"]["total"], 0);
 
-    // With a reason it is recorded, once.
+    // A foreign citizen reads each reason in English beneath the Chinese.
+    b.text_until("#pad-reason-1", |t| {
+        t.contains("服务态度不好") && t.contains("Unfriendly service")
+    })
+    .await;
+    // With a reason it is recorded, once (the Chinese name, not the English).
     b.click("pad-reason-1").await;
     b.click("pad-submit").await;
     b.text_until(".pad-thanks", |t| t.contains("感谢")).await;
@@ -494,6 +499,10 @@ async fn a_phone_rates_a_finished_ticket_from_its_progress_page() {
     b.click("rate-level-dissatisfied").await;
     b.click("rate-submit").await;
     b.text_until("#rate-error", |t| t.contains("原因")).await;
+    b.text_until("#rate-reason-0", |t| {
+        t.contains("等候时间过长") && t.contains("Waited too long")
+    })
+    .await;
     b.click("rate-reason-0").await;
     b.screenshot("phone-rating").await;
     b.click("rate-submit").await;
