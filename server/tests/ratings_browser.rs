@@ -618,6 +618,48 @@ async fn the_director_sees_the_follow_up_on_the_dashboard_and_works_it_through()
         .await;
     b.screenshot("admin-ratings").await;
 
+    // The settings show each reason with its English name, one a line,
+    // and the director adds the hall's own reason with its English.
+    let reasons = b
+        .client
+        .execute("return document.getElementById('rs-reasons').value", vec![])
+        .await
+        .expect("read the reasons");
+    let reasons = reasons.as_str().unwrap_or_default();
+    assert!(
+        reasons.contains("等候时间过长 | Waited too long"),
+        "{reasons}"
+    );
+    b.client
+        .execute(
+            "const r = document.getElementById('rs-reasons'); \
+             r.value = r.value + '\\n叫号听不清 | Could not hear the call';",
+            vec![],
+        )
+        .await
+        .expect("add a reason");
+    b.click("rs-save").await;
+    b.text_until("#banner", |t| t.contains("设置已保存")).await;
+    b.client
+        .execute(
+            "document.getElementById('rs-reasons').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .expect("scroll to the settings");
+    b.screenshot("admin-ratings-settings").await;
+    let (_, public) = hall.get("/api/v1/ratings/settings", None).await;
+    let names = public["reason_names"].as_array().expect("names");
+    assert_eq!(
+        names.last(),
+        Some(&json!({"zh": "叫号听不清", "en": "Could not hear the call"})),
+        "{public}"
+    );
+    assert_eq!(
+        names[0],
+        json!({"zh": "等候时间过长", "en": "Waited too long"})
+    );
+
     // A pad is registered for counter 3 from the devices page; its link is shown once.
     b.goto("/admin/devices").await;
     b.type_into("dev-name", "pad-3").await;

@@ -207,8 +207,8 @@ window.BanliAdminPages = window.BanliAdminPages || {};
         </div>
         <p class="muted">${t("每行一项，可在竖线后写英文名称，如「等候时间过长 | Waited too long」；群众看到中文，下方是英文。",
           "One a line; an English name may follow a bar, as 「等候时间过长 | Waited too long」. Citizens see the Chinese with the English beneath.")}</p>
-        <label class="block">${t("差评原因（每行一项）", "Reasons (one a line)")} <textarea id="rs-reasons" rows="6"></textarea></label>
-        <label class="block">${t("投诉类别（每行一项）", "Complaint categories (one a line)")} <textarea id="rs-complaint_categories" rows="4"></textarea></label>
+        <label class="block">${t("差评原因（每行一项）", "Reasons (one a line)")} <textarea id="rs-reasons" rows="8"></textarea></label>
+        <label class="block">${t("投诉类别（每行一项）", "Complaint categories (one a line)")} <textarea id="rs-complaint_categories" rows="6"></textarea></label>
         <button type="button" class="primary" id="rs-save">${t("保存设置", "Save settings")}</button>
       </section>`;
 
