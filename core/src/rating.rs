@@ -33,6 +33,8 @@
 //! - Open follow-ups stay in the engine's memory (a few per day); a closed
 //!   one leaves it, and the server's read model keeps the whole history.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -48,6 +50,42 @@ pub const MAX_REASONS: usize = 10;
 pub const MAX_LIST: usize = 20;
 /// Longest reason or category name, in characters.
 pub const MAX_NAME_CHARS: usize = 30;
+/// Longest English name of a reason or category, in characters.
+pub const MAX_NAME_EN_CHARS: usize = 60;
+
+/// English names of the default reasons and complaint categories. They are
+/// the defaults of [`RatingSettings::reasons_en`] and
+/// [`RatingSettings::complaint_categories_en`], and what
+/// [`RatingSettings::reason_en`] / [`RatingSettings::category_en`] fall back
+/// to for a hall whose settings were saved before English names existed.
+const DEFAULT_NAMES_EN: [(&str, &str); 11] = [
+    ("等候时间过长", "Waited too long"),
+    ("服务态度不好", "Unfriendly service"),
+    ("业务不熟练", "Clerk unfamiliar with the business"),
+    ("办事指南不清楚", "Unclear service guide"),
+    ("材料要求反复", "Asked for materials again and again"),
+    ("环境设施不便", "Inconvenient facilities"),
+    ("服务态度", "Service attitude"),
+    ("办事效率", "Efficiency"),
+    ("收费问题", "Fees"),
+    ("环境设施", "Facilities"),
+    ("其他", "Other"),
+];
+
+/// The built-in English name of a default reason or category.
+fn default_name_en(zh: &str) -> Option<&'static str> {
+    DEFAULT_NAMES_EN
+        .iter()
+        .find(|(z, _)| *z == zh)
+        .map(|(_, en)| *en)
+}
+
+/// The built-in English names of those in `list` that have one.
+fn default_names_en(list: &[String]) -> BTreeMap<String, String> {
+    list.iter()
+        .filter_map(|zh| Some((zh.clone(), default_name_en(zh)?.to_owned())))
+        .collect()
+}
 
 /// A citizen's satisfaction with one service (满意度), best first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -256,6 +294,18 @@ pub struct RatingSettings {
     pub reasons: Vec<String>,
     /// The categories of a complaint.
     pub complaint_categories: Vec<String>,
+    /// English names of the reasons, keyed by the Chinese name (the
+    /// Chinese name is what ratings store and reports show; the English is
+    /// only shown beside it to citizens). Optional per reason; only listed
+    /// reasons, 1 to 60 characters. Missing from settings saved before it
+    /// existed: empty then, and the default reasons keep their built-in
+    /// English ([`Self::reason_en`]).
+    #[serde(default)]
+    pub reasons_en: BTreeMap<String, String>,
+    /// English names of the complaint categories, keyed by the Chinese
+    /// name, as [`Self::reasons_en`].
+    #[serde(default)]
+    pub complaint_categories_en: BTreeMap<String, String>,
 }
 
 impl Default for RatingSettings {
@@ -279,11 +329,40 @@ impl Default for RatingSettings {
             complaint_categories: ["服务态度", "办事效率", "收费问题", "环境设施", "其他"]
                 .map(String::from)
                 .to_vec(),
+            reasons_en: BTreeMap::new(),
+            complaint_categories_en: BTreeMap::new(),
         }
+        .with_default_names_en()
     }
 }
 
 impl RatingSettings {
+    /// These settings with the built-in English name of every listed
+    /// default reason and category.
+    fn with_default_names_en(mut self) -> Self {
+        self.reasons_en = default_names_en(&self.reasons);
+        self.complaint_categories_en = default_names_en(&self.complaint_categories);
+        self
+    }
+
+    /// The English name to show beside the reason `zh`: the hall's, else
+    /// the built-in one of a default reason.
+    pub fn reason_en(&self, zh: &str) -> Option<&str> {
+        self.reasons_en
+            .get(zh)
+            .map(String::as_str)
+            .or_else(|| default_name_en(zh))
+    }
+
+    /// The English name to show beside the complaint category `zh`, as
+    /// [`Self::reason_en`].
+    pub fn category_en(&self, zh: &str) -> Option<&str> {
+        self.complaint_categories_en
+            .get(zh)
+            .map(String::as_str)
+            .or_else(|| default_name_en(zh))
+    }
+
     /// What is wrong with the settings, as `(field, message)` pairs (empty
     /// when they are valid). Field paths start at `ratings.`.
     pub fn issues(&self) -> Vec<(String, String)> {
@@ -334,6 +413,35 @@ impl RatingSettings {
                 }
                 if list[..i].contains(r) {
                     out.push((format!("ratings.{name}[{i}]"), "is listed twice".into()));
+                }
+            }
+        }
+        for (name, list, names_en) in [
+            ("reasons", &self.reasons, &self.reasons_en),
+            (
+                "complaint_categories",
+                &self.complaint_categories,
+                &self.complaint_categories_en,
+            ),
+        ] {
+            for (zh, en) in names_en {
+                let field = format!("ratings.{name}_en.{zh}");
+                if !list.contains(zh) {
+                    out.push((field, format!("names no entry of ratings.{name}")));
+                    continue;
+                }
+                let n = en.chars().count();
+                if en.trim() != en
+                    || n == 0
+                    || n > MAX_NAME_EN_CHARS
+                    || en.chars().any(char::is_control)
+                {
+                    out.push((
+                        field,
+                        format!(
+                            "must be 1 to {MAX_NAME_EN_CHARS} characters, without surrounding spaces"
+                        ),
+                    ));
                 }
             }
         }

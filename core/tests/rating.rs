@@ -81,6 +81,65 @@ fn a_bad_rating_needs_a_reason_from_the_halls_list() {
 }
 
 #[test]
+fn reasons_and_categories_have_english_names_a_hall_can_change() {
+    let s = RatingSettings::default();
+    assert_eq!(s.reason_en("等候时间过长"), Some("Waited too long"));
+    assert_eq!(s.category_en("其他"), Some("Other"));
+    assert!(s.issues().is_empty(), "{:?}", s.issues());
+
+    // The hall's own name wins; a reason of its own may have one too.
+    let mut s = RatingSettings::default();
+    s.reasons.push("叫号不清楚".into());
+    s.reasons_en
+        .insert("叫号不清楚".into(), "Could not hear the call".into());
+    s.reasons_en
+        .insert("等候时间过长".into(), "Long wait".into());
+    assert!(s.issues().is_empty(), "{:?}", s.issues());
+    assert_eq!(s.reason_en("叫号不清楚"), Some("Could not hear the call"));
+    assert_eq!(s.reason_en("等候时间过长"), Some("Long wait"));
+
+    // Refused: a name for no listed entry, an empty one, a long one.
+    let mut bad = RatingSettings::default();
+    bad.reasons_en
+        .insert("天气不好".into(), "Bad weather".into());
+    bad.complaint_categories_en
+        .insert("其他".into(), " ".into());
+    bad.reasons_en.insert("服务态度不好".into(), "x".repeat(61));
+    let fields: Vec<String> = bad.issues().into_iter().map(|(f, _)| f).collect();
+    assert_eq!(
+        fields,
+        [
+            "ratings.reasons_en.天气不好",
+            "ratings.reasons_en.服务态度不好",
+            "ratings.complaint_categories_en.其他",
+        ]
+    );
+    let mut ok = RatingSettings::default();
+    ok.reasons_en.insert("服务态度不好".into(), "x".repeat(60));
+    assert!(ok.issues().is_empty());
+}
+
+#[test]
+fn settings_saved_before_english_names_still_load() {
+    // As a journal, snapshot or hall file written before the field existed
+    // holds them: a list of the hall's own, and no English names.
+    let old = r#"{"window_days":7,"callback_working_days":1,"close_working_days":15,
+        "pad_timeout_secs":30,"clerk_shown":"name",
+        "reasons":["等候时间过长","叫号不清楚"],"complaint_categories":["其他"]}"#;
+    let s: RatingSettings = serde_json::from_str(old).expect("old settings load");
+    assert!(s.reasons_en.is_empty() && s.complaint_categories_en.is_empty());
+    assert!(s.issues().is_empty(), "{:?}", s.issues());
+    // The default reason keeps its built-in English; the hall's own has none.
+    assert_eq!(s.reason_en("等候时间过长"), Some("Waited too long"));
+    assert_eq!(s.reason_en("叫号不清楚"), None);
+    // And the new field round-trips.
+    let d = RatingSettings::default();
+    let back: RatingSettings =
+        serde_json::from_str(&serde_json::to_string(&d).expect("json")).expect("loads");
+    assert_eq!(back, d);
+}
+
+#[test]
 fn an_unfinished_or_old_ticket_cannot_be_rated() {
     let s = RatingSettings::default();
     let now = util::tuesday_9am();

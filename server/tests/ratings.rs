@@ -544,6 +544,8 @@ async fn rating_settings_are_checked_and_every_route_is_documented() {
     assert!(b.to_string().contains("ratings.window_days"), "{b}");
     let mut good = cur;
     good["reasons"] = json!(["等候时间过长", "态度生硬"]);
+    // English names go with the list: only for reasons it names.
+    good["reasons_en"] = json!({"态度生硬": "Curt manner"});
     good["pad_timeout_secs"] = json!(20);
     let (s, _) = hall
         .put("/api/v1/admin/ratings/settings", Some(&hall.admin), good)
@@ -565,6 +567,76 @@ async fn rating_settings_are_checked_and_every_route_is_documented() {
     ] {
         assert!(doc["paths"][p].is_object(), "{p} is documented");
     }
+}
+
+/// A foreign citizen reads each reason and category in English: the public
+/// settings carry the hall's English names beside the Chinese ones the
+/// clients send back, an administrator edits them, and a bad one is refused
+/// and changes nothing.
+#[tokio::test]
+async fn reasons_and_categories_carry_english_names_the_hall_edits() {
+    let hall = Hall::demo().await;
+    let (s, public) = hall.get("/api/v1/ratings/settings", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(public["reasons"][0], "等候时间过长");
+    assert_eq!(
+        public["reason_names"][0],
+        json!({"zh": "等候时间过长", "en": "Waited too long"})
+    );
+    assert_eq!(
+        public["complaint_category_names"][4],
+        json!({"zh": "其他", "en": "Other"})
+    );
+
+    let (_, cur) = hall
+        .get("/api/v1/admin/ratings/settings", Some(&hall.admin))
+        .await;
+    assert_eq!(cur["reasons_en"]["服务态度不好"], "Unfriendly service");
+    // Refused, each with its field: a name for a reason not listed, and an
+    // empty category name.
+    for (field, name, en) in [
+        ("reasons_en", "天气不好", json!("Bad weather")),
+        ("complaint_categories_en", "其他", json!("")),
+        ("reasons_en", "等候时间过长", json!("x".repeat(61))),
+    ] {
+        let mut bad = cur.clone();
+        bad[field][name] = en;
+        let (s, b) = hall
+            .put("/api/v1/admin/ratings/settings", Some(&hall.admin), bad)
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert_eq!(b["code"], "invalid_config", "{b}");
+        assert!(
+            b.to_string().contains(&format!("ratings.{field}.{name}")),
+            "{b}"
+        );
+    }
+    let (_, after) = hall.get("/api/v1/ratings/settings", None).await;
+    assert_eq!(after, public, "a refused change changes nothing");
+
+    // A hall's own reason, with its English; another without.
+    let mut good = cur;
+    good["reasons"] = json!(["等候时间过长", "叫号听不清", "其他原因"]);
+    good["reasons_en"] =
+        json!({"等候时间过长": "Long wait", "叫号听不清": "Could not hear the call"});
+    let (s, b) = hall
+        .put("/api/v1/admin/ratings/settings", Some(&hall.admin), good)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let hall = hall.restart().await;
+    let (_, public) = hall.get("/api/v1/ratings/settings", None).await;
+    assert_eq!(
+        public["reason_names"],
+        json!([
+            {"zh": "等候时间过长", "en": "Long wait"},
+            {"zh": "叫号听不清", "en": "Could not hear the call"},
+            {"zh": "其他原因"},
+        ])
+    );
+    assert_eq!(
+        public["reasons"],
+        json!(["等候时间过长", "叫号听不清", "其他原因"])
+    );
 }
 
 /// 受理 → 收费: a ticket transferred on was served for two services, by two

@@ -327,7 +327,12 @@ async fn the_pad_asks_after_the_clerk_finishes_and_a_bad_rating_needs_a_reason()
     b.screenshot("pad-reason-refused").await;
     assert_eq!(report(&hall).await["total"]["total"], 0);
 
-    // With a reason it is recorded, once.
+    // A foreign citizen reads each reason in English beneath the Chinese.
+    b.text_until("#pad-reason-1", |t| {
+        t.contains("服务态度不好") && t.contains("Unfriendly service")
+    })
+    .await;
+    // With a reason it is recorded, once (the Chinese name, not the English).
     b.click("pad-reason-1").await;
     b.click("pad-submit").await;
     b.text_until(".pad-thanks", |t| t.contains("感谢")).await;
@@ -494,6 +499,10 @@ async fn a_phone_rates_a_finished_ticket_from_its_progress_page() {
     b.click("rate-level-dissatisfied").await;
     b.click("rate-submit").await;
     b.text_until("#rate-error", |t| t.contains("原因")).await;
+    b.text_until("#rate-reason-0", |t| {
+        t.contains("等候时间过长") && t.contains("Waited too long")
+    })
+    .await;
     b.click("rate-reason-0").await;
     b.screenshot("phone-rating").await;
     b.click("rate-submit").await;
@@ -608,6 +617,48 @@ async fn the_director_sees_the_follow_up_on_the_dashboard_and_works_it_through()
     b.text_until("#rr-reasons", |t| t.contains("等候时间过长"))
         .await;
     b.screenshot("admin-ratings").await;
+
+    // The settings show each reason with its English name, one a line,
+    // and the director adds the hall's own reason with its English.
+    let reasons = b
+        .client
+        .execute("return document.getElementById('rs-reasons').value", vec![])
+        .await
+        .expect("read the reasons");
+    let reasons = reasons.as_str().unwrap_or_default();
+    assert!(
+        reasons.contains("等候时间过长 | Waited too long"),
+        "{reasons}"
+    );
+    b.client
+        .execute(
+            "const r = document.getElementById('rs-reasons'); \
+             r.value = r.value + '\\n叫号听不清 | Could not hear the call';",
+            vec![],
+        )
+        .await
+        .expect("add a reason");
+    b.click("rs-save").await;
+    b.text_until("#banner", |t| t.contains("设置已保存")).await;
+    b.client
+        .execute(
+            "document.getElementById('rs-reasons').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .expect("scroll to the settings");
+    b.screenshot("admin-ratings-settings").await;
+    let (_, public) = hall.get("/api/v1/ratings/settings", None).await;
+    let names = public["reason_names"].as_array().expect("names");
+    assert_eq!(
+        names.last(),
+        Some(&json!({"zh": "叫号听不清", "en": "Could not hear the call"})),
+        "{public}"
+    );
+    assert_eq!(
+        names[0],
+        json!({"zh": "等候时间过长", "en": "Waited too long"})
+    );
 
     // A pad is registered for counter 3 from the devices page; its link is shown once.
     b.goto("/admin/devices").await;

@@ -31,6 +31,7 @@ use banli_core::wire::ApiError;
 use serde::{Deserialize, Serialize};
 
 use super::{ApiFailure, Effect, KeypadPurpose, KioskState, MIN_BACKOFF, Screen};
+use crate::text::Lang;
 
 /// After the thank-you, home after this long.
 pub const THANKS_SCREEN: Duration = Duration::from_secs(10);
@@ -53,6 +54,49 @@ pub struct FeedbackSettings {
     /// Days after the service during which it can be rated.
     #[serde(default)]
     pub window_days: u32,
+    /// The reasons with their English names (a server before English
+    /// names sends none: the Chinese is shown alone).
+    #[serde(default)]
+    pub reason_names: Vec<EntryName>,
+    /// The complaint categories with their English names.
+    #[serde(default)]
+    pub complaint_category_names: Vec<EntryName>,
+}
+
+/// A reason or complaint category and its English name.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+pub struct EntryName {
+    /// Chinese: what is sent and stored.
+    pub zh: String,
+    /// English, when the hall gave one.
+    #[serde(default)]
+    pub en: Option<String>,
+}
+
+impl FeedbackSettings {
+    /// How a reason's button reads: both names, the screen's language first.
+    pub fn reason_label(&self, zh: &str, lang: Lang) -> String {
+        label(&self.reason_names, zh, lang)
+    }
+
+    /// How a complaint category's button reads, as [`Self::reason_label`].
+    pub fn category_label(&self, zh: &str, lang: Lang) -> String {
+        label(&self.complaint_category_names, zh, lang)
+    }
+}
+
+/// 「等候时间过长 · Waited too long」, or the English first on an English
+/// screen; the Chinese alone when there is no English name.
+fn label(names: &[EntryName], zh: &str, lang: Lang) -> String {
+    match names
+        .iter()
+        .find(|n| n.zh == zh)
+        .and_then(|n| n.en.as_deref())
+    {
+        Some(en) if lang == Lang::En => format!("{en} · {zh}"),
+        Some(en) => format!("{zh} · {en}"),
+        None => zh.to_owned(),
+    }
 }
 
 /// `POST /ratings`'s body.

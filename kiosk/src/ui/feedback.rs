@@ -242,10 +242,16 @@ pub fn reasons_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant, fx: &mut 
         );
     }
     heading(ui, w.reasons_title);
-    let reasons = k
+    // Each reason with its English name: the Chinese one is what is sent.
+    let reasons: Vec<(String, String)> = k
         .feedback_settings
         .as_ref()
-        .map(|s| s.reasons.clone())
+        .map(|s| {
+            s.reasons
+                .iter()
+                .map(|r| (r.clone(), s.reason_label(r, k.lang)))
+                .collect()
+        })
         .unwrap_or_default();
     if reasons.is_empty() {
         ui.label(RichText::new(w.lists_unavailable).color(THEME.warning_text));
@@ -254,9 +260,9 @@ pub fn reasons_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant, fx: &mut 
     egui::ScrollArea::vertical()
         .max_height((ui.available_height() - footer).max(100.0))
         .show(ui, |ui| {
-            for r in &reasons {
+            for (r, label) in &reasons {
                 let chosen = k.feedback.reasons.contains(r);
-                if choice_button(ui, r, chosen, k.large_text).clicked() {
+                if choice_button(ui, label, chosen, k.large_text).clicked() {
                     k.toggle_reason(now, r);
                 }
                 ui.add_space(6.0);
@@ -288,10 +294,15 @@ pub fn complaint_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant, fx: &mu
     let w = words(k.lang);
     let t = k.lang.text();
     heading(ui, w.category_title);
-    let categories = k
+    let categories: Vec<(String, String)> = k
         .feedback_settings
         .as_ref()
-        .map(|s| s.complaint_categories.clone())
+        .map(|s| {
+            s.complaint_categories
+                .iter()
+                .map(|c| (c.clone(), s.category_label(c, k.lang)))
+                .collect()
+        })
         .unwrap_or_default();
     if categories.is_empty() {
         ui.label(RichText::new(w.lists_unavailable).color(THEME.warning_text));
@@ -300,9 +311,9 @@ pub fn complaint_ui(ui: &mut egui::Ui, k: &mut KioskState, now: Instant, fx: &mu
     egui::ScrollArea::vertical()
         .max_height((ui.available_height() - footer).max(100.0))
         .show(ui, |ui| {
-            for c in &categories {
+            for (c, label) in &categories {
                 let chosen = k.feedback.category.as_ref() == Some(c);
-                if choice_button(ui, c, chosen, k.large_text).clicked() {
+                if choice_button(ui, label, chosen, k.large_text).clicked() {
                     k.pick_category(now, c);
                 }
                 ui.add_space(6.0);

@@ -19,7 +19,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use serde_json::{Value, json};
 
-use crate::harness::{View, build, builder, click, settle};
+use crate::harness::{View, build, builder, click, click_containing, settle};
 
 /// The demo server, the kiosk's shell on it, and an administrator and a
 /// clerk signed in over HTTP.
@@ -276,9 +276,9 @@ fn a_bad_rating_without_a_reason_is_refused_then_accepted_with_one() {
     click(&mut h, "非常不满意");
     live.pump(&mut h);
     assert_eq!(h.state().k.screen, Screen::RateReasons);
-    // The hall's reasons, from the server.
-    assert!(shown(&h, "等候时间过长"));
-    assert!(shown(&h, "服务态度不好"));
+    // The hall's reasons, from the server, each with its English name.
+    assert!(shown(&h, "等候时间过长 · Waited too long"));
+    assert!(shown(&h, "服务态度不好 · Unfriendly service"));
 
     click(&mut h, FZH.submit_rating);
     assert!(h.state().fx.is_empty(), "nothing sent without a reason");
@@ -286,7 +286,7 @@ fn a_bad_rating_without_a_reason_is_refused_then_accepted_with_one() {
     assert_eq!(h.state().k.screen, Screen::RateReasons);
     assert_eq!(live.report()["total"], 0);
 
-    click(&mut h, "等候时间过长");
+    click_containing(&mut h, "等候时间过长");
     click(&mut h, FZH.submit_rating);
     live.pump(&mut h);
     assert!(matches!(h.state().k.screen, Screen::FeedbackDone { .. }));
@@ -356,13 +356,16 @@ fn a_complaint_is_filed_with_its_category_text_and_phone() {
     click(&mut h, FZH.complain);
     live.pump(&mut h);
     assert_eq!(h.state().k.screen, Screen::ComplaintForm);
-    assert!(shown(&h, "收费问题"), "the hall's categories");
+    assert!(
+        shown(&h, "收费问题 · Fees"),
+        "the hall's categories, in both languages"
+    );
 
     // Not without a category and text.
     click(&mut h, FZH.submit_complaint);
     assert!(h.state().fx.is_empty());
     assert!(shown(&h, "请选择投诉类别"));
-    click(&mut h, "办事效率");
+    click_containing(&mut h, "办事效率");
     click(&mut h, FZH.submit_complaint);
     assert!(h.state().fx.is_empty());
     assert!(shown(&h, "请写下您要投诉的内容"));

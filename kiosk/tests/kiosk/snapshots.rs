@@ -117,23 +117,37 @@ mod feedback {
         }
     }
 
+    /// The demo hall's lists as `GET /ratings/settings` gives them.
     fn lists() -> FeedbackSettings {
-        FeedbackSettings {
-            reasons: [
-                "等候时间过长",
-                "服务态度不好",
-                "业务不熟练",
-                "办事指南不清楚",
-                "材料要求反复",
-                "环境设施不便",
-            ]
-            .map(String::from)
-            .to_vec(),
-            complaint_categories: ["服务态度", "办事效率", "收费问题", "环境设施", "其他"]
-                .map(String::from)
-                .to_vec(),
-            window_days: 7,
-        }
+        let names = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(zh, en)| serde_json::json!({"zh": zh, "en": en}))
+                .collect::<Vec<_>>()
+        };
+        let reasons = [
+            ("等候时间过长", "Waited too long"),
+            ("服务态度不好", "Unfriendly service"),
+            ("业务不熟练", "Clerk unfamiliar with the business"),
+            ("办事指南不清楚", "Unclear service guide"),
+            ("材料要求反复", "Asked for materials again and again"),
+            ("环境设施不便", "Inconvenient facilities"),
+        ];
+        let categories = [
+            ("服务态度", "Service attitude"),
+            ("办事效率", "Efficiency"),
+            ("收费问题", "Fees"),
+            ("环境设施", "Facilities"),
+            ("其他", "Other"),
+        ];
+        serde_json::from_value(serde_json::json!({
+            "reasons": reasons.map(|(zh, _)| zh),
+            "complaint_categories": categories.map(|(zh, _)| zh),
+            "reason_names": names(&reasons),
+            "complaint_category_names": names(&categories),
+            "window_days": 7,
+        }))
+        .expect("the server's settings")
     }
 
     fn menu() -> Harness<'static, View> {
@@ -172,7 +186,7 @@ mod feedback {
         shot(&mut h, "kiosk-rate-levels");
         click(&mut h, "不满意");
         click(&mut h, FZH.submit_rating);
-        click(&mut h, "等候时间过长");
+        click(&mut h, "等候时间过长 · Waited too long");
         shot(&mut h, "kiosk-rate-reasons");
         click(&mut h, FZH.submit_rating);
         let key = match std::mem::take(&mut h.state_mut().fx).as_slice() {
@@ -235,7 +249,7 @@ mod feedback {
     fn complaint_form() {
         let mut h = menu();
         click(&mut h, FZH.complain);
-        click(&mut h, "办事效率");
+        click(&mut h, "办事效率 · Efficiency");
         h.state_mut().k.feedback.complaint_text =
             "等了两个小时，3号窗口一直没有人，也没有人解释。".into();
         h.state_mut().k.feedback.phone = "13800001234".into();

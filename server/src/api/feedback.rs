@@ -388,10 +388,26 @@ pub struct PublicSettings {
     pub reasons: Vec<String>,
     /// Complaint categories.
     pub complaint_categories: Vec<String>,
+    /// The reasons with their English names, in the order of `reasons`
+    /// (send the Chinese name back).
+    pub reason_names: Vec<EntryName>,
+    /// The complaint categories with their English names, in the order of
+    /// `complaint_categories`.
+    pub complaint_category_names: Vec<EntryName>,
     /// Days after the service during which it can be rated.
     pub window_days: u32,
     /// Seconds the pad waits for an answer.
     pub pad_timeout_secs: u32,
+}
+
+/// A reason or complaint category and its English name.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EntryName {
+    /// Chinese: the name ratings and complaints send and store.
+    pub zh: String,
+    /// English, shown beside it; absent when the hall gave none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub en: Option<String>,
 }
 
 /// A level and its names.
@@ -425,11 +441,23 @@ pub async fn ratings_settings(State(state): State<AppState>) -> AppJson<PublicSe
                 bad: l.is_bad(),
             })
             .collect(),
-        reasons: s.reasons,
-        complaint_categories: s.complaint_categories,
+        reason_names: names(&s.reasons, |zh| s.reason_en(zh)),
+        complaint_category_names: names(&s.complaint_categories, |zh| s.category_en(zh)),
+        reasons: s.reasons.clone(),
+        complaint_categories: s.complaint_categories.clone(),
         window_days: s.window_days,
         pad_timeout_secs: s.pad_timeout_secs,
     })
+}
+
+/// Each of `list` with its English name.
+fn names<'a>(list: &'a [String], en: impl Fn(&'a str) -> Option<&'a str>) -> Vec<EntryName> {
+    list.iter()
+        .map(|zh| EntryName {
+            zh: zh.clone(),
+            en: en(zh).map(str::to_owned),
+        })
+        .collect()
 }
 
 /// A complaint.

@@ -154,8 +154,12 @@
     });
     const reasons = $("pad-reasons");
     reasons.replaceChildren();
+    // Each reason in Chinese (what is sent) with the hall's English beneath.
+    const names = settings.reason_names || [];
     settings.reasons.forEach((r, i) => {
-      const b = button("rate-reason", esc(r), () => {
+      const en = names[i] && names[i].zh === r ? names[i].en : null;
+      const label = `<b class="zh">${esc(r)}</b>` + (en ? `<small lang="en">${esc(en)}</small>` : "");
+      const b = button("rate-reason", label, () => {
         if (asking.reasons.has(r)) asking.reasons.delete(r);
         else asking.reasons.add(r);
         b.setAttribute("aria-pressed", String(asking.reasons.has(r)));

@@ -54,12 +54,15 @@
       });
       $("rate-levels").append(b);
     });
+    // Each reason in Chinese (what is sent) with the hall's English beneath.
+    const names = settings.reason_names || [];
     settings.reasons.forEach((r, i) => {
+      const en = names[i] && names[i].zh === r ? names[i].en : null;
       const b = document.createElement("button");
       b.type = "button";
       b.className = "rate-reason";
       b.id = "rate-reason-" + i;
-      b.textContent = r;
+      b.innerHTML = `<b class="zh">${esc(r)}</b>` + (en ? `<small lang="en">${esc(en)}</small>` : "");
       b.setAttribute("aria-pressed", "false");
       b.addEventListener("click", () => {
         if (reasons.has(r)) reasons.delete(r);

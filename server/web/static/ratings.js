@@ -205,8 +205,10 @@ window.BanliAdminPages = window.BanliAdminPages || {};
           <label>${t("评价器显示工作人员", "Pad shows the clerk's")} <select id="rs-clerk_shown">
             <option value="name">${t("姓名", "name")}</option><option value="number">${t("工号", "staff number")}</option><option value="both">${t("姓名和工号", "name and number")}</option><option value="nothing">${t("不显示", "nothing")}</option></select></label>
         </div>
-        <label class="block">${t("差评原因（每行一项）", "Reasons (one a line)")} <textarea id="rs-reasons" rows="6"></textarea></label>
-        <label class="block">${t("投诉类别（每行一项）", "Complaint categories (one a line)")} <textarea id="rs-complaint_categories" rows="4"></textarea></label>
+        <p class="muted">${t("每行一项，可在竖线后写英文名称，如「等候时间过长 | Waited too long」；群众看到中文，下方是英文。",
+          "One a line; an English name may follow a bar, as 「等候时间过长 | Waited too long」. Citizens see the Chinese with the English beneath.")}</p>
+        <label class="block">${t("差评原因（每行一项）", "Reasons (one a line)")} <textarea id="rs-reasons" rows="8"></textarea></label>
+        <label class="block">${t("投诉类别（每行一项）", "Complaint categories (one a line)")} <textarea id="rs-complaint_categories" rows="6"></textarea></label>
         <button type="button" class="primary" id="rs-save">${t("保存设置", "Save settings")}</button>
       </section>`;
 
@@ -246,13 +248,28 @@ window.BanliAdminPages = window.BanliAdminPages || {};
     }
 
     let settings = await get("/admin/ratings/settings");
+    // The English names citizens see now: the hall's, else the built-in
+    // one of a default reason (settings saved before English names
+    // existed have none of their own), so saving keeps them.
+    let shown = await get("/ratings/settings");
+    const english = (names) => Object.fromEntries((names || []).filter((n) => n.en).map((n) => [n.zh, n.en]));
     function fill() {
       for (const f of ["window_days", "callback_working_days", "close_working_days", "pad_timeout_secs", "clerk_shown"]) byId("rs-" + f).value = settings[f];
-      byId("rs-reasons").value = settings.reasons.join("\n");
-      byId("rs-complaint_categories").value = settings.complaint_categories.join("\n");
+      const withEn = (list, own, builtIn) => list.map((zh) => {
+        const en = (own || {})[zh] || builtIn[zh];
+        return en ? `${zh} | ${en}` : zh;
+      }).join("\n");
+      byId("rs-reasons").value = withEn(settings.reasons, settings.reasons_en, english(shown.reason_names));
+      byId("rs-complaint_categories").value = withEn(settings.complaint_categories, settings.complaint_categories_en, english(shown.complaint_category_names));
     }
     fill();
-    const lines = (id) => byId(id).value.split("\n").map((s) => s.trim()).filter(Boolean);
+    // Each line is 「中文」 or 「中文 | English」.
+    const entries = (id) => byId(id).value.split("\n").map((line) => {
+      const bar = line.indexOf("|");
+      return bar < 0 ? [line.trim(), ""] : [line.slice(0, bar).trim(), line.slice(bar + 1).trim()];
+    }).filter(([zh]) => zh);
+    const lines = (id) => entries(id).map(([zh]) => zh);
+    const namesEn = (id) => Object.fromEntries(entries(id).filter(([, en]) => en));
     byId("rs-save").addEventListener("click", (e) => act(e.target, async () => {
       const next = {
         window_days: Number(byId("rs-window_days").value),
@@ -262,8 +279,11 @@ window.BanliAdminPages = window.BanliAdminPages || {};
         clerk_shown: byId("rs-clerk_shown").value,
         reasons: lines("rs-reasons"),
         complaint_categories: lines("rs-complaint_categories"),
+        reasons_en: namesEn("rs-reasons"),
+        complaint_categories_en: namesEn("rs-complaint_categories"),
       };
       settings = await send("PUT", "/admin/ratings/settings", next);
+      shown = await get("/ratings/settings");
       fill();
       info(t("设置已保存", "Settings saved"));
     }));
