@@ -339,6 +339,60 @@ async fn a_report_matches_the_tickets_made() {
         .await;
     let (s, _) = hall.get("/api/v1/admin/reports", Some(&staff)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // The next morning Tuesday is over: a report over both days sums
+    // Tuesday from its tickets once and keeps its figures; Wednesday is
+    // summed live. The figures are the same whichever way they are read,
+    // after a restart too.
+    let tuesday = r;
+    hall.clock.advance(SignedDuration::from_hours(22)); // Wednesday 09:24
+    hall.issue("tax").await;
+    hall.admin_again().await;
+    let both = "/api/v1/admin/reports?from=2026-11-24&to=2026-11-25";
+    let (s, first) = hall.get(both, Some(&hall.admin)).await;
+    assert_eq!(s, StatusCode::OK);
+    let db = rusqlite::Connection::open(hall.dir.path().join("banli.db")).expect("db");
+    let kept: Vec<String> = db
+        .prepare("SELECT business_day FROM report_days")
+        .expect("query")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(
+        kept,
+        vec!["2026-11-24".to_owned()],
+        "Tuesday kept, today not"
+    );
+    assert_eq!(first["total"]["tickets"], 6);
+    assert_eq!(
+        first["by_service"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|x| x["key"] == "tax")
+            .map(|x| (x["tickets"].clone(), x["p90_wait_secs"].clone())),
+        Some((json!(5), json!(1440.0)))
+    );
+    // Tuesday read back from its summary: the roll-over expired the two
+    // tickets still open, the rest is as it was.
+    let (s, kept_tuesday) = hall
+        .get("/api/v1/admin/reports?from=2026-11-24", Some(&hall.admin))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(kept_tuesday["total"]["expired"], 2);
+    assert_eq!(kept_tuesday["total"]["served"], tuesday["total"]["served"]);
+    assert_eq!(kept_tuesday["by_hour"], tuesday["by_hour"]);
+    // The summaries are derived data: without them, the same figures.
+    db.execute("DELETE FROM report_days", []).expect("delete");
+    let (s, summed) = hall
+        .get("/api/v1/admin/reports?from=2026-11-24", Some(&hall.admin))
+        .await;
+    assert_eq!((s, &summed), (StatusCode::OK, &kept_tuesday));
+    let mut hall = hall.restart().await;
+    hall.admin_again().await;
+    let (s, after) = hall.get(both, Some(&hall.admin)).await;
+    assert_eq!((s, &after), (StatusCode::OK, &first));
 }
 
 #[tokio::test]

@@ -60,14 +60,16 @@ pub async fn admin_reports(
 ) -> Result<Response, AppError> {
     caller.admin()?;
     let now = state.clock.now();
-    let (today, tz) = state.engine.view().read(|engine, _| {
-        let tz = banli_core::jiff::tz::TimeZone::get(&engine.config().hall.timezone)
+    let (today, tz, tz_name) = state.engine.view().read(|engine, _| {
+        let name = engine.config().hall.timezone.clone();
+        let tz = banli_core::jiff::tz::TimeZone::get(&name)
             .unwrap_or(banli_core::jiff::tz::TimeZone::UTC);
         (
             engine
                 .day()
                 .unwrap_or_else(|| now.to_zoned_datetime(tz.clone()).date()),
             tz,
+            name,
         )
     });
     let from: Date = match &q.from {
@@ -92,11 +94,28 @@ pub async fn admin_reports(
             format!("最多{MAX_RANGE_DAYS}天"),
         ));
     }
-    let (f, t) = (from.to_string(), to.to_string());
-    let report = state
+    let (f, t, d, name) = (
+        from.to_string(),
+        to.to_string(),
+        today.to_string(),
+        tz_name.clone(),
+    );
+    let (report, new) = state
         .readers
-        .call_report(move |s| s.report(&f, &t, &tz))
+        .call_report(move |s| s.report(&f, &t, &tz, &name, &d))
         .await?;
+    if !new.is_empty() {
+        // Kept for the next report. If they cannot be (a full disk), the
+        // next report sums those days again: this one is not refused.
+        let days = new.len();
+        if let Err(e) = state
+            .store
+            .call(move |s| s.save_day_summaries(&tz_name, &new))
+            .await
+        {
+            tracing::warn!(days, error = %e, "report summaries not kept");
+        }
+    }
     match q.format.as_deref() {
         None | Some("json") => Ok(AppJson(report).into_response()),
         Some("csv") => {

@@ -14,6 +14,8 @@
 //! - `audit`: who changed what, when.
 //! - `guide_items`: the service guide (办事指南), one JSON document per item.
 //! - `cases`, `case_steps`: every case (办件) and its steps ([`cases`]).
+//! - `report_days`: each past business day's report figures, summed once
+//!   from its tickets ([`reports`]); derived, and safe to delete.
 //!
 //! Every write goes through one connection owned by one thread
 //! ([`worker::StoreHandle`]): SQLite has a single writer anyway, and one
@@ -228,6 +230,19 @@ ALTER TABLE devices ADD COLUMN counter_id INTEGER;
     r"
 ALTER TABLE staff ADD COLUMN staff_no TEXT;
 CREATE UNIQUE INDEX staff_by_staff_no ON staff (staff_no COLLATE NOCASE) WHERE staff_no IS NOT NULL;
+",
+    // Each past business day's report figures, summed once from its
+    // tickets (store/reports.rs): a year-long report reads these, not
+    // every ticket of the year. Derived data: deleting rows only makes
+    // the next report sum those days again.
+    r"
+CREATE TABLE report_days (
+    business_day TEXT NOT NULL,
+    time_zone TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (business_day, time_zone)
+);
 ",
 ];
 

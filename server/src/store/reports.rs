@@ -2,9 +2,11 @@
 //! by service, counter and staff member, and by hour of issue; and one
 //! staff member's figures for one day, which the counter console shows.
 
+use std::collections::BTreeMap;
+
 use banli_core::jiff::Timestamp;
 use banli_core::jiff::tz::TimeZone;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError};
 
@@ -25,7 +27,8 @@ pub struct ReportRow {
     pub expired: u64,
     /// Average wait from issue to first call, seconds.
     pub avg_wait_secs: Option<f64>,
-    /// 90th percentile of that wait, seconds.
+    /// 90th percentile of that wait, seconds: exact to the second below
+    /// 1,024 s, otherwise within 1/128 (0.8 %) below it ([`WaitHist`]).
     pub p90_wait_secs: Option<f64>,
     /// Average handle time (last call to finish), seconds.
     pub avg_handle_secs: Option<f64>,
@@ -71,33 +74,155 @@ pub struct Report {
     pub by_hour: Vec<HourRow>,
 }
 
-/// One line's figures, gathered row by row. Everything but the 90th
-/// percentile is a running sum, added in the order the rows come (so the
-/// figures are exactly those of summing the rows' values); only the waits
-/// are kept, as whole milliseconds (4 bytes each), for the percentile. A
-/// year-long report of a busy hall is millions of rows in four lines each:
-/// keeping every wait, estimate and handle time as floats was about 380 MB
-/// a report of fresh memory the kernel had to zero, a fifth of the
-/// server's processor beside issuing (BENCHMARKS.md, "Issuing under extra
-/// load").
-#[derive(Default)]
+/// The version of [`DaySummary`]'s stored form (`report_days.version`).
+/// A summary of another version is not read: its day is summed again from
+/// its tickets and stored anew. Raise it whenever the summary's meaning or
+/// layout changes.
+pub const SUMMARY_VERSION: i64 = 1;
+
+/// Waits below this many seconds have a bucket each in [`WaitHist`].
+const LINEAR_SECS: u64 = 1024;
+/// Above [`LINEAR_SECS`], each power of two is cut into 2^this buckets.
+const SUB_BITS: u32 = 7;
+/// Buckets for waits up to `u32::MAX` seconds (136 years).
+const MAX_BUCKETS: usize = 1024 + (32 - 10) * (1 << SUB_BITS);
+
+/// How many waits fell in each bucket: every second below 17 minutes
+/// ([`LINEAR_SECS`]), then 128 buckets for each power of two, so that a
+/// wait is kept to within 1/128 (0.8 %) of itself. Unlike the waits
+/// themselves, histograms add up: a day's is stored once the day is over
+/// (see [`Store::report`]) and a year's 90th percentile is that of the sum
+/// of its days'. Serialized as (bucket, count) pairs of the buckets in use.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WaitHist(Vec<u32>);
+
+/// The bucket of a wait of `secs` seconds.
+fn bucket(secs: u64) -> usize {
+    let secs = secs.min(u64::from(u32::MAX));
+    if secs < LINEAR_SECS {
+        return secs as usize;
+    }
+    // 10 ≤ e ≤ 31 here, so the shift and the index are in range.
+    let e = 63 - secs.leading_zeros();
+    let sub = (secs >> (e - SUB_BITS)) & ((1 << SUB_BITS) - 1);
+    LINEAR_SECS as usize + ((e - 10) as usize) * (1 << SUB_BITS) + sub as usize
+}
+
+/// The shortest wait, in seconds, that falls in bucket `i`: what a
+/// percentile in that bucket is reported as.
+fn bucket_floor(i: usize) -> u64 {
+    if i < LINEAR_SECS as usize {
+        return i as u64;
+    }
+    let k = i - LINEAR_SECS as usize;
+    let e = 10 + (k >> SUB_BITS) as u32;
+    let sub = (k & ((1 << SUB_BITS) - 1)) as u64;
+    ((1 << SUB_BITS) + sub) << (e - SUB_BITS)
+}
+
+impl WaitHist {
+    fn add(&mut self, secs: u64) {
+        let i = bucket(secs);
+        if self.0.len() <= i {
+            self.0.resize(i + 1, 0);
+        }
+        if let Some(n) = self.0.get_mut(i) {
+            *n = n.saturating_add(1);
+        }
+    }
+
+    fn merge(&mut self, other: &Self) {
+        if self.0.len() < other.0.len() {
+            self.0.resize(other.0.len(), 0);
+        }
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a = a.saturating_add(*b);
+        }
+    }
+
+    /// The nearest-rank percentile `p` (0 < p ≤ 1), in seconds: the floor
+    /// of the bucket that holds it.
+    fn percentile(&self, p: f64) -> Option<f64> {
+        let n: u64 = self.0.iter().map(|&c| u64::from(c)).sum();
+        if n == 0 {
+            return None;
+        }
+        let rank = ((p * n as f64).ceil() as u64).clamp(1, n);
+        let mut seen = 0;
+        for (i, &c) in self.0.iter().enumerate() {
+            seen += u64::from(c);
+            if seen >= rank {
+                return Some(bucket_floor(i) as f64);
+            }
+        }
+        None
+    }
+}
+
+impl Serialize for WaitHist {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let used = self.0.iter().filter(|&&c| c > 0).count();
+        let mut seq = s.serialize_seq(Some(used))?;
+        for (i, &c) in self.0.iter().enumerate() {
+            if c > 0 {
+                seq.serialize_element(&(i as u32, c))?;
+            }
+        }
+        seq.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for WaitHist {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let pairs = Vec::<(u32, u32)>::deserialize(d)?;
+        let mut hist = Self::default();
+        for (i, c) in pairs {
+            let i = i as usize;
+            if i >= MAX_BUCKETS {
+                return Err(serde::de::Error::custom(format!(
+                    "wait bucket {i} out of range"
+                )));
+            }
+            if hist.0.len() <= i {
+                hist.0.resize(i + 1, 0);
+            }
+            if let Some(n) = hist.0.get_mut(i) {
+                *n = n.saturating_add(c);
+            }
+        }
+        Ok(hist)
+    }
+}
+
+/// One line's figures, gathered row by row: counts, sums in whole
+/// milliseconds and the waits' [`WaitHist`]. Every part adds up, so two
+/// lines merge into the line of both (a range of days is the merge of its
+/// days), and the figures do not depend on the order rows come in. A
+/// year-long report of a busy hall is millions of rows in four lines each;
+/// keeping every wait, as this once did, was hundreds of megabytes a
+/// report (BENCHMARKS.md, "Issuing under extra load").
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct Acc {
     tickets: u64,
     served: u64,
     no_shows: u64,
     cancelled: u64,
     expired: u64,
-    /// Waits from issue to first call, milliseconds (a negative one, a
-    /// clock that went back, counts as 0).
-    waits_ms: Vec<u32>,
-    wait_sum: f64,
-    handle_sum: f64,
+    /// Tickets with a wait from issue to first call, and Σ of those waits
+    /// (a negative one, a clock that went back, counts as it is here and
+    /// as 0 in the histogram).
+    waits: u64,
+    wait_ms: i64,
+    hist: WaitHist,
+    /// Finished tickets with a handle time, and Σ of it.
     handles: u64,
-    /// Over tickets that were called: Σ |estimate − wait|, the count
-    /// within ±5 minutes, Σ (estimate − wait), seconds.
-    estimate_abs_sum: f64,
+    handle_ms: i64,
+    /// Over tickets with a wait: Σ |estimate − wait|, the count within
+    /// ±5 minutes, Σ (estimate − wait).
+    estimate_abs_ms: i64,
     estimate_within: u64,
-    estimate_bias_sum: f64,
+    estimate_bias_ms: i64,
 }
 
 impl Acc {
@@ -111,26 +236,40 @@ impl Acc {
             _ => {}
         }
         if let Some(ms) = t.wait_ms() {
-            let w = ms as f64 / 1000.0;
-            self.waits_ms
-                .push(u32::try_from(ms.max(0)).unwrap_or(u32::MAX));
-            self.wait_sum += w;
-            let e = f64::from(t.estimated_wait_secs);
-            self.estimate_abs_sum += (e - w).abs();
-            self.estimate_within += u64::from((e - w).abs() <= 300.0);
-            self.estimate_bias_sum += e - w;
+            self.waits += 1;
+            self.wait_ms = self.wait_ms.saturating_add(ms);
+            self.hist.add(u64::try_from(ms.max(0)).unwrap_or(0) / 1000);
+            let off = i64::from(t.estimated_wait_secs) * 1000 - ms;
+            self.estimate_abs_ms = self.estimate_abs_ms.saturating_add(off.abs());
+            self.estimate_within += u64::from(off.abs() <= 300_000);
+            self.estimate_bias_ms = self.estimate_bias_ms.saturating_add(off);
         }
-        if let Some(h) = t.handle() {
-            self.handle_sum += h;
+        if let Some(ms) = t.handle_ms() {
             self.handles += 1;
+            self.handle_ms = self.handle_ms.saturating_add(ms);
         }
     }
 
-    fn row(mut self, key: String) -> ReportRow {
+    fn merge(&mut self, o: &Self) {
+        self.tickets += o.tickets;
+        self.served += o.served;
+        self.no_shows += o.no_shows;
+        self.cancelled += o.cancelled;
+        self.expired += o.expired;
+        self.waits += o.waits;
+        self.wait_ms = self.wait_ms.saturating_add(o.wait_ms);
+        self.hist.merge(&o.hist);
+        self.handles += o.handles;
+        self.handle_ms = self.handle_ms.saturating_add(o.handle_ms);
+        self.estimate_abs_ms = self.estimate_abs_ms.saturating_add(o.estimate_abs_ms);
+        self.estimate_within += o.estimate_within;
+        self.estimate_bias_ms = self.estimate_bias_ms.saturating_add(o.estimate_bias_ms);
+    }
+
+    fn row(&self, key: String) -> ReportRow {
         let called = self.served + self.no_shows;
-        let waits = self.waits_ms.len() as f64;
-        let some = !self.waits_ms.is_empty();
-        let per_wait = |sum: f64| some.then(|| sum / waits);
+        let waits = self.waits as f64;
+        let per_wait = |ms: i64| (self.waits > 0).then(|| ms as f64 / 1000.0 / waits);
         ReportRow {
             key,
             tickets: self.tickets,
@@ -138,27 +277,127 @@ impl Acc {
             no_shows: self.no_shows,
             cancelled: self.cancelled,
             expired: self.expired,
-            avg_wait_secs: per_wait(self.wait_sum),
-            p90_wait_secs: percentile_ms(&mut self.waits_ms, 0.9),
-            avg_handle_secs: (self.handles > 0).then(|| self.handle_sum / self.handles as f64),
+            avg_wait_secs: per_wait(self.wait_ms),
+            p90_wait_secs: self.hist.percentile(0.9),
+            avg_handle_secs: (self.handles > 0)
+                .then(|| self.handle_ms as f64 / 1000.0 / self.handles as f64),
             no_show_rate: (called > 0).then(|| self.no_shows as f64 / called as f64),
-            estimate_mae_secs: per_wait(self.estimate_abs_sum),
-            estimate_within_5min: per_wait(self.estimate_within as f64),
-            estimate_bias_secs: per_wait(self.estimate_bias_sum),
+            estimate_mae_secs: per_wait(self.estimate_abs_ms),
+            estimate_within_5min: (self.waits > 0).then(|| self.estimate_within as f64 / waits),
+            estimate_bias_secs: per_wait(self.estimate_bias_ms),
         }
     }
 }
 
-/// The nearest-rank percentile of milliseconds, in seconds: the same
-/// figure as [`percentile`] of them sorted, found without sorting them
-/// all (the slice is left in another order).
-fn percentile_ms(values: &mut [u32], p: f64) -> Option<f64> {
-    if values.is_empty() {
-        return None;
+/// Arrivals in one local hour of issue, and their waits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+struct HourAcc {
+    arrivals: u64,
+    waits: u64,
+    wait_ms: i64,
+}
+
+/// Everything a report needs of a set of tickets (one business day, or
+/// the merge of several), keyed as the report's lines are. Stored for
+/// each past day in `report_days` (see [`Store::report`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DaySummary {
+    total: Acc,
+    services: BTreeMap<String, Acc>,
+    counters: BTreeMap<u32, Acc>,
+    staff: BTreeMap<String, Acc>,
+    hours: [HourAcc; 24],
+}
+
+impl DaySummary {
+    fn add(&mut self, t: &Row, tz: &TimeZone) {
+        self.total.add(t);
+        match self.services.get_mut(&t.service_id) {
+            Some(a) => a.add(t),
+            None => self
+                .services
+                .entry(t.service_id.clone())
+                .or_default()
+                .add(t),
+        }
+        if let Some(c) = t.counter_id {
+            self.counters.entry(c).or_default().add(t);
+        }
+        if let Some(s) = &t.staff {
+            match self.staff.get_mut(s) {
+                Some(a) => a.add(t),
+                None => self.staff.entry(s.clone()).or_default().add(t),
+            }
+        }
+        let hour = Timestamp::from_millisecond(t.issued_at_ms)
+            .map_or(0, |ts| ts.to_zoned_datetime(tz.clone()).hour())
+            .clamp(0, 23) as usize;
+        if let Some(h) = self.hours.get_mut(hour) {
+            h.arrivals += 1;
+            if let Some(ms) = t.wait_ms() {
+                h.waits += 1;
+                h.wait_ms = h.wait_ms.saturating_add(ms);
+            }
+        }
     }
-    let rank = (p * values.len() as f64).ceil() as usize;
-    let (_, nth, _) = values.select_nth_unstable(rank.clamp(1, values.len()) - 1);
-    Some(f64::from(*nth) / 1000.0)
+
+    fn merge(&mut self, o: &Self) {
+        self.total.merge(&o.total);
+        for (k, a) in &o.services {
+            self.services.entry(k.clone()).or_default().merge(a);
+        }
+        for (k, a) in &o.counters {
+            self.counters.entry(*k).or_default().merge(a);
+        }
+        for (k, a) in &o.staff {
+            self.staff.entry(k.clone()).or_default().merge(a);
+        }
+        for (h, o) in self.hours.iter_mut().zip(&o.hours) {
+            h.arrivals += o.arrivals;
+            h.waits += o.waits;
+            h.wait_ms = h.wait_ms.saturating_add(o.wait_ms);
+        }
+    }
+
+    fn report(&self, from: &str, to: &str) -> Report {
+        Report {
+            from: from.to_owned(),
+            to: to.to_owned(),
+            total: self.total.row("total".into()),
+            by_service: self
+                .services
+                .iter()
+                .map(|(k, a)| a.row(k.clone()))
+                .collect(),
+            by_counter: self
+                .counters
+                .iter()
+                .map(|(k, a)| a.row(k.to_string()))
+                .collect(),
+            by_staff: self.staff.iter().map(|(k, a)| a.row(k.clone())).collect(),
+            by_hour: self
+                .hours
+                .iter()
+                .enumerate()
+                .map(|(h, a)| HourRow {
+                    hour: h as u8,
+                    arrivals: a.arrivals,
+                    avg_wait_secs: (a.waits > 0)
+                        .then(|| a.wait_ms as f64 / 1000.0 / a.waits as f64),
+                })
+                .collect(),
+        }
+    }
+
+    /// The stored form: postcard (serde, with varints), a few kilobytes for
+    /// a day of a real hall.
+    fn encode(&self) -> Result<Vec<u8>, StoreError> {
+        postcard::to_allocvec(self).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self, postcard::Error> {
+        postcard::from_bytes(bytes)
+    }
 }
 
 /// The nearest-rank percentile of sorted values.
@@ -211,98 +450,166 @@ impl Row {
         self.first_called_at_ms.map(|c| c - self.issued_at_ms)
     }
 
-    fn handle(&self) -> Option<f64> {
+    fn handle_ms(&self) -> Option<i64> {
         match (self.status.as_str(), self.called_at_ms, self.closed_at_ms) {
-            ("finished", Some(a), Some(b)) => Some((b - a) as f64 / 1000.0),
+            ("finished", Some(a), Some(b)) => Some(b - a),
             _ => None,
         }
     }
 }
 
+/// A past day's summary, computed by a report, for the storage thread to
+/// keep ([`Store::save_day_summaries`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSummary {
+    /// The business day, `YYYY-MM-DD`.
+    pub day: String,
+    /// Its [`DaySummary`], encoded.
+    pub body: Vec<u8>,
+}
+
 impl Store {
     /// A report over business days `from..=to` (`YYYY-MM-DD`), with hours
-    /// in the hall's time zone.
+    /// in the hall's time zone `tz` (named `tz_name`), and the summaries
+    /// of past days it had to compute, for the caller to have the storage
+    /// thread keep ([`Store::save_day_summaries`]). `today` is the
+    /// engine's business day: every day before it is over.
     ///
     /// # Errors
     /// When SQLite fails.
     ///
-    /// The range is read one business day at a time, each day in a read
+    /// A day that is over never changes again (its open tickets expired at
+    /// the roll-over, in the same commit as the new day), so its figures
+    /// are summed from its tickets once, kept in `report_days` as a
+    /// [`DaySummary`] per time zone, and a report over a range merges the
+    /// summaries of its days: a year is 366 small reads, not every ticket
+    /// of the year (reading 36 million rows took most of a core for
+    /// minutes beside a busy hall: BENCHMARKS.md, "Issuing under extra
+    /// load"). Today, and any day without a usable summary (none yet, an
+    /// older [`SUMMARY_VERSION`], or one that does not decode), is summed
+    /// from its rows.
+    ///
+    /// The rows are read one business day at a time, each day in a read
     /// transaction of its own, not in one: a read transaction keeps the
     /// WAL from being checkpointed past its start, and a year-long report
     /// reading for seconds let the log grow by every ticket issued
-    /// meanwhile, then cost the commit after it a long checkpoint (issue 8;
-    /// BENCHMARKS.md, "Issuing under extra load"). A past day no longer
-    /// changes, so reading day by day gives the same figures.
-    pub fn report(&self, from: &str, to: &str, tz: &TimeZone) -> Result<Report, StoreError> {
-        // A day's tickets have consecutive ids (ids only grow, and a day
-        // ends before the next begins), so its rows are read as one range
-        // of the table in id order: the day's first and last id from the
-        // index, then the table itself, instead of a seek from the index
-        // into the table for every row (about 40 % less processor for the
-        // same rows). The `+business_day` test keeps the answer exact
-        // whatever the ids are; the `+` keeps SQLite from choosing the
-        // index for it.
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM tickets {DAYS_BY_ID}"))?;
-        let days: Vec<(String, String)> = match (
+    /// meanwhile, then cost the commit after it a long checkpoint.
+    pub fn report(
+        &self,
+        from: &str,
+        to: &str,
+        tz: &TimeZone,
+        tz_name: &str,
+        today: &str,
+    ) -> Result<(Report, Vec<NewSummary>), StoreError> {
+        let days: Vec<String> = match (
             from.parse::<banli_core::jiff::civil::Date>(),
             to.parse::<banli_core::jiff::civil::Date>(),
         ) {
             (Ok(a), Ok(b)) if a <= b => a
                 .series(banli_core::jiff::Span::new().days(1))
                 .take_while(|d| *d <= b)
-                .map(|d| (d.to_string(), d.to_string()))
+                .map(|d| d.to_string())
                 .collect(),
-            _ => vec![(from.to_owned(), to.to_owned())],
+            (Ok(_), Ok(_)) => Vec::new(),
+            // Not dates: whatever rows lie between, never kept.
+            _ => {
+                let mut all = DaySummary::default();
+                self.sum_rows(from, to, tz, &mut all)?;
+                return Ok((all.report(from, to), Vec::new()));
+            }
         };
-        let mut total = Acc::default();
-        let mut services: std::collections::BTreeMap<String, Acc> = Default::default();
-        let mut counters: std::collections::BTreeMap<u32, Acc> = Default::default();
-        let mut staff: std::collections::BTreeMap<String, Acc> = Default::default();
-        // Per hour: arrivals, and the sum and count of their waits.
-        let mut hours: [(u64, f64, u64); 24] = Default::default();
-        for (a, b) in &days {
-            for row in stmt.query_map([a, b], Row::from_sql)? {
-                let t = row?;
-                total.add(&t);
-                services.entry(t.service_id.clone()).or_default().add(&t);
-                if let Some(c) = t.counter_id {
-                    counters.entry(c).or_default().add(&t);
-                }
-                if let Some(s) = &t.staff {
-                    staff.entry(s.clone()).or_default().add(&t);
-                }
-                let hour = Timestamp::from_millisecond(t.issued_at_ms)
-                    .map_or(0, |ts| ts.to_zoned_datetime(tz.clone()).hour())
-                    .clamp(0, 23) as usize;
-                hours[hour].0 += 1;
-                if let Some(ms) = t.wait_ms() {
-                    hours[hour].1 += ms as f64 / 1000.0;
-                    hours[hour].2 += 1;
-                }
+        let mut stored: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT business_day, body FROM report_days
+                 WHERE business_day BETWEEN ?1 AND ?2 AND time_zone = ?3 AND version = ?4",
+            )?;
+            let rows = stmt
+                .query_map(rusqlite::params![from, to, tz_name, SUMMARY_VERSION], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+                })?;
+            for row in rows {
+                let (day, body) = row?;
+                stored.insert(day, body);
             }
         }
-        Ok(Report {
-            from: from.to_owned(),
-            to: to.to_owned(),
-            total: total.row("total".into()),
-            by_service: services.into_iter().map(|(k, a)| a.row(k)).collect(),
-            by_counter: counters
-                .into_iter()
-                .map(|(k, a)| a.row(k.to_string()))
-                .collect(),
-            by_staff: staff.into_iter().map(|(k, a)| a.row(k)).collect(),
-            by_hour: hours
-                .into_iter()
-                .enumerate()
-                .map(|(h, (arrivals, sum, n))| HourRow {
-                    hour: h as u8,
-                    arrivals,
-                    avg_wait_secs: (n > 0).then(|| sum / n as f64),
-                })
-                .collect(),
-        })
+        let mut all = DaySummary::default();
+        let mut new = Vec::new();
+        for day in &days {
+            let over = day.as_str() < today;
+            if over && let Some(body) = stored.get(day) {
+                match DaySummary::decode(body) {
+                    Ok(summary) => {
+                        all.merge(&summary);
+                        continue;
+                    }
+                    Err(e) => tracing::warn!(
+                        %day, error = %e,
+                        "a stored report summary does not decode; summing the day again"
+                    ),
+                }
+            }
+            let mut one = DaySummary::default();
+            self.sum_rows(day, day, tz, &mut one)?;
+            if over {
+                new.push(NewSummary {
+                    day: day.clone(),
+                    body: one.encode()?,
+                });
+            }
+            all.merge(&one);
+        }
+        Ok((all.report(from, to), new))
+    }
+
+    /// Adds the tickets of business days `from..=to` to `sum`. A day's
+    /// tickets have consecutive ids (ids only grow, and a day ends before
+    /// the next begins), so its rows are read as one range of the table in
+    /// id order: the day's first and last id from the index, then the
+    /// table itself, instead of a seek from the index into the table for
+    /// every row (about 40 % less processor for the same rows). The
+    /// `+business_day` test keeps the answer exact whatever the ids are;
+    /// the `+` keeps SQLite from choosing the index for it.
+    fn sum_rows(
+        &self,
+        from: &str,
+        to: &str,
+        tz: &TimeZone,
+        sum: &mut DaySummary,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM tickets {DAYS_BY_ID}"))?;
+        for row in stmt.query_map([from, to], Row::from_sql)? {
+            sum.add(&row?, tz);
+        }
+        Ok(())
+    }
+
+    /// Keeps the summaries of past days a report computed, for the time
+    /// zone `tz_name` (replacing older ones of the same day), in one
+    /// transaction.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn save_day_summaries(
+        &mut self,
+        tz_name: &str,
+        days: &[NewSummary],
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR REPLACE INTO report_days (business_day, time_zone, version, body)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for d in days {
+                stmt.execute(rusqlite::params![d.day, tz_name, SUMMARY_VERSION, d.body])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// One staff member's figures for one business day (`YYYY-MM-DD`): the
@@ -333,7 +640,7 @@ mod tests {
     use banli_core::jiff::tz::TimeZone;
     use banli_core::jiff::{SignedDuration, Timestamp};
 
-    use super::{ReportRow, percentile};
+    use super::{Report, ReportRow, percentile};
     use crate::store::Store;
 
     /// A real database file with the demo hall, written the way the engine
@@ -468,8 +775,9 @@ mod tests {
 
         let report = j
             .store
-            .report(&tuesday, &tuesday, &TimeZone::UTC)
-            .expect("report");
+            .report(&tuesday, &tuesday, &TimeZone::UTC, "UTC", "9999-12-31")
+            .expect("report")
+            .0;
         let row_of = |who: &str| {
             report
                 .by_staff
@@ -490,8 +798,15 @@ mod tests {
         // Monday's figures are Monday's; someone who served nobody gets zeros.
         let monday_report = j
             .store
-            .report(&monday_day, &monday_day, &TimeZone::UTC)
-            .expect("report");
+            .report(
+                &monday_day,
+                &monday_day,
+                &TimeZone::UTC,
+                "UTC",
+                "9999-12-31",
+            )
+            .expect("report")
+            .0;
         let monday8 = j.store.staff_day("staff8", &monday_day).expect("monday");
         assert_eq!(
             Some(&monday8),
@@ -510,8 +825,9 @@ mod tests {
         // and the hall's p90 over both days' waits together.
         let both = j
             .store
-            .report(&monday_day, &tuesday, &TimeZone::UTC)
-            .expect("report");
+            .report(&monday_day, &tuesday, &TimeZone::UTC, "UTC", "9999-12-31")
+            .expect("report")
+            .0;
         assert_eq!(
             both.total.tickets,
             monday_report.total.tickets + report.total.tickets
@@ -535,8 +851,9 @@ mod tests {
         );
         let reversed = j
             .store
-            .report(&tuesday, &monday_day, &TimeZone::UTC)
-            .expect("report");
+            .report(&tuesday, &monday_day, &TimeZone::UTC, "UTC", "9999-12-31")
+            .expect("report")
+            .0;
         assert_eq!(reversed.total.tickets, 0, "an empty range");
 
         // The report reads a day as a range of the table by id, found
@@ -585,12 +902,189 @@ mod tests {
         assert_eq!(percentile(&v, 1.0), Some(10.0));
         assert_eq!(percentile(&[5.0], 0.9), Some(5.0));
         assert_eq!(percentile(&[], 0.9), None);
-        // Unsorted milliseconds: the same ranks, in seconds.
-        let mut ms: Vec<u32> = vec![7000, 1000, 10000, 3000, 9000, 2000, 8000, 4000, 6000, 5000];
-        assert_eq!(super::percentile_ms(&mut ms, 0.9), Some(9.0));
-        assert_eq!(super::percentile_ms(&mut ms, 1.0), Some(10.0));
-        assert_eq!(super::percentile_ms(&mut ms, 0.1), Some(1.0));
-        assert_eq!(super::percentile_ms(&mut [5000], 0.9), Some(5.0));
-        assert_eq!(super::percentile_ms(&mut [], 0.9), None);
+        // The histogram's: the same ranks, in whole seconds.
+        let mut h = super::WaitHist::default();
+        for secs in [7, 1, 10, 3, 9, 2, 8, 4, 6, 5] {
+            h.add(secs);
+        }
+        assert_eq!(h.percentile(0.9), Some(9.0));
+        assert_eq!(h.percentile(1.0), Some(10.0));
+        assert_eq!(h.percentile(0.1), Some(1.0));
+        assert_eq!(super::WaitHist::default().percentile(0.9), None);
+    }
+
+    #[test]
+    fn every_bucket_floor_falls_in_its_own_bucket_in_order() {
+        let mut last = None;
+        for i in 0..super::MAX_BUCKETS {
+            let floor = super::bucket_floor(i);
+            assert_eq!(super::bucket(floor), i, "bucket {i}, floor {floor}");
+            assert!(last.is_none_or(|l| l < floor), "floors grow: {i}");
+            last = Some(floor);
+        }
+        assert_eq!(super::bucket(u64::MAX), super::MAX_BUCKETS - 1);
+        // Every second below 1024 has its own bucket.
+        assert_eq!(super::bucket(1023), 1023);
+        assert_eq!(super::bucket_floor(super::bucket(1440)), 1440);
+    }
+
+    proptest::proptest! {
+        /// A wait is kept to within 1/128 of itself, never above it.
+        #[test]
+        fn a_wait_is_reported_within_a_128th_below(secs in 0u64..=u64::from(u32::MAX)) {
+            let floor = super::bucket_floor(super::bucket(secs));
+            proptest::prop_assert!(floor <= secs);
+            proptest::prop_assert!(secs - floor <= secs / 128, "{secs} -> {floor}");
+        }
+
+        /// A report over past days, summed from their rows, then read
+        /// from the summaries the first one stored, is the same report;
+        /// and either is the figures of the rows themselves.
+        #[test]
+        fn a_report_from_stored_day_summaries_is_the_report_from_the_rows(
+            tickets in proptest::collection::vec(
+                (0usize..3, 0usize..4, 0u8..5, 0i64..200_000_000, 0u32..7200, 0u32..3, 0i64..2_000_000),
+                0..120,
+            ),
+        ) {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let mut store = Store::open(&dir.path().join("banli.db")).expect("open");
+            let days = ["2026-11-23", "2026-11-24", "2026-11-25"];
+            let mut waits: Vec<u64> = Vec::new();
+            let mut wait_sum = 0i64;
+            let mut served = 0u64;
+            {
+                let tx = store.conn.transaction().expect("tx");
+                // Ids in day order, as the engine issues them.
+                let mut sorted = tickets.clone();
+                sorted.sort_by_key(|t| t.0);
+                for (n, (day, service, status, wait_ms, estimate, counter, handle_ms)) in sorted.iter().enumerate() {
+                    let day = days.get(*day).copied().unwrap_or("2026-11-23");
+                    let issued = 1_795_000_000_000 + (n as i64) * 1000;
+                    let status = ["finished", "no_show", "cancelled", "expired", "waiting"].get(usize::from(*status)).copied().unwrap_or("waiting");
+                    let called = matches!(status, "finished" | "no_show").then_some(issued + wait_ms);
+                    let closed = called.map(|c| c + handle_ms);
+                    if let Some(c) = called {
+                        waits.push(u64::try_from(c - issued).unwrap_or(0) / 1000);
+                        wait_sum += c - issued;
+                    }
+                    served += u64::from(status == "finished");
+                    tx.execute(
+                        "INSERT INTO tickets (id, business_day, number, service_id, issued_service_id, class, status,
+                            query_code, issued_by, issued_at_ms, estimated_wait_secs, first_called_at_ms, called_at_ms,
+                            closed_at_ms, counter_id, staff)
+                         VALUES (?1, ?2, ?3, ?4, ?4, 'normal', ?5, '000000', 'test', ?6, ?7, ?8, ?8, ?9, ?10, ?11)",
+                        rusqlite::params![
+                            n as i64 + 1, day, format!("A{n:04}"), format!("s{service}"), status, issued,
+                            estimate, called, closed,
+                            called.map(|_| counter + 1), called.map(|_| format!("staff{counter}")),
+                        ],
+                    ).expect("insert");
+                }
+                tx.commit().expect("commit");
+            }
+            let tz = TimeZone::get("Asia/Shanghai").expect("tz");
+            let report = |store: &Store, today: &str| {
+                store.report("2026-11-23", "2026-11-25", &tz, "Asia/Shanghai", today).expect("report")
+            };
+            // Today is the 25th: the 23rd and the 24th are over and summed
+            // for keeping; today is not.
+            let (from_rows, new) = report(&store, "2026-11-25");
+            proptest::prop_assert_eq!(
+                new.iter().map(|n| n.day.as_str()).collect::<Vec<_>>(),
+                vec!["2026-11-23", "2026-11-24"]
+            );
+            store.save_day_summaries("Asia/Shanghai", &new).expect("save");
+            let (from_summaries, again) = report(&store, "2026-11-25");
+            proptest::prop_assert!(again.is_empty(), "kept summaries are read, not summed again");
+            proptest::prop_assert_eq!(&from_summaries, &from_rows);
+
+            // The figures are the rows' own.
+            proptest::prop_assert_eq!(from_rows.total.tickets, tickets.len() as u64);
+            proptest::prop_assert_eq!(from_rows.total.served, served);
+            waits.sort_unstable();
+            let p90 = (!waits.is_empty()).then(|| {
+                let rank = ((0.9 * waits.len() as f64).ceil() as usize).clamp(1, waits.len());
+                let w = waits.get(rank - 1).copied().unwrap_or(0);
+                super::bucket_floor(super::bucket(w)) as f64
+            });
+            proptest::prop_assert_eq!(from_rows.total.p90_wait_secs, p90);
+            let avg = (!waits.is_empty()).then(|| wait_sum as f64 / 1000.0 / waits.len() as f64);
+            proptest::prop_assert_eq!(from_rows.total.avg_wait_secs, avg);
+            proptest::prop_assert_eq!(
+                from_rows.by_hour.iter().map(|h| h.arrivals).sum::<u64>(),
+                tickets.len() as u64
+            );
+        }
+    }
+
+    /// A kept summary is used only for its time zone and its version; one
+    /// that does not decode is summed again from the rows and replaced.
+    #[test]
+    fn summaries_of_another_time_zone_or_version_or_broken_ones_are_not_used() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("banli.db")).expect("open");
+        store
+            .conn
+            .execute(
+                "INSERT INTO tickets (id, business_day, number, service_id, issued_service_id, class, status,
+                    query_code, issued_by, issued_at_ms, estimated_wait_secs, first_called_at_ms, called_at_ms,
+                    closed_at_ms, counter_id, staff)
+                 VALUES (1, '2026-11-23', 'A001', 'tax', 'tax', 'normal', 'finished', '000000', 'test',
+                    1795399200000, 600, 1795399500000, 1795399500000, 1795399800000, 8, 'staff8')",
+                [],
+            )
+            .expect("insert");
+        let shanghai = TimeZone::get("Asia/Shanghai").expect("tz");
+        let day = "2026-11-23";
+        let today = "2026-11-24";
+        let (report, new) = store
+            .report(day, day, &shanghai, "Asia/Shanghai", today)
+            .expect("report");
+        assert_eq!(report.total.served, 1);
+        assert_eq!(report.total.p90_wait_secs, Some(300.0));
+        assert_eq!(report.total.avg_handle_secs, Some(300.0));
+        store
+            .save_day_summaries("Asia/Shanghai", &new)
+            .expect("save");
+
+        // Another time zone: another hour of issue, so not the same figures.
+        let (utc, new_utc) = store
+            .report(day, day, &TimeZone::UTC, "UTC", today)
+            .expect("report");
+        assert_eq!(new_utc.len(), 1, "summed for UTC");
+        let hour_of = |r: &Report| r.by_hour.iter().position(|h| h.arrivals > 0);
+        assert_eq!(hour_of(&report), Some(10));
+        assert_eq!(hour_of(&utc), Some(2));
+
+        // Broken, then of an older version: summed again, the same figures.
+        store
+            .conn
+            .execute("UPDATE report_days SET body = x'ffffffff'", [])
+            .expect("break");
+        let (broken, resummed) = store
+            .report(day, day, &shanghai, "Asia/Shanghai", today)
+            .expect("report");
+        assert_eq!(broken, report);
+        assert_eq!(resummed.len(), 1);
+        store
+            .save_day_summaries("Asia/Shanghai", &resummed)
+            .expect("save");
+        store
+            .conn
+            .execute("UPDATE report_days SET version = version - 1", [])
+            .expect("age");
+        let (old, resummed) = store
+            .report(day, day, &shanghai, "Asia/Shanghai", today)
+            .expect("report");
+        assert_eq!(old, report);
+        assert_eq!(resummed.len(), 1);
+
+        // The day itself, while it is today: summed, never kept.
+        let (live, none) = store
+            .report(day, day, &shanghai, "Asia/Shanghai", day)
+            .expect("report");
+        assert_eq!(live, report);
+        assert!(none.is_empty());
     }
 }

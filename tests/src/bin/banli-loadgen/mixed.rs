@@ -15,7 +15,12 @@
 //!    the extra load:
 //!    - **reports**: one administrator asks for
 //!      `GET /api/v1/admin/reports?from=…&to=…` over `--report-days` days
-//!      ending `--report-to`, again as soon as each answer is in;
+//!      ending `--report-to`, again every `--report-every` (or as soon as
+//!      the answer is in, if it takes longer). The server sums a past day
+//!      from its tickets once and keeps its figures, so the run asks for
+//!      the report once before the quiet phase (`first_report_seconds`):
+//!      the loaded phase measures a hall whose past days were reported on
+//!      before, as any hall's are after their first report;
 //!    - **consoles**: `--consoles` event streams with the staff token, each
 //!      for one counter, as the counter console is: it reads every event,
 //!      fetches `GET /api/v1/counters/{id}` when an event names its counter,
@@ -97,6 +102,9 @@ pub struct MixedArgs {
     /// The last day of the reports (default: yesterday in the hall's zone).
     #[arg(long)]
     report_to: Option<Date>,
+    /// How often the administrator asks for the report again.
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    report_every: Duration,
     /// Comma-separated service ids to issue for (default: every open one).
     #[arg(long, value_name = "a,b,c")]
     services: Option<String>,
@@ -116,6 +124,9 @@ struct Extra {
     lookup_latency: Option<Percentiles>,
     /// Lookup answers other than 200, and transport failures.
     lookup_errors: BTreeMap<String, u64>,
+    /// The report asked for before the quiet phase (which sums the past
+    /// days for the first time), seconds.
+    first_report_seconds: Option<f64>,
     /// Reports answered.
     reports: u64,
     /// Each report's duration, seconds.
@@ -181,6 +192,28 @@ pub async fn run(args: MixedArgs) -> Result<ExitCode> {
         run_tag: format!("{}-{tag}", s.run_tag),
     };
 
+    let report_path = if args.report_days > 0 {
+        let to = match args.report_to {
+            Some(d) => d,
+            None => yesterday()?,
+        };
+        let from = to.checked_sub(Span::new().days(i64::from(args.report_days) - 1))?;
+        Some(format!("/api/v1/admin/reports?from={from}&to={to}"))
+    } else {
+        None
+    };
+    let mut first_report_seconds = None;
+    if let Some(path) = &report_path {
+        let started = Instant::now();
+        let reply = s.conn.send(Call::get(path).bearer(&s.admin_token)).await?;
+        if !reply.status.is_success() {
+            bail!("the first report was answered {}", reply.status);
+        }
+        let secs = started.elapsed().as_secs_f64();
+        eprintln!("mixed: first report {path}: {secs:.2} s (sums the past days once)");
+        first_report_seconds = Some(round3(secs));
+    }
+
     eprintln!(
         "mixed: quiet phase, {clients} issuing clients for {:?}",
         args.duration
@@ -196,18 +229,13 @@ pub async fn run(args: MixedArgs) -> Result<ExitCode> {
     let mut tasks = Vec::new();
     let (lat_tx, mut lat_rx) = mpsc::unbounded_channel::<Sample>();
 
-    if args.report_days > 0 {
-        let to = match args.report_to {
-            Some(d) => d,
-            None => yesterday()?,
-        };
-        let from = to.checked_sub(Span::new().days(i64::from(args.report_days) - 1))?;
-        let path = format!("/api/v1/admin/reports?from={from}&to={to}");
-        eprintln!("mixed: reports {path}");
+    if let Some(path) = report_path {
+        eprintln!("mixed: reports {path} every {:?}", args.report_every);
         tasks.push(tokio::spawn(reporter(
             s.target.clone(),
             s.admin_token.clone(),
             path,
+            args.report_every,
             stop_rx.clone(),
             lat_tx.clone(),
         )));
@@ -278,6 +306,7 @@ pub async fn run(args: MixedArgs) -> Result<ExitCode> {
     let mut extra = Extra {
         seconds: round3(extra_seconds),
         consoles: counters.len() as u64,
+        first_report_seconds,
         ..Extra::default()
     };
     let collector = async {
@@ -374,11 +403,14 @@ fn print_extra(e: &Extra) {
     if !e.lookup_errors.is_empty() {
         eprintln!("  lookup errors: {:?}", e.lookup_errors);
     }
+    if let Some(secs) = e.first_report_seconds {
+        eprintln!("  first report, before the quiet phase: {secs:.2} s");
+    }
     let mut sorted = e.report_seconds.clone();
     sorted.sort_by(f64::total_cmp);
     match (sorted.first(), sorted.last()) {
         (Some(min), Some(max)) => eprintln!(
-            "  reports: {} answered ({} tickets each), {:.2}–{:.2} s, median {:.2} s",
+            "  reports: {} answered ({} tickets each), {:.3}–{:.3} s, median {:.3} s",
             e.reports,
             e.report_tickets.map_or("?".to_owned(), |n| n.to_string()),
             min,
@@ -469,11 +501,13 @@ fn count(map: &mut BTreeMap<String, u64>, status: Option<u16>) {
     *map.entry(key).or_default() += 1;
 }
 
-/// Asks for the report again and again until stopped.
+/// Asks for the report every `every` (or as soon as the last answer is
+/// in, if it took longer) until stopped.
 async fn reporter(
     target: Target,
     token: String,
     path: String,
+    every: Duration,
     mut stop: watch::Receiver<bool>,
     samples: mpsc::UnboundedSender<Sample>,
 ) {
@@ -485,7 +519,13 @@ async fn reporter(
         });
         return;
     };
+    let mut next = tokio::time::Instant::now();
     while !*stop.borrow() {
+        tokio::select! {
+            () = tokio::time::sleep_until(next) => {}
+            _ = stop.changed() => break,
+        }
+        next = tokio::time::Instant::now() + every;
         let started = Instant::now();
         let reply = tokio::select! {
             reply = conn.send(Call::get(&path).bearer(&token)) => reply,
