@@ -403,7 +403,19 @@ struct Writer {
     /// The view could not apply a committed event (a bug) and must be
     /// copied from the writer.
     view_stale: bool,
+    /// Emptied job and decision lists, used again by the next batches. A
+    /// fresh list each batch was allocated on one worker thread and freed
+    /// on another, so the allocator kept handing out fresh pages: their
+    /// page faults were 2 to 5 % of the server's processor while issuing
+    /// at full rate (BENCHMARKS.md, "Durable issuing against the in-memory
+    /// ceiling").
+    spare_jobs: Vec<Vec<Job>>,
+    spare_decided: Vec<Vec<Decided>>,
 }
+
+/// At most this many emptied lists of each kind are kept (two batches are
+/// in flight at most, and a few more cover the slow path).
+const SPARE_LISTS: usize = 4;
 
 impl EngineTask {
     /// Starts the task and returns its handle and join handle.
@@ -424,6 +436,8 @@ impl EngineTask {
             retry_timeout_after: None,
             last_failure: StorageFailure::Failed,
             view_stale: false,
+            spare_jobs: Vec::new(),
+            spare_decided: Vec::new(),
         };
         let running = Arc::clone(&health);
         let shutdown = self.shutdown;
@@ -470,14 +484,18 @@ impl Writer {
             let jobs = match wake {
                 Wake::Stop => break,
                 Wake::Timeout => Vec::new(),
-                Wake::Job(job) => take_waiting(&mut rx, vec![job]),
+                Wake::Job(job) => {
+                    let mut jobs = self.spare_jobs.pop().unwrap_or_default();
+                    jobs.push(job);
+                    take_waiting(&mut rx, jobs)
+                }
                 Wake::Committed(answer) => {
                     let recorded = answer.is_ok() && flight.front().is_some_and(|b| !b.fault);
                     if recorded {
                         // The disk is free: give it the next batch (every
                         // job that arrived while it worked) before this
                         // one is published and answered.
-                        let jobs = take_waiting(&mut rx, Vec::new());
+                        let jobs = take_waiting(&mut rx, self.spare_jobs.pop().unwrap_or_default());
                         if !jobs.is_empty() {
                             let next = self.decide_batch(jobs);
                             flight.push_back(next);
@@ -527,10 +545,11 @@ impl Writer {
 
     /// Decides one batch and queues its commit on the storage thread,
     /// without waiting for it. An empty batch is a timeout: do what is due.
-    fn decide_batch(&mut self, jobs: Vec<Job>) -> InFlight {
+    fn decide_batch(&mut self, mut jobs: Vec<Job>) -> InFlight {
         let started = Instant::now();
         let now = self.clock.now();
-        let mut decided = Vec::with_capacity(jobs.len());
+        let mut decided = self.spare_decided.pop().unwrap_or_default();
+        decided.reserve(jobs.len());
         let mut ticks = Vec::new();
         let mut pending: Vec<(u64, Event)> = Vec::new();
         let mut public = Vec::new();
@@ -539,7 +558,7 @@ impl Writer {
             self.engine.handle_timeout(now);
         }
         self.drain(now, &mut pending, &mut public);
-        for job in jobs {
+        for job in jobs.drain(..) {
             match job {
                 Job::Tick { reply } => ticks.push(reply),
                 Job::Command { command, reply } => {
@@ -558,6 +577,9 @@ impl Writer {
                     });
                 }
             }
+        }
+        if self.spare_jobs.len() < SPARE_LISTS {
+            self.spare_jobs.push(jobs);
         }
         self.metrics.batch_size.observe(decided.len() as f64);
         let events = Arc::new(pending);
@@ -672,11 +694,15 @@ impl Writer {
                 "slow batch"
             );
         }
-        for d in decided {
+        let mut decided = decided;
+        for d in decided.drain(..) {
             self.count(&d.command, &d.result);
             let _ = d
                 .reply
                 .send(d.result.map(|outcome| Committed { outcome, at: now }));
+        }
+        if self.spare_decided.len() < SPARE_LISTS {
+            self.spare_decided.push(decided);
         }
         for reply in ticks {
             let _ = reply.send(());

@@ -47,6 +47,16 @@ const PING_EVERY: Duration = Duration::from_secs(20);
 /// call, few enough that the first of them is not held back long.
 const MAX_WRITE_BATCH: usize = 64;
 
+/// The read buffer of a stream's socket. tungstenite zeroes the whole
+/// free part of it before every read attempt, and the stream's loop polls
+/// the socket each time events wake it: with the default 128 KiB that was
+/// a 128 KiB memset per wake-up per subscriber, 4 % of the server's
+/// processor with 30 consoles beside full-rate issuing (BENCHMARKS.md,
+/// "Issuing under extra load"). Subscribers send only small messages
+/// (`resync`, pongs); a larger one (up to the 16 KiB limit) still fits, as
+/// the buffer grows to a frame's length.
+const READ_BUFFER: usize = 4 * 1024;
+
 /// The routes.
 pub fn routes() -> Router<AppState> {
     Router::new().route("/events", get(events_subscribe))
@@ -90,6 +100,7 @@ pub async fn events_subscribe(
     };
     Ok(ws
         .max_message_size(16 * 1024)
+        .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| async move {
             set_online(&state, device, 1);
             stream(socket, state.clone(), subscriber).await;

@@ -41,7 +41,14 @@ pub async fn connect(target: &Target, token: &str, token_in_query: bool) -> Resu
             HeaderValue::from_str(&format!("Bearer {token}"))?,
         );
     }
-    let (ws, _resp) = tokio_tungstenite::connect_async(req)
+    // tungstenite zeroes the free part of its read buffer before every
+    // read attempt; at the default 128 KiB, 30 consoles reading thousands
+    // of events a second spent a core of the load generator (which shares
+    // the server's two) on memset. A batch of events fits in 16 KiB; a
+    // larger message still arrives whole, as the buffer grows to a frame.
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(16 * 1024);
+    let (ws, _resp) = tokio_tungstenite::connect_async_with_config(req, Some(config), false)
         .await
         .with_context(|| format!("cannot open the event stream at {url}"))?;
     Ok(ws)
