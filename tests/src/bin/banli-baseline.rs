@@ -73,6 +73,10 @@ struct Hall {
     next_id: AtomicU64,
 }
 
+// The server's allocator (see tests/Cargo.toml).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();

@@ -90,6 +90,10 @@ enum Command {
     History(history::HistoryArgs),
 }
 
+// The server's allocator (see tests/Cargo.toml).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
