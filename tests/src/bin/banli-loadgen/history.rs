@@ -60,7 +60,7 @@ pub struct HistoryArgs {
     /// Tickets each day.
     #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..=999_999))]
     tickets_per_day: u32,
-    /// The last day written (default: yesterday in the hall's time zone).
+    /// The last day written (default: the business day before the current one).
     #[arg(long)]
     last_day: Option<Date>,
     /// Counters tickets were called at (1 to this).
@@ -82,13 +82,18 @@ pub fn splitmix64(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Yesterday in the hall's time zone.
+/// The business day before the hall's current one: yesterday in the
+/// hall's time zone, counting days from the hall's roll-over at 03:00 (the
+/// default the benchmark hall keeps). Between midnight and 03:00 the
+/// hall's day is still the calendar's yesterday, and a "past" day written
+/// or reported on then would be the server's live day.
 ///
 /// # Errors
 /// When the time zone is unknown (it is bundled).
 pub fn yesterday() -> Result<Date> {
     let tz = banli_core::jiff::tz::TimeZone::get(TIME_ZONE)?;
-    Ok(Timestamp::now().to_zoned_datetime(tz).date().yesterday()?)
+    let business_now = Timestamp::now() - banli_core::jiff::SignedDuration::from_hours(3);
+    Ok(business_now.to_zoned_datetime(tz).date().yesterday()?)
 }
 
 /// Runs `history`.

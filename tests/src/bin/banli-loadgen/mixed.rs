@@ -99,7 +99,7 @@ pub struct MixedArgs {
     /// Days each report spans; 0 for no reports.
     #[arg(long, default_value_t = 366)]
     report_days: u32,
-    /// The last day of the reports (default: yesterday in the hall's zone).
+    /// The last day of the reports (default: the business day before the current one).
     #[arg(long)]
     report_to: Option<Date>,
     /// How often the administrator asks for the report again.
