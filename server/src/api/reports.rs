@@ -100,9 +100,10 @@ pub async fn admin_reports(
         today.to_string(),
         tz_name.clone(),
     );
+    let past = state.readers.past_ranges();
     let (report, new) = state
         .readers
-        .call_report(move |s| s.report(&f, &t, &tz, &name, &d))
+        .call_report(move |s| s.report(&f, &t, &tz, &name, &d, &past))
         .await?;
     if !new.is_empty() {
         // Kept for the next report. If they cannot be (a full disk), the

@@ -24,6 +24,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
+use super::reports::PastRanges;
 use super::{Store, StoreError};
 
 /// Threads that run reports.
@@ -44,6 +45,8 @@ pub struct Readers {
     permits: Semaphore,
     /// The database file, to replace a connection lost to a panic.
     path: PathBuf,
+    /// The merged past days of recent reports.
+    past: Arc<PastRanges>,
 }
 
 impl Readers {
@@ -71,6 +74,7 @@ impl Readers {
             permits: Semaphore::new(idle.len()),
             idle: Mutex::new(idle),
             path: path.to_owned(),
+            past: Arc::default(),
         })
     }
 
@@ -118,6 +122,12 @@ impl Readers {
 }
 
 impl Readers {
+    /// The merged past days of recent reports, for [`Store::report`].
+    #[must_use]
+    pub fn past_ranges(&self) -> Arc<PastRanges> {
+        Arc::clone(&self.past)
+    }
+
     /// Runs `f` (a report) on a report thread, at lower CPU priority.
     ///
     /// # Errors

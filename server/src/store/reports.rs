@@ -3,6 +3,7 @@
 //! staff member's figures for one day, which the counter console shows.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use banli_core::jiff::Timestamp;
 use banli_core::jiff::tz::TimeZone;
@@ -458,6 +459,52 @@ impl Row {
     }
 }
 
+/// The merged summaries of the past days of the last few reports, by
+/// range and time zone. Days that are over never change, so neither does
+/// their merge: an administrator who opens the year's report again, or a
+/// dashboard that refreshes it, gets the past part from memory and only
+/// today summed. Merging 366 kept summaries of days of 100,000 tickets
+/// reads about 65 MB and took 0.3 to 0.6 s of a core each time
+/// (BENCHMARKS.md, "Issuing under extra load"). Each entry is one merged
+/// [`DaySummary`], a few hundred kilobytes at most.
+#[derive(Default)]
+pub struct PastRanges(std::sync::Mutex<std::collections::VecDeque<(PastKey, Arc<DaySummary>)>>);
+
+/// The past days `from..=to` (`YYYY-MM-DD`) in the time zone `tz`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PastKey {
+    from: String,
+    to: String,
+    tz: String,
+}
+
+/// Ranges [`PastRanges`] keeps, the most recently used first.
+const PAST_RANGES: usize = 8;
+
+impl PastRanges {
+    fn get(&self, key: &PastKey) -> Option<Arc<DaySummary>> {
+        let mut ranges = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let i = ranges.iter().position(|(k, _)| k == key)?;
+        let entry = ranges.remove(i)?;
+        let found = Arc::clone(&entry.1);
+        ranges.push_front(entry);
+        Some(found)
+    }
+
+    fn put(&self, key: PastKey, sum: Arc<DaySummary>) {
+        let mut ranges = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        ranges.retain(|(k, _)| *k != key);
+        ranges.push_front((key, sum));
+        ranges.truncate(PAST_RANGES);
+    }
+}
+
 /// A past day's summary, computed by a report, for the storage thread to
 /// keep ([`Store::save_day_summaries`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -473,7 +520,9 @@ impl Store {
     /// in the hall's time zone `tz` (named `tz_name`), and the summaries
     /// of past days it had to compute, for the caller to have the storage
     /// thread keep ([`Store::save_day_summaries`]). `today` is the
-    /// engine's business day: every day before it is over.
+    /// engine's business day: every day before it is over. The merge of
+    /// the range's past days is kept in `past` for the next report over
+    /// the same range.
     ///
     /// # Errors
     /// When SQLite fails.
@@ -501,6 +550,7 @@ impl Store {
         tz: &TimeZone,
         tz_name: &str,
         today: &str,
+        past: &PastRanges,
     ) -> Result<(Report, Vec<NewSummary>), StoreError> {
         let days: Vec<String> = match (
             from.parse::<banli_core::jiff::civil::Date>(),
@@ -519,6 +569,45 @@ impl Store {
                 return Ok((all.report(from, to), Vec::new()));
             }
         };
+        let (over, live): (Vec<String>, Vec<String>) =
+            days.into_iter().partition(|d| d.as_str() < today);
+        let key = match (over.first(), over.last()) {
+            (Some(a), Some(b)) => Some(PastKey {
+                from: a.clone(),
+                to: b.clone(),
+                tz: tz_name.to_owned(),
+            }),
+            _ => None,
+        };
+        let mut new = Vec::new();
+        let mut all = match key.as_ref().and_then(|k| past.get(k)) {
+            Some(sum) => (*sum).clone(),
+            None => {
+                let sum = self.past_days(&over, tz, tz_name, &mut new)?;
+                if let Some(k) = key {
+                    past.put(k, Arc::new(sum.clone()));
+                }
+                sum
+            }
+        };
+        for day in &live {
+            self.sum_rows(day, day, tz, &mut all)?;
+        }
+        Ok((all.report(from, to), new))
+    }
+
+    /// The merge of past `days` (in order): each from its kept summary, or
+    /// summed from its rows, when its summary is pushed to `new`.
+    fn past_days(
+        &self,
+        days: &[String],
+        tz: &TimeZone,
+        tz_name: &str,
+        new: &mut Vec<NewSummary>,
+    ) -> Result<DaySummary, StoreError> {
+        let (Some(from), Some(to)) = (days.first(), days.last()) else {
+            return Ok(DaySummary::default());
+        };
         let mut stored: BTreeMap<String, Vec<u8>> = BTreeMap::new();
         {
             let mut stmt = self.conn.prepare_cached(
@@ -535,10 +624,8 @@ impl Store {
             }
         }
         let mut all = DaySummary::default();
-        let mut new = Vec::new();
-        for day in &days {
-            let over = day.as_str() < today;
-            if over && let Some(body) = stored.get(day) {
+        for day in days {
+            if let Some(body) = stored.get(day) {
                 match DaySummary::decode(body) {
                     Ok(summary) => {
                         all.merge(&summary);
@@ -552,15 +639,13 @@ impl Store {
             }
             let mut one = DaySummary::default();
             self.sum_rows(day, day, tz, &mut one)?;
-            if over {
-                new.push(NewSummary {
-                    day: day.clone(),
-                    body: one.encode()?,
-                });
-            }
+            new.push(NewSummary {
+                day: day.clone(),
+                body: one.encode()?,
+            });
             all.merge(&one);
         }
-        Ok((all.report(from, to), new))
+        Ok(all)
     }
 
     /// Adds the tickets of business days `from..=to` to `sum`. A day's
@@ -640,7 +725,7 @@ mod tests {
     use banli_core::jiff::tz::TimeZone;
     use banli_core::jiff::{SignedDuration, Timestamp};
 
-    use super::{Report, ReportRow, percentile};
+    use super::{PastRanges, Report, ReportRow, percentile};
     use crate::store::Store;
 
     /// A real database file with the demo hall, written the way the engine
@@ -775,7 +860,14 @@ mod tests {
 
         let report = j
             .store
-            .report(&tuesday, &tuesday, &TimeZone::UTC, "UTC", "9999-12-31")
+            .report(
+                &tuesday,
+                &tuesday,
+                &TimeZone::UTC,
+                "UTC",
+                "9999-12-31",
+                &PastRanges::default(),
+            )
             .expect("report")
             .0;
         let row_of = |who: &str| {
@@ -804,6 +896,7 @@ mod tests {
                 &TimeZone::UTC,
                 "UTC",
                 "9999-12-31",
+                &PastRanges::default(),
             )
             .expect("report")
             .0;
@@ -825,7 +918,14 @@ mod tests {
         // and the hall's p90 over both days' waits together.
         let both = j
             .store
-            .report(&monday_day, &tuesday, &TimeZone::UTC, "UTC", "9999-12-31")
+            .report(
+                &monday_day,
+                &tuesday,
+                &TimeZone::UTC,
+                "UTC",
+                "9999-12-31",
+                &PastRanges::default(),
+            )
             .expect("report")
             .0;
         assert_eq!(
@@ -851,7 +951,14 @@ mod tests {
         );
         let reversed = j
             .store
-            .report(&tuesday, &monday_day, &TimeZone::UTC, "UTC", "9999-12-31")
+            .report(
+                &tuesday,
+                &monday_day,
+                &TimeZone::UTC,
+                "UTC",
+                "9999-12-31",
+                &PastRanges::default(),
+            )
             .expect("report")
             .0;
         assert_eq!(reversed.total.tickets, 0, "an empty range");
@@ -984,20 +1091,27 @@ mod tests {
                 tx.commit().expect("commit");
             }
             let tz = TimeZone::get("Asia/Shanghai").expect("tz");
-            let report = |store: &Store, today: &str| {
-                store.report("2026-11-23", "2026-11-25", &tz, "Asia/Shanghai", today).expect("report")
+            let report = |store: &Store, today: &str, past: &PastRanges| {
+                store.report("2026-11-23", "2026-11-25", &tz, "Asia/Shanghai", today, past).expect("report")
             };
             // Today is the 25th: the 23rd and the 24th are over and summed
             // for keeping; today is not.
-            let (from_rows, new) = report(&store, "2026-11-25");
+            let memory = PastRanges::default();
+            let (from_rows, new) = report(&store, "2026-11-25", &memory);
             proptest::prop_assert_eq!(
                 new.iter().map(|n| n.day.as_str()).collect::<Vec<_>>(),
                 vec!["2026-11-23", "2026-11-24"]
             );
             store.save_day_summaries("Asia/Shanghai", &new).expect("save");
-            let (from_summaries, again) = report(&store, "2026-11-25");
+            // Read from the kept summaries (a server restarted: nothing in
+            // memory), then from memory.
+            let (from_summaries, again) = report(&store, "2026-11-25", &PastRanges::default());
             proptest::prop_assert!(again.is_empty(), "kept summaries are read, not summed again");
             proptest::prop_assert_eq!(&from_summaries, &from_rows);
+            store.conn.execute("DELETE FROM report_days", []).expect("delete");
+            let (from_memory, again) = report(&store, "2026-11-25", &memory);
+            proptest::prop_assert!(again.is_empty(), "the past days' merge is kept in memory");
+            proptest::prop_assert_eq!(&from_memory, &from_rows);
 
             // The figures are the rows' own.
             proptest::prop_assert_eq!(from_rows.total.tickets, tickets.len() as u64);
@@ -1039,7 +1153,14 @@ mod tests {
         let day = "2026-11-23";
         let today = "2026-11-24";
         let (report, new) = store
-            .report(day, day, &shanghai, "Asia/Shanghai", today)
+            .report(
+                day,
+                day,
+                &shanghai,
+                "Asia/Shanghai",
+                today,
+                &PastRanges::default(),
+            )
             .expect("report");
         assert_eq!(report.total.served, 1);
         assert_eq!(report.total.p90_wait_secs, Some(300.0));
@@ -1050,7 +1171,14 @@ mod tests {
 
         // Another time zone: another hour of issue, so not the same figures.
         let (utc, new_utc) = store
-            .report(day, day, &TimeZone::UTC, "UTC", today)
+            .report(
+                day,
+                day,
+                &TimeZone::UTC,
+                "UTC",
+                today,
+                &PastRanges::default(),
+            )
             .expect("report");
         assert_eq!(new_utc.len(), 1, "summed for UTC");
         let hour_of = |r: &Report| r.by_hour.iter().position(|h| h.arrivals > 0);
@@ -1063,7 +1191,14 @@ mod tests {
             .execute("UPDATE report_days SET body = x'ffffffff'", [])
             .expect("break");
         let (broken, resummed) = store
-            .report(day, day, &shanghai, "Asia/Shanghai", today)
+            .report(
+                day,
+                day,
+                &shanghai,
+                "Asia/Shanghai",
+                today,
+                &PastRanges::default(),
+            )
             .expect("report");
         assert_eq!(broken, report);
         assert_eq!(resummed.len(), 1);
@@ -1075,14 +1210,28 @@ mod tests {
             .execute("UPDATE report_days SET version = version - 1", [])
             .expect("age");
         let (old, resummed) = store
-            .report(day, day, &shanghai, "Asia/Shanghai", today)
+            .report(
+                day,
+                day,
+                &shanghai,
+                "Asia/Shanghai",
+                today,
+                &PastRanges::default(),
+            )
             .expect("report");
         assert_eq!(old, report);
         assert_eq!(resummed.len(), 1);
 
         // The day itself, while it is today: summed, never kept.
         let (live, none) = store
-            .report(day, day, &shanghai, "Asia/Shanghai", day)
+            .report(
+                day,
+                day,
+                &shanghai,
+                "Asia/Shanghai",
+                day,
+                &PastRanges::default(),
+            )
             .expect("report");
         assert_eq!(live, report);
         assert!(none.is_empty());
