@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use super::error::AppError;
-use super::extract::{AppJson, AppPath, AppQuery, Caller, ClientInfo};
+use super::extract::{AppJson, AppPath, AppQuery, Caller, ClientInfo, day_range, query_day};
 use crate::AppState;
 use crate::auth::{Principal, constant_time_eq, new_query_code};
 use crate::store::cases::{StoredCase, StoredStep};
@@ -1142,14 +1142,6 @@ pub fn case_report_csv(r: &CaseReport) -> String {
     format!("\u{feff}{}", String::from_utf8_lossy(&body))
 }
 
-fn bad_date(s: &str) -> AppError {
-    AppError::invalid(
-        "invalid_date",
-        format!("{s:?} is not a date like 2026-11-24"),
-        "日期格式应为 2026-11-24",
-    )
-}
-
 /// Cases by month, department and matter: accepted, finished, on-the-spot
 /// rate, on-time rate, average working days against the committed and
 /// legal limits, overdue. JSON or CSV.
@@ -1166,20 +1158,14 @@ pub async fn admin_cases_report(
     caller.admin()?;
     let today = today(&state);
     let from: Date = match &q.from {
-        Some(s) => s.parse().map_err(|_| bad_date(s))?,
+        Some(s) => query_day(s)?,
         None => today.first_of_month(),
     };
     let to: Date = match &q.to {
-        Some(s) => s.parse().map_err(|_| bad_date(s))?,
+        Some(s) => query_day(s)?,
         None => today,
     };
-    if to < from || (to - from).get_days() > 3 * 366 {
-        return Err(AppError::invalid(
-            "invalid_range",
-            "`to` must not be before `from`, and at most three years after",
-            "结束日期不能早于开始日期，跨度最多三年",
-        ));
-    }
+    let (from, to) = day_range(from, to, 3 * 366)?;
     if !matches!(q.format.as_deref(), None | Some("json" | "csv")) {
         return Err(AppError::invalid(
             "invalid_format",
@@ -1251,20 +1237,14 @@ pub async fn admin_cases_export(
     caller.admin()?;
     let today = today(&state);
     let from: Date = match &q.from {
-        Some(s) => s.parse().map_err(|_| bad_date(s))?,
+        Some(s) => query_day(s)?,
         None => today.first_of_month(),
     };
     let to: Date = match &q.to {
-        Some(s) => s.parse().map_err(|_| bad_date(s))?,
+        Some(s) => query_day(s)?,
         None => today,
     };
-    if to < from || (to - from).get_days() > 3 * 366 {
-        return Err(AppError::invalid(
-            "invalid_range",
-            "`to` must not be before `from`, and at most three years after",
-            "结束日期不能早于开始日期，跨度最多三年",
-        ));
-    }
+    let (from, to) = day_range(from, to, 3 * 366)?;
     let (cases, steps) = state
         .readers
         .call_report(move |s| {

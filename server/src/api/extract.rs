@@ -359,6 +359,43 @@ fn check_cookie_request(parts: &Parts, token: &str) -> Result<(), AppError> {
     }
 }
 
+/// A business day from a query parameter (`YYYY-MM-DD`), or 422
+/// `invalid_date`.
+///
+/// # Errors
+/// When `s` is not such a date.
+pub fn query_day(s: &str) -> Result<banli_core::jiff::civil::Date, AppError> {
+    s.parse().map_err(|_| {
+        AppError::invalid(
+            "invalid_date",
+            format!("{s:?} is not a date like 2026-11-24"),
+            "日期格式应为 2026-11-24",
+        )
+    })
+}
+
+/// The business days `from..=to`, or 422 `invalid_range` when `to` is
+/// before `from` or more than `max_days` days after it. Each route keeps
+/// its own defaults for a missing `from` or `to`; the checks and their
+/// messages are these.
+///
+/// # Errors
+/// When the range is empty or too long.
+pub fn day_range(
+    from: banli_core::jiff::civil::Date,
+    to: banli_core::jiff::civil::Date,
+    max_days: i32,
+) -> Result<(banli_core::jiff::civil::Date, banli_core::jiff::civil::Date), AppError> {
+    if to < from || (to - from).get_days() > max_days {
+        return Err(AppError::invalid(
+            "invalid_range",
+            format!("`to` must not be before `from`, and at most {max_days} days after it"),
+            format!("结束日期不能早于开始日期，跨度最多{max_days}天"),
+        ));
+    }
+    Ok((from, to))
+}
+
 /// An authenticated caller; requests without a valid token get 401.
 pub struct Caller(pub Principal);
 
@@ -459,6 +496,30 @@ impl Caller {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_range_is_checked_with_one_message_for_every_route() {
+        let day = |s: &str| query_day(s).expect("a date");
+        assert_eq!(
+            query_day("2026-13-01").map_err(|e| e.code).err(),
+            Some("invalid_date")
+        );
+        assert_eq!(
+            query_day("yesterday").map_err(|e| e.code).err(),
+            Some("invalid_date")
+        );
+        let (a, b) = (day("2025-11-30"), day("2026-11-30"));
+        assert_eq!(day_range(a, b, 366).ok(), Some((a, b)), "365 days apart");
+        assert_eq!(day_range(b, b, 0).ok(), Some((b, b)), "one day");
+        assert_eq!(
+            day_range(a, b, 364).map_err(|e| e.code).err(),
+            Some("invalid_range")
+        );
+        assert_eq!(
+            day_range(b, a, 366).map_err(|e| e.code).err(),
+            Some("invalid_range")
+        );
+    }
 
     fn info(xff: &[&str], proto: Option<&str>, peer: &str, trusted: &[&str]) -> ClientInfo {
         let mut h = HeaderMap::new();

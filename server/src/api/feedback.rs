@@ -36,7 +36,9 @@ use banli_core::rating::{
 use serde::{Deserialize, Serialize};
 
 use super::error::AppError;
-use super::extract::{AppJson, AppPath, AppQuery, Caller, ClientInfo, MaybeCaller};
+use super::extract::{
+    AppJson, AppPath, AppQuery, Caller, ClientInfo, MaybeCaller, day_range, query_day,
+};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::store::feedback::{FollowUpDetail, FollowUpRow, RatingReport};
@@ -590,16 +592,6 @@ fn today(state: &AppState) -> Date {
     state.engine.view().read(|engine, _| engine.today(now))
 }
 
-fn parse_date(s: &str) -> Result<Date, AppError> {
-    s.parse().map_err(|_| {
-        AppError::invalid(
-            "invalid_date",
-            format!("{s:?} is not a date like 2026-11-24"),
-            "日期格式应为 2026-11-24",
-        )
-    })
-}
-
 fn range(
     from: Option<&str>,
     to: Option<&str>,
@@ -607,26 +599,16 @@ fn range(
     default_days: i64,
 ) -> Result<(Date, Date), AppError> {
     let to = match to {
-        Some(s) => parse_date(s)?,
+        Some(s) => query_day(s)?,
         None => today,
     };
     let from = match from {
-        Some(s) => parse_date(s)?,
+        Some(s) => query_day(s)?,
         None => to
             .checked_sub(banli_core::jiff::Span::new().days(default_days))
             .unwrap_or(to),
     };
-    if to < from || (to - from).get_days() > super::reports::MAX_RANGE_DAYS {
-        return Err(AppError::invalid(
-            "invalid_range",
-            format!(
-                "`to` must not be before `from`, and at most {} days apart",
-                super::reports::MAX_RANGE_DAYS
-            ),
-            format!("日期范围有误（最多{}天）", super::reports::MAX_RANGE_DAYS),
-        ));
-    }
-    Ok((from, to))
+    day_range(from, to, super::reports::MAX_RANGE_DAYS)
 }
 
 /// Follow-ups (整改): administrators see all, a clerk those of their counters.
@@ -814,7 +796,7 @@ pub struct RatingReportQuery {
 fn report_range(state: &AppState, q: &RatingReportQuery) -> Result<(Date, Date, Date), AppError> {
     let today = today(state);
     let to = match &q.to {
-        Some(s) => parse_date(s)?,
+        Some(s) => query_day(s)?,
         None => today,
     };
     let first = to.first_of_month();

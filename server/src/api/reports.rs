@@ -12,7 +12,7 @@ use banli_core::jiff::civil::Date;
 use serde::Deserialize;
 
 use super::error::AppError;
-use super::extract::{AppJson, AppQuery, Caller};
+use super::extract::{AppJson, AppQuery, Caller, day_range, query_day};
 use crate::AppState;
 use crate::store::reports::Report;
 
@@ -37,14 +37,6 @@ pub struct ReportQuery {
     /// `json` (default) or `csv`.
     #[param(pattern = "^(json|csv)$")]
     pub format: Option<String>,
-}
-
-fn bad_date(s: &str) -> AppError {
-    AppError::invalid(
-        "invalid_date",
-        format!("{s:?} is not a date like 2026-11-24"),
-        "日期格式应为 2026-11-24",
-    )
 }
 
 /// A report over business days.
@@ -73,27 +65,14 @@ pub async fn admin_reports(
         )
     });
     let from: Date = match &q.from {
-        Some(s) => s.parse().map_err(|_| bad_date(s))?,
+        Some(s) => query_day(s)?,
         None => today,
     };
     let to: Date = match &q.to {
-        Some(s) => s.parse().map_err(|_| bad_date(s))?,
+        Some(s) => query_day(s)?,
         None => from,
     };
-    if to < from {
-        return Err(AppError::invalid(
-            "invalid_range",
-            "`to` is before `from`",
-            "结束日期早于开始日期",
-        ));
-    }
-    if (to - from).get_days() > MAX_RANGE_DAYS {
-        return Err(AppError::invalid(
-            "invalid_range",
-            format!("at most {MAX_RANGE_DAYS} days"),
-            format!("最多{MAX_RANGE_DAYS}天"),
-        ));
-    }
+    let (from, to) = day_range(from, to, MAX_RANGE_DAYS)?;
     let (f, t, d, name) = (
         from.to_string(),
         to.to_string(),
