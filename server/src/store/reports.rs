@@ -814,6 +814,22 @@ mod tests {
         }
     }
 
+    /// A report in UTC with every day counted as over (and nothing
+    /// remembered from an earlier one).
+    fn utc_report(store: &Store, from: &str, to: &str) -> Report {
+        store
+            .report(
+                from,
+                to,
+                &TimeZone::UTC,
+                "UTC",
+                "9999-12-31",
+                &PastRanges::default(),
+            )
+            .expect("report")
+            .0
+    }
+
     #[test]
     fn a_staff_members_day_matches_their_row_of_the_full_report() {
         let monday: Timestamp = "2026-11-23T10:00:00+08:00".parse().expect("ts");
@@ -858,18 +874,7 @@ mod tests {
         let tuesday = j.day();
         assert_ne!(tuesday, monday_day, "the business day rolled over");
 
-        let report = j
-            .store
-            .report(
-                &tuesday,
-                &tuesday,
-                &TimeZone::UTC,
-                "UTC",
-                "9999-12-31",
-                &PastRanges::default(),
-            )
-            .expect("report")
-            .0;
+        let report = utc_report(&j.store, &tuesday, &tuesday);
         let row_of = |who: &str| {
             report
                 .by_staff
@@ -888,18 +893,7 @@ mod tests {
         );
 
         // Monday's figures are Monday's; someone who served nobody gets zeros.
-        let monday_report = j
-            .store
-            .report(
-                &monday_day,
-                &monday_day,
-                &TimeZone::UTC,
-                "UTC",
-                "9999-12-31",
-                &PastRanges::default(),
-            )
-            .expect("report")
-            .0;
+        let monday_report = utc_report(&j.store, &monday_day, &monday_day);
         let monday8 = j.store.staff_day("staff8", &monday_day).expect("monday");
         assert_eq!(
             Some(&monday8),
@@ -916,18 +910,7 @@ mod tests {
 
         // Both days together, read one day at a time: the sum of the two,
         // and the hall's p90 over both days' waits together.
-        let both = j
-            .store
-            .report(
-                &monday_day,
-                &tuesday,
-                &TimeZone::UTC,
-                "UTC",
-                "9999-12-31",
-                &PastRanges::default(),
-            )
-            .expect("report")
-            .0;
+        let both = utc_report(&j.store, &monday_day, &tuesday);
         assert_eq!(
             both.total.tickets,
             monday_report.total.tickets + report.total.tickets
@@ -949,18 +932,7 @@ mod tests {
             both.by_hour.iter().map(|h| h.arrivals).sum::<u64>(),
             both.total.tickets
         );
-        let reversed = j
-            .store
-            .report(
-                &tuesday,
-                &monday_day,
-                &TimeZone::UTC,
-                "UTC",
-                "9999-12-31",
-                &PastRanges::default(),
-            )
-            .expect("report")
-            .0;
+        let reversed = utc_report(&j.store, &tuesday, &monday_day);
         assert_eq!(reversed.total.tickets, 0, "an empty range");
 
         // The report reads a day as a range of the table by id, found
@@ -1152,16 +1124,19 @@ mod tests {
         let shanghai = TimeZone::get("Asia/Shanghai").expect("tz");
         let day = "2026-11-23";
         let today = "2026-11-24";
-        let (report, new) = store
-            .report(
-                day,
-                day,
-                &shanghai,
-                "Asia/Shanghai",
-                today,
-                &PastRanges::default(),
-            )
-            .expect("report");
+        let in_shanghai = |store: &Store, today: &str| {
+            store
+                .report(
+                    day,
+                    day,
+                    &shanghai,
+                    "Asia/Shanghai",
+                    today,
+                    &PastRanges::default(),
+                )
+                .expect("report")
+        };
+        let (report, new) = in_shanghai(&store, today);
         assert_eq!(report.total.served, 1);
         assert_eq!(report.total.p90_wait_secs, Some(300.0));
         assert_eq!(report.total.avg_handle_secs, Some(300.0));
@@ -1190,16 +1165,7 @@ mod tests {
             .conn
             .execute("UPDATE report_days SET body = x'ffffffff'", [])
             .expect("break");
-        let (broken, resummed) = store
-            .report(
-                day,
-                day,
-                &shanghai,
-                "Asia/Shanghai",
-                today,
-                &PastRanges::default(),
-            )
-            .expect("report");
+        let (broken, resummed) = in_shanghai(&store, today);
         assert_eq!(broken, report);
         assert_eq!(resummed.len(), 1);
         store
@@ -1209,30 +1175,12 @@ mod tests {
             .conn
             .execute("UPDATE report_days SET version = version - 1", [])
             .expect("age");
-        let (old, resummed) = store
-            .report(
-                day,
-                day,
-                &shanghai,
-                "Asia/Shanghai",
-                today,
-                &PastRanges::default(),
-            )
-            .expect("report");
+        let (old, resummed) = in_shanghai(&store, today);
         assert_eq!(old, report);
         assert_eq!(resummed.len(), 1);
 
         // The day itself, while it is today: summed, never kept.
-        let (live, none) = store
-            .report(
-                day,
-                day,
-                &shanghai,
-                "Asia/Shanghai",
-                day,
-                &PastRanges::default(),
-            )
-            .expect("report");
+        let (live, none) = in_shanghai(&store, day);
         assert_eq!(live, report);
         assert!(none.is_empty());
     }
