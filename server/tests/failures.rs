@@ -839,3 +839,77 @@ async fn the_working_day_calendar_is_imported_a_year_at_a_time_and_kept() {
     );
     assert!(!calendar.is_working_day(d("2026-10-05")));
 }
+
+/// While the hall runs, a snapshot is written in parts beside the commits
+/// (a whole one held every commit behind it: BENCHMARKS.md). 21,000 events
+/// that add nothing to memory (a counter paused for ever new reasons) make
+/// one due; a stop waits for it and writes a whole one; and a restart from
+/// the snapshot in parts alone gives the same hall.
+#[tokio::test]
+async fn a_snapshot_is_written_in_parts_while_the_hall_runs_and_restores_the_hall() {
+    use banli_core::engine::Command;
+    use banli_core::ids::CounterId;
+
+    let hall = Hall::demo().await;
+    let engine = hall.state.engine.clone();
+    let counter = CounterId(1);
+    engine
+        .command(Command::Resume {
+            counter_id: counter,
+            actor: "clerk".into(),
+        })
+        .await
+        .expect("open");
+    for round in 0..21 {
+        let mut pausing = tokio::task::JoinSet::new();
+        for i in 0..1000 {
+            let engine = engine.clone();
+            pausing.spawn(async move {
+                engine
+                    .command(Command::Pause {
+                        counter_id: counter,
+                        reason: format!("break {round}-{i}"),
+                        actor: "clerk".into(),
+                    })
+                    .await
+            });
+        }
+        while let Some(paused) = pausing.join_next().await {
+            paused.expect("task").expect("paused");
+        }
+    }
+    let (before, seq) = engine
+        .view()
+        .read(|engine, seq| (engine.state().clone(), seq));
+    assert!(seq >= 21_000, "{seq} events");
+    let hall = hall.restart().await;
+
+    let db = hall.dir.path().join("banli.db");
+    let conn = rusqlite::Connection::open(&db).expect("second connection");
+    let snapshots: Vec<(i64, i64)> = conn
+        .prepare("SELECT seq, parts FROM snapshots ORDER BY seq")
+        .expect("query")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("snapshots");
+    let [(in_parts, parts), (whole, 0)] = snapshots[..] else {
+        panic!("one snapshot in parts while running, one whole at the stop: {snapshots:?}")
+    };
+    assert!(parts >= 1 && in_parts >= 20_000, "{snapshots:?}");
+    assert_eq!(whole, i64::try_from(seq).expect("seq"));
+    // Without the stop's snapshot, the one in parts and the journal after
+    // it rebuild the same hall.
+    conn.execute("DELETE FROM snapshots WHERE parts = 0", [])
+        .expect("drop the whole snapshot");
+    let store = banli_server::store::Store::open(&db).expect("store");
+    let (rebuilt, rebuilt_seq) = store.load_engine().expect("loads");
+    assert_eq!(rebuilt_seq, seq);
+    assert_eq!(rebuilt.state(), &before);
+    let (after, _) = hall
+        .state
+        .engine
+        .view()
+        .read(|engine, seq| (engine.state().clone(), seq));
+    assert_eq!(after, before, "the restarted hall is the hall");
+}

@@ -10,6 +10,10 @@ use super::{Store, StoreError};
 /// Days the journal is kept once a snapshot covers it.
 pub const JOURNAL_RETENTION_DAYS: i64 = 90;
 
+/// Bytes of one part of a snapshot written in parts: a part is written in
+/// about a millisecond, so the commits queued behind it wait no longer.
+pub const SNAPSHOT_PART_BYTES: usize = 256 * 1024;
+
 /// Milliseconds since the Unix epoch, as stored.
 pub fn ms(t: Timestamp) -> i64 {
     t.as_millisecond()
@@ -126,8 +130,9 @@ impl Store {
         Ok(())
     }
 
-    /// Stores a snapshot of the engine state at `seq` and keeps only the
-    /// two newest.
+    /// Stores a snapshot of the engine state at `seq`, in one transaction,
+    /// and keeps only the two newest. (At shutdown; while the hall runs the
+    /// engine task writes it in parts, [`Self::write_snapshot_part`].)
     ///
     /// # Errors
     /// When SQLite fails.
@@ -140,21 +145,67 @@ impl Store {
         let seq = i64::try_from(seq).unwrap_or(i64::MAX);
         let tx = self.conn.transaction()?;
         tx.execute(
-            "INSERT OR REPLACE INTO snapshots (seq, at_ms, body) VALUES (?1, ?2, ?3)",
+            "INSERT OR REPLACE INTO snapshots (seq, at_ms, body, parts) VALUES (?1, ?2, ?3, 0)",
             params![seq, ms(at), body],
         )?;
-        tx.execute(
-            "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT 2)",
-            [],
+        prune_snapshots(&tx, at)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Writes one part of a snapshot, in a transaction of its own, so that
+    /// a snapshot of many megabytes never holds the commits behind it for
+    /// longer than one part. The snapshot counts only once
+    /// [`Self::finish_snapshot`] records it; parts of one never finished
+    /// (the server stopped, a write failed) are ignored and removed by the
+    /// next snapshot.
+    ///
+    /// # Errors
+    /// When SQLite fails.
+    pub fn write_snapshot_part(
+        &mut self,
+        seq: u64,
+        part: u32,
+        body: &[u8],
+    ) -> Result<(), StoreError> {
+        let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO snapshot_parts (seq, part, body) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![seq, part, body])?;
+        Ok(())
+    }
+
+    /// Records a snapshot whose `parts` parts are written, and keeps only
+    /// the two newest.
+    ///
+    /// # Errors
+    /// When SQLite fails, or [`StoreError::Corrupt`] when a part is
+    /// missing (then nothing is recorded).
+    pub fn finish_snapshot(
+        &mut self,
+        seq: u64,
+        at: Timestamp,
+        parts: u32,
+    ) -> Result<(), StoreError> {
+        let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+        let tx = self.conn.transaction()?;
+        let written: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM snapshot_parts WHERE seq = ?1 AND part < ?2",
+            params![seq, parts],
+            |r| r.get(0),
         )?;
-        // The journal before the older kept snapshot is needed by no restart;
-        // keep it for JOURNAL_RETENTION_DAYS as a record of operations (the
-        // ticket read model and the audit log keep the rest for good).
-        let cutoff = ms(at) - JOURNAL_RETENTION_DAYS * 24 * 3600 * 1000;
+        if written != i64::from(parts) || parts == 0 {
+            return Err(StoreError::Corrupt(format!(
+                "snapshot {seq} has {written} of its {parts} parts"
+            )));
+        }
         tx.execute(
-            "DELETE FROM journal WHERE at_ms < ?1 AND seq <= (SELECT MIN(seq) FROM snapshots)",
-            [cutoff],
+            "INSERT OR REPLACE INTO snapshots (seq, at_ms, body, parts) VALUES (?1, ?2, '', ?3)",
+            params![seq, ms(at), parts],
         )?;
+        prune_snapshots(&tx, at)?;
         tx.commit()?;
         Ok(())
     }
@@ -165,17 +216,22 @@ impl Store {
     /// # Errors
     /// When the stored data does not parse or does not replay.
     pub fn load_engine(&self) -> Result<(Engine, u64), StoreError> {
-        let snap: Option<(i64, String)> = self
+        let snap: Option<(i64, String, i64)> = self
             .conn
             .query_row(
-                "SELECT seq, body FROM snapshots ORDER BY seq DESC LIMIT 1",
+                "SELECT seq, body, parts FROM snapshots ORDER BY seq DESC LIMIT 1",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
         let (mut engine, mut seq) = match snap {
-            Some((seq, body)) => {
-                let state: EngineState = serde_json::from_str(&body)
+            Some((seq, body, parts)) => {
+                let body = if parts > 0 {
+                    self.snapshot_in_parts(seq, parts)?
+                } else {
+                    body.into_bytes()
+                };
+                let state: EngineState = serde_json::from_slice(&body)
                     .map_err(|e| StoreError::Corrupt(format!("snapshot {seq}: {e}")))?;
                 (Engine::from_state(state), seq)
             }
@@ -201,6 +257,30 @@ impl Store {
             seq = s;
         }
         Ok((engine, u64::try_from(seq).unwrap_or(0)))
+    }
+
+    /// The body of a snapshot written in parts, joined in order.
+    fn snapshot_in_parts(&self, seq: i64, parts: i64) -> Result<Vec<u8>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT part, body FROM snapshot_parts WHERE seq = ?1 ORDER BY part")?;
+        let mut rows = stmt.query([seq])?;
+        let mut body = Vec::new();
+        let mut next = 0_i64;
+        while let Some(row) = rows.next()? {
+            let part: i64 = row.get(0)?;
+            if part != next {
+                break;
+            }
+            body.extend_from_slice(&row.get::<_, Vec<u8>>(1)?);
+            next += 1;
+        }
+        if next != parts {
+            return Err(StoreError::Corrupt(format!(
+                "snapshot {seq}: {next} of its {parts} parts are readable"
+            )));
+        }
+        Ok(body)
     }
 
     /// The sequence number the newest snapshot covers (0 without one).
@@ -268,6 +348,30 @@ impl Store {
         )?;
         Ok((u64::try_from(n).unwrap_or(0), u64::try_from(d).unwrap_or(0)))
     }
+}
+
+/// Keeps the two newest snapshots and the parts of those only, and drops
+/// the journal no restart needs that is older than the retention.
+fn prune_snapshots(tx: &Transaction<'_>, at: Timestamp) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT 2)",
+        [],
+    )?;
+    // Snapshots are written one at a time, so parts of no recorded
+    // snapshot belong to one that was never finished.
+    tx.execute(
+        "DELETE FROM snapshot_parts WHERE seq NOT IN (SELECT seq FROM snapshots)",
+        [],
+    )?;
+    // The journal before the older kept snapshot is needed by no restart;
+    // keep it for JOURNAL_RETENTION_DAYS as a record of operations (the
+    // ticket read model and the audit log keep the rest for good).
+    let cutoff = ms(at) - JOURNAL_RETENTION_DAYS * 24 * 3600 * 1000;
+    tx.execute(
+        "DELETE FROM journal WHERE at_ms < ?1 AND seq <= (SELECT MIN(seq) FROM snapshots)",
+        [cutoff],
+    )?;
+    Ok(())
 }
 
 fn tid(id: TicketId) -> i64 {
@@ -546,6 +650,121 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM snapshots", [], |r| r.get(0))
             .expect("count");
         assert_eq!(kept, 2);
+    }
+
+    /// Writes `engine`'s state as a snapshot in parts of `size` bytes;
+    /// returns how many.
+    fn snapshot_in_parts(store: &mut Store, engine: &Engine, seq: u64, size: usize) -> u32 {
+        let body = serde_json::to_vec(engine.state()).expect("json");
+        let mut parts = 0;
+        for (i, chunk) in body.chunks(size).enumerate() {
+            let part = u32::try_from(i).expect("parts");
+            store.write_snapshot_part(seq, part, chunk).expect("part");
+            parts = part + 1;
+        }
+        parts
+    }
+
+    fn count(store: &Store, sql: &str) -> i64 {
+        store.conn.query_row(sql, [], |r| r.get(0)).expect("count")
+    }
+
+    /// A snapshot written in parts (cut anywhere, even inside a character)
+    /// restores the same engine; one never finished (the server stopped
+    /// mid-way) is not used, and the next snapshot clears its parts; one
+    /// with a part missing is refused and not recorded.
+    #[test]
+    fn a_snapshot_in_parts_restores_the_engine_and_an_unfinished_one_is_ignored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("banli.db")).expect("open");
+        let (mut engine, mut seq) = (Engine::genesis(), 0);
+        let at: Timestamp = "2026-11-30T10:00:00+08:00".parse().expect("ts");
+        let config = Command::ReplaceConfig {
+            config: Box::new(demo()),
+            actor: "test".into(),
+        };
+        run(
+            &mut store,
+            &mut engine,
+            &mut seq,
+            at,
+            vec![config, issue("tax"), issue("cashier")],
+        );
+        // Odd sizes cut the JSON inside the demo hall's Chinese names.
+        let parts = snapshot_in_parts(&mut store, &engine, seq, 7);
+        assert!(parts > 100, "{parts} parts");
+        store.finish_snapshot(seq, at, parts).expect("finish");
+        let (loaded, loaded_seq) = store.load_engine().expect("load");
+        assert_eq!((loaded.state(), loaded_seq), (engine.state(), seq));
+
+        // The next snapshot stops half-way: the finished one and the
+        // journal after it still give the same engine.
+        run(&mut store, &mut engine, &mut seq, at, vec![issue("tax")]);
+        let body = serde_json::to_vec(engine.state()).expect("json");
+        let half = body.len() / 2;
+        store
+            .write_snapshot_part(seq, 0, body.get(..half).expect("half"))
+            .expect("part");
+        let (loaded, loaded_seq) = store.load_engine().expect("load");
+        assert_eq!((loaded.state(), loaded_seq), (engine.state(), seq));
+        assert_eq!(store.latest_snapshot_seq().expect("latest"), seq - 1);
+
+        // Recording it with its second part missing is refused.
+        let refused = store.finish_snapshot(seq, at, 2);
+        assert!(
+            matches!(refused, Err(StoreError::Corrupt(_))),
+            "{refused:?}"
+        );
+        assert_eq!(store.latest_snapshot_seq().expect("latest"), seq - 1);
+
+        // Two more snapshots, one in parts and one whole: the two newest
+        // are kept, and only their parts.
+        run(&mut store, &mut engine, &mut seq, at, vec![issue("tax")]);
+        let parts = snapshot_in_parts(&mut store, &engine, seq, 1000);
+        store.finish_snapshot(seq, at, parts).expect("finish");
+        run(
+            &mut store,
+            &mut engine,
+            &mut seq,
+            at,
+            vec![issue("cashier")],
+        );
+        store
+            .write_snapshot(
+                seq,
+                at,
+                &serde_json::to_string(engine.state()).expect("json"),
+            )
+            .expect("whole");
+        let (loaded, loaded_seq) = store.load_engine().expect("load");
+        assert_eq!((loaded.state(), loaded_seq), (engine.state(), seq));
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM snapshots"), 2);
+        assert_eq!(
+            count(&store, "SELECT COUNT(*) FROM snapshot_parts"),
+            i64::from(parts),
+            "the unfinished snapshot's part and the oldest snapshot's parts are gone"
+        );
+        assert_eq!(
+            count(&store, "SELECT COUNT(DISTINCT seq) FROM snapshot_parts"),
+            1
+        );
+        // A part lost from the newest snapshot in parts is a clear error.
+        run(&mut store, &mut engine, &mut seq, at, vec![issue("tax")]);
+        let parts = snapshot_in_parts(&mut store, &engine, seq, 1000);
+        store.finish_snapshot(seq, at, parts).expect("finish");
+        store
+            .conn
+            .execute(
+                "DELETE FROM snapshot_parts WHERE seq = ?1 AND part = 1",
+                [seq as i64],
+            )
+            .expect("lose a part");
+        let broken = store.load_engine();
+        assert!(
+            matches!(&broken, Err(StoreError::Corrupt(m)) if m.contains("parts")),
+            "{:?}",
+            broken.err()
+        );
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! # Layout
 //! - `journal`: every engine event, by sequence number. The source of truth.
 //! - `snapshots`: the engine state every so many events, so a restart
-//!   replays only the tail of the journal.
+//!   replays only the tail of the journal; a snapshot written while the
+//!   hall runs is kept in `snapshot_parts`, a quarter of a megabyte each.
 //! - `tickets`: a read model of every ticket ever issued (reports, progress
 //!   of earlier days), updated in the same transaction as the journal.
 //!   `UNIQUE(business_day, number)` makes a duplicate number impossible even
@@ -243,6 +244,17 @@ CREATE TABLE report_days (
     body BLOB NOT NULL,
     PRIMARY KEY (business_day, time_zone)
 );
+",
+    // Snapshots written in parts (store/journal.rs): a snapshot of many
+    // megabytes in one transaction held every commit behind it.
+    r"
+CREATE TABLE snapshot_parts (
+    seq INTEGER NOT NULL,
+    part INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (seq, part)
+);
+ALTER TABLE snapshots ADD COLUMN parts INTEGER NOT NULL DEFAULT 0;
 ",
 ];
 
