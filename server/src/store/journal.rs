@@ -513,6 +513,25 @@ mod tests {
         crate::hall_file::parse_hall("demo-hall.toml", crate::hall_file::DEMO_HALL).expect("demo")
     }
 
+    /// A store on a fresh file, the demo hall configured at `at`, then
+    /// `cmds`; with the engine and sequence number that go with it.
+    fn demo_hall(
+        dir: &tempfile::TempDir,
+        at: Timestamp,
+        cmds: Vec<Command>,
+    ) -> (Store, Engine, u64) {
+        let mut store = Store::open(&dir.path().join("banli.db")).expect("open");
+        let (mut engine, mut seq) = (Engine::genesis(), 0);
+        let config = Command::ReplaceConfig {
+            config: Box::new(demo()),
+            actor: "test".into(),
+        };
+        let mut all = vec![config];
+        all.extend(cmds);
+        run(&mut store, &mut engine, &mut seq, at, all);
+        (store, engine, seq)
+    }
+
     /// Runs commands on an engine and appends what they record.
     fn run(
         store: &mut Store,
@@ -584,20 +603,9 @@ mod tests {
     #[test]
     fn restart_replays_from_the_snapshot_and_old_journal_is_pruned() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut store = Store::open(&dir.path().join("banli.db")).expect("open");
-        let (mut engine, mut seq) = (Engine::genesis(), 0);
         let old: Timestamp = "2026-06-01T10:00:00+08:00".parse().expect("ts");
-        let config = Command::ReplaceConfig {
-            config: Box::new(demo()),
-            actor: "test".into(),
-        };
-        run(
-            &mut store,
-            &mut engine,
-            &mut seq,
-            old,
-            vec![config, issue("tax"), issue("tax")],
-        );
+        let (mut store, mut engine, mut seq) =
+            demo_hall(&dir, old, vec![issue("tax"), issue("tax")]);
         store
             .write_snapshot(
                 seq,
@@ -676,20 +684,9 @@ mod tests {
     #[test]
     fn a_snapshot_in_parts_restores_the_engine_and_an_unfinished_one_is_ignored() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut store = Store::open(&dir.path().join("banli.db")).expect("open");
-        let (mut engine, mut seq) = (Engine::genesis(), 0);
         let at: Timestamp = "2026-11-30T10:00:00+08:00".parse().expect("ts");
-        let config = Command::ReplaceConfig {
-            config: Box::new(demo()),
-            actor: "test".into(),
-        };
-        run(
-            &mut store,
-            &mut engine,
-            &mut seq,
-            at,
-            vec![config, issue("tax"), issue("cashier")],
-        );
+        let (mut store, mut engine, mut seq) =
+            demo_hall(&dir, at, vec![issue("tax"), issue("cashier")]);
         // Odd sizes cut the JSON inside the demo hall's Chinese names.
         let parts = snapshot_in_parts(&mut store, &engine, seq, 7);
         assert!(parts > 100, "{parts} parts");
@@ -770,20 +767,8 @@ mod tests {
     #[test]
     fn a_duplicate_number_cannot_be_committed() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut store = Store::open(&dir.path().join("banli.db")).expect("open");
-        let (mut engine, mut seq) = (Engine::genesis(), 0);
         let at: Timestamp = "2026-11-24T10:00:00+08:00".parse().expect("ts");
-        let config = Command::ReplaceConfig {
-            config: Box::new(demo()),
-            actor: "test".into(),
-        };
-        run(
-            &mut store,
-            &mut engine,
-            &mut seq,
-            at,
-            vec![config, issue("tax")],
-        );
+        let (mut store, _, seq) = demo_hall(&dir, at, vec![issue("tax")]);
         // Replaying the same issue event under a new sequence number (as a
         // buggy engine might) is refused by the read model, atomically.
         let (mut fork, _) = store.load_engine().expect("load");
