@@ -213,29 +213,40 @@ impl Store {
     /// Rebuilds the engine: the newest snapshot, then every later event.
     /// Returns the engine and the sequence number of the last event.
     ///
+    /// A newest snapshot that cannot be read (a part lost, a body that does
+    /// not parse) is passed over for the older one kept with it, whose
+    /// later journal is kept too (snapshots prune only the journal before
+    /// the older one), so the hall still starts, exactly as it was; the
+    /// journal's continuity check below makes sure of that.
+    ///
     /// # Errors
-    /// When the stored data does not parse or does not replay.
+    /// When the stored data does not parse or does not replay. Without any
+    /// readable snapshot it is the newest one's error: never a start from
+    /// nothing when the journal before the snapshots may be pruned.
     pub fn load_engine(&self) -> Result<(Engine, u64), StoreError> {
-        let snap: Option<(i64, String, i64)> = self
+        let snaps: Vec<(i64, String, i64)> = self
             .conn
-            .query_row(
-                "SELECT seq, body, parts FROM snapshots ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        let (mut engine, mut seq) = match snap {
-            Some((seq, body, parts)) => {
-                let body = if parts > 0 {
-                    self.snapshot_in_parts(seq, parts)?
-                } else {
-                    body.into_bytes()
-                };
-                let state: EngineState = serde_json::from_slice(&body)
-                    .map_err(|e| StoreError::Corrupt(format!("snapshot {seq}: {e}")))?;
-                (Engine::from_state(state), seq)
+            .prepare("SELECT seq, body, parts FROM snapshots ORDER BY seq DESC")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut unreadable = None;
+        let mut loaded = None;
+        for (seq, body, parts) in snaps {
+            match self.snapshot_state(seq, body, parts) {
+                Ok(state) => {
+                    loaded = Some((Engine::from_state(state), seq));
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "a snapshot cannot be read; trying the one before it");
+                    unreadable.get_or_insert(e);
+                }
             }
-            None => (Engine::genesis(), 0),
+        }
+        let (mut engine, mut seq) = match (loaded, unreadable) {
+            (Some(loaded), _) => loaded,
+            (None, Some(e)) => return Err(e),
+            (None, None) => (Engine::genesis(), 0),
         };
         let mut stmt = self
             .conn
@@ -257,6 +268,22 @@ impl Store {
             seq = s;
         }
         Ok((engine, u64::try_from(seq).unwrap_or(0)))
+    }
+
+    /// The engine state a snapshot holds.
+    fn snapshot_state(
+        &self,
+        seq: i64,
+        body: String,
+        parts: i64,
+    ) -> Result<EngineState, StoreError> {
+        let body = if parts > 0 {
+            self.snapshot_in_parts(seq, parts)?
+        } else {
+            body.into_bytes()
+        };
+        serde_json::from_slice(&body)
+            .map_err(|e| StoreError::Corrupt(format!("snapshot {seq}: {e}")))
     }
 
     /// The body of a snapshot written in parts, joined in order.
@@ -756,6 +783,15 @@ mod tests {
                 [seq as i64],
             )
             .expect("lose a part");
+        // The hall starts from the snapshot before it and the journal.
+        let (loaded, loaded_seq) = store.load_engine().expect("the older snapshot");
+        assert_eq!((loaded.state(), loaded_seq), (engine.state(), seq));
+        // With that one unreadable too, the start is refused with the
+        // newest one's error, never made from nothing.
+        store
+            .conn
+            .execute("UPDATE snapshots SET body = '{' WHERE parts = 0", [])
+            .expect("break the whole one");
         let broken = store.load_engine();
         assert!(
             matches!(&broken, Err(StoreError::Corrupt(m)) if m.contains("parts")),
