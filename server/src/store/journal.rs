@@ -384,10 +384,12 @@ fn prune_snapshots(tx: &Transaction<'_>, at: Timestamp) -> Result<(), StoreError
         "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT 2)",
         [],
     )?;
-    // Snapshots are written one at a time, so parts of no recorded
-    // snapshot belong to one that was never finished.
+    // Snapshots are written one at a time, so parts of no snapshot
+    // recorded in parts belong to one that was never finished, or to one
+    // that a whole snapshot of the same state replaced (a stop with no
+    // event since).
     tx.execute(
-        "DELETE FROM snapshot_parts WHERE seq NOT IN (SELECT seq FROM snapshots)",
+        "DELETE FROM snapshot_parts WHERE seq NOT IN (SELECT seq FROM snapshots WHERE parts > 0)",
         [],
     )?;
     // The journal before the older kept snapshot is needed by no restart;
@@ -772,6 +774,21 @@ mod tests {
             count(&store, "SELECT COUNT(DISTINCT seq) FROM snapshot_parts"),
             1
         );
+        // A stop with no event since writes the same state whole: the
+        // parts it replaces go.
+        run(&mut store, &mut engine, &mut seq, at, vec![issue("tax")]);
+        let parts = snapshot_in_parts(&mut store, &engine, seq, 1000);
+        store.finish_snapshot(seq, at, parts).expect("finish");
+        store
+            .write_snapshot(
+                seq,
+                at,
+                &serde_json::to_string(engine.state()).expect("json"),
+            )
+            .expect("whole");
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM snapshot_parts"), 0);
+        let (loaded, loaded_seq) = store.load_engine().expect("load");
+        assert_eq!((loaded.state(), loaded_seq), (engine.state(), seq));
         // A part lost from the newest snapshot in parts is a clear error.
         run(&mut store, &mut engine, &mut seq, at, vec![issue("tax")]);
         let parts = snapshot_in_parts(&mut store, &engine, seq, 1000);
