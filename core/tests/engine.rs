@@ -543,6 +543,95 @@ fn idempotency_key_returns_the_same_ticket() {
     assert_eq!(sim.cmd(req("tax")), Err(Rejection::IdempotencyConflict));
 }
 
+fn keyed(svc: &str, actor: &str, key: &str) -> Command {
+    Command::IssueTicket {
+        service_id: svc.into(),
+        priority: None,
+        appointment_code: None,
+        idempotency_key: Some(key.into()),
+        query_code: "123456".into(),
+        actor: actor.into(),
+    }
+}
+
+fn issued(o: Result<Outcome, Rejection>) -> (TicketId, bool) {
+    match o {
+        Ok(Outcome::Issued {
+            ticket_id,
+            replayed,
+        }) => (ticket_id, replayed),
+        other => panic!("not issued: {other:?}"),
+    }
+}
+
+#[test]
+fn a_retry_key_belongs_to_the_device_that_sent_it() {
+    let mut sim = Sim::new(hall());
+    let (a, _) = issued(sim.cmd(keyed("biz", "kiosk-1", "0tap")));
+    // Another device's same key, and a pair whose text joined together is
+    // the same (`kiosk-1` + `0tap`, `kiosk-10` + `tap`), are new tickets.
+    let (b, replayed_b) = issued(sim.cmd(keyed("biz", "kiosk-2", "0tap")));
+    let (c, replayed_c) = issued(sim.cmd(keyed("biz", "kiosk-10", "tap")));
+    assert!(!replayed_b && !replayed_c);
+    assert_ne!(a, b);
+    assert_ne!(a, c);
+    assert_ne!(b, c);
+    assert_eq!(issued(sim.cmd(keyed("biz", "kiosk-10", "tap"))), (c, true));
+    // A snapshot keeps the keys (as 32 hex digits) and gives them back.
+    let json = serde_json::to_string(sim.engine.state()).expect("serialize");
+    let back: banli_core::engine::EngineState = serde_json::from_str(&json).expect("deserialize");
+    assert_eq!(&back, sim.engine.state());
+    assert_eq!(back.idempotency.len(), 3);
+}
+
+#[test]
+fn a_retry_after_an_upgrade_finds_the_ticket_in_a_snapshot_that_kept_keys_as_text() {
+    let mut sim = Sim::new(hall());
+    let (first, _) = issued(sim.cmd(keyed("biz", "kiosk-1", "tap-1")));
+    issued(sim.cmd(keyed("tax", "kiosk-2", "tap-1")));
+    // A snapshot written before keys were digests kept `actor \u{1f} key`.
+    let mut json = serde_json::to_value(sim.engine.state()).expect("serialize");
+    let Some(keys) = json
+        .get_mut("idempotency")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        panic!("no idempotency map in {json}")
+    };
+    let issues: Vec<serde_json::Value> = keys.values().cloned().collect();
+    keys.clear();
+    for issue in issues {
+        let (actor, ticket) = match issue.get("service_id").and_then(|s| s.as_str()) {
+            Some("biz") => ("kiosk-1", "tap-1"),
+            _ => ("kiosk-2", "tap-1"),
+        };
+        keys.insert(format!("{actor}\u{1f}{ticket}"), issue);
+    }
+    let legacy: banli_core::engine::EngineState =
+        serde_json::from_value(json.clone()).expect("a snapshot with keys as text loads");
+    assert_eq!(&legacy, sim.engine.state(), "the same keys, digested");
+    sim.engine = Engine::from_state(legacy);
+    assert_eq!(
+        issued(sim.cmd(keyed("biz", "kiosk-1", "tap-1"))),
+        (first, true)
+    );
+    assert_eq!(
+        sim.cmd(keyed("biz", "kiosk-2", "tap-1")),
+        Err(Rejection::IdempotencyConflict)
+    );
+    // A key that is neither text with a separator nor 32 hex digits is a
+    // damaged snapshot, refused rather than read as some other key.
+    if let Some(keys) = json
+        .get_mut("idempotency")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        keys.insert(
+            "not-a-digest".into(),
+            serde_json::json!({"ticket_id": 1, "service_id": "biz"}),
+        );
+    }
+    assert!(serde_json::from_value::<banli_core::engine::EngineState>(json).is_err());
+}
+
 #[test]
 fn auto_call_on_finish_and_pause_resume_close() {
     let mut c = hall();
