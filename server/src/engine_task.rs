@@ -71,7 +71,7 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::metrics::Metrics;
 use crate::store::StoreError;
-use crate::store::journal::SNAPSHOT_PART_BYTES;
+use crate::store::journal::SnapshotParts;
 use crate::store::worker::StoreHandle;
 
 /// Most jobs in one batch. Large enough to amortise an fsync over many
@@ -984,54 +984,64 @@ impl Writer {
         }
     }
 
-    /// Serializes the state on the writer's path (every request waits for
-    /// that, so it is logged with what it cost) and writes it in parts in
-    /// the background: each part is a transaction of its own on the
+    /// Copies the state (an O(1) clone: the day-long maps are persistent
+    /// and share their nodes, see `EngineState::tickets`) and serializes
+    /// and writes the copy in the background, so the writer pauses only
+    /// for the copy. The copy is serialized on a blocking thread, then
+    /// written in parts: each part is a transaction of its own on the
     /// storage thread, so commits queue behind one part at a time (about a
-    /// millisecond), never behind the whole snapshot. Written in one
-    /// transaction, a 5 MB snapshot held every commit 16 ms on a quiet
-    /// machine and 49 ms on a busy one (BENCHMARKS.md).
+    /// millisecond), never behind the whole snapshot.
     ///
-    /// Serializing a copy in the background as well was tried (issue 8):
-    /// the writer then paused only for the copy (1 to 6 ms against 3 to 44
-    /// ms of JSON in a 100,000-ticket day), but the copy raised the
-    /// server's peak memory from 79 to 92 MB, near the 100 MB target.
+    /// What this replaced (issue 8, BENCHMARKS.md): written in one
+    /// transaction, a 5 MB snapshot held every commit 16 ms on a quiet
+    /// machine and 49 ms on a busy one; serialized on the writer, it held
+    /// every request 41 to 78 ms on a busy machine; a deep copy with the
+    /// standard maps cost 1 to 6 ms and 13 MB of peak memory.
     fn start_snapshot(&mut self) {
         let seq = self.seq;
         let at = self.clock.now();
-        let serializing = Instant::now();
-        let body = match serde_json::to_vec(self.engine.state()) {
-            Ok(body) => Arc::new(body),
-            Err(e) => {
-                tracing::error!(error = %e, "could not serialize the engine state");
-                return;
-            }
-        };
-        let serialized = serializing.elapsed();
+        let copying = Instant::now();
+        let state = self.engine.state().clone();
+        let copied = copying.elapsed();
         let store = self.store.clone();
         self.snapshot_writing = Some(tokio::spawn(async move {
+            let serializing = Instant::now();
+            let serialized = tokio::task::spawn_blocking(move || {
+                let mut parts = SnapshotParts::default();
+                serde_json::to_writer(&mut parts, &state).map(|()| parts)
+            });
+            let parts = match serialized.await {
+                Ok(Ok(parts)) => parts,
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "could not serialize the engine state");
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "serializing a snapshot failed; the journal still has everything");
+                    return;
+                }
+            };
+            let serialized = serializing.elapsed();
             let writing = Instant::now();
-            let parts = body.len().div_ceil(SNAPSHOT_PART_BYTES).max(1);
-            let parts = u32::try_from(parts).unwrap_or(u32::MAX);
-            for part in 0..parts {
-                let body = Arc::clone(&body);
+            let bytes = parts.len();
+            let parts = parts.into_parts();
+            let count = u32::try_from(parts.len()).unwrap_or(u32::MAX);
+            for (part, body) in (0..count).zip(parts) {
                 let written = store
-                    .call(move |s| {
-                        let from = (part as usize).saturating_mul(SNAPSHOT_PART_BYTES);
-                        let to = from.saturating_add(SNAPSHOT_PART_BYTES).min(body.len());
-                        s.write_snapshot_part(seq, part, body.get(from..to).unwrap_or_default())
-                    })
+                    .call(move |s| s.write_snapshot_part(seq, part, &body))
                     .await;
                 if let Err(e) = written {
                     tracing::warn!(error = %e, "could not write a snapshot; the journal still has everything");
                     return;
                 }
             }
+            let parts = count;
             match store.call(move |s| s.finish_snapshot(seq, at, parts)).await {
                 Ok(()) => tracing::info!(
                     seq,
-                    bytes = body.len(),
+                    bytes,
                     parts,
+                    copy_ms = copied.as_secs_f64() * 1e3,
                     serialize_ms = serialized.as_secs_f64() * 1e3,
                     write_ms = writing.elapsed().as_secs_f64() * 1e3,
                     "snapshot written"

@@ -14,6 +14,61 @@ pub const JOURNAL_RETENTION_DAYS: i64 = 90;
 /// about a millisecond, so the commits queued behind it wait no longer.
 pub const SNAPSHOT_PART_BYTES: usize = 256 * 1024;
 
+/// A snapshot's body serialized straight into parts of
+/// [`SNAPSHOT_PART_BYTES`]: no buffer doubles as the body grows (serializing
+/// a 5 MB body into one `Vec` touched 15 MB), and each part can be written
+/// and freed on its own.
+#[derive(Debug, Default)]
+pub struct SnapshotParts {
+    parts: Vec<Vec<u8>>,
+}
+
+impl SnapshotParts {
+    /// The parts, in order; a body of no bytes is one empty part.
+    pub fn into_parts(mut self) -> Vec<Vec<u8>> {
+        if self.parts.is_empty() {
+            self.parts.push(Vec::new());
+        }
+        self.parts
+    }
+
+    /// Bytes in all parts.
+    pub fn len(&self) -> usize {
+        self.parts.iter().map(Vec::len).sum()
+    }
+
+    /// Whether no byte was written.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl std::io::Write for SnapshotParts {
+    fn write(&mut self, mut buf: &[u8]) -> std::io::Result<usize> {
+        let written = buf.len();
+        while !buf.is_empty() {
+            let part = match self.parts.last_mut() {
+                Some(part) if part.len() < SNAPSHOT_PART_BYTES => part,
+                _ => {
+                    self.parts.push(Vec::with_capacity(SNAPSHOT_PART_BYTES));
+                    self.parts
+                        .last_mut()
+                        .ok_or_else(|| std::io::Error::other("no part"))?
+                }
+            };
+            let room = SNAPSHOT_PART_BYTES.saturating_sub(part.len());
+            let (now, rest) = buf.split_at(room.min(buf.len()));
+            part.extend_from_slice(now);
+            buf = rest;
+        }
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Milliseconds since the Unix epoch, as stored.
 pub fn ms(t: Timestamp) -> i64 {
     t.as_millisecond()
@@ -710,6 +765,53 @@ mod tests {
     /// restores the same engine; one never finished (the server stopped
     /// mid-way) is not used, and the next snapshot clears its parts; one
     /// with a part missing is refused and not recorded.
+    #[test]
+    fn a_snapshot_serialized_into_parts_is_cut_at_the_part_size_and_stored_as_one_body() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let at: Timestamp = "2026-11-30T10:00:00+08:00".parse().expect("ts");
+        let services = [
+            "business-setup",
+            "exit-entry",
+            "social-insurance",
+            "housing-fund",
+            "tax",
+            "cashier",
+        ];
+        let cmds = services
+            .iter()
+            .flat_map(|s| (0..400).map(|_| issue(s)))
+            .collect();
+        let (mut store, engine, seq) = demo_hall(&dir, at, cmds);
+        let mut parts = SnapshotParts::default();
+        assert!(parts.is_empty());
+        serde_json::to_writer(&mut parts, engine.state()).expect("serialize");
+        let whole = serde_json::to_vec(engine.state()).expect("json");
+        assert_eq!(parts.len(), whole.len());
+        let parts = parts.into_parts();
+        assert!(
+            parts.len() >= 2,
+            "{} parts of {} bytes",
+            parts.len(),
+            whole.len()
+        );
+        let (last, full) = parts.split_last().expect("parts");
+        assert!(full.iter().all(|p| p.len() == SNAPSHOT_PART_BYTES));
+        assert!(!last.is_empty() && last.len() <= SNAPSHOT_PART_BYTES);
+        assert_eq!(parts.concat(), whole);
+        for (part, body) in (0_u32..).zip(&parts) {
+            store.write_snapshot_part(seq, part, body).expect("part");
+        }
+        let count = u32::try_from(parts.len()).expect("count");
+        store.finish_snapshot(seq, at, count).expect("finish");
+        let (loaded, loaded_seq) = store.load_engine().expect("load");
+        assert_eq!((loaded.state(), loaded_seq), (engine.state(), seq));
+        // Nothing written is one empty part, not none.
+        assert_eq!(
+            SnapshotParts::default().into_parts(),
+            vec![Vec::<u8>::new()]
+        );
+    }
+
     #[test]
     fn a_snapshot_in_parts_restores_the_engine_and_an_unfinished_one_is_ignored() {
         let dir = tempfile::tempdir().expect("tempdir");
