@@ -1035,12 +1035,11 @@ impl Writer {
                     return;
                 }
             }
-            let parts = count;
-            match store.call(move |s| s.finish_snapshot(seq, at, parts)).await {
+            match store.call(move |s| s.finish_snapshot(seq, at, count)).await {
                 Ok(()) => tracing::info!(
                     seq,
                     bytes,
-                    parts,
+                    parts = count,
                     copy_ms = copied.as_secs_f64() * 1e3,
                     serialize_ms = serialized.as_secs_f64() * 1e3,
                     write_ms = writing.elapsed().as_secs_f64() * 1e3,

@@ -847,12 +847,28 @@ async fn the_working_day_calendar_is_imported_a_year_at_a_time_and_kept() {
 /// the snapshot in parts alone gives the same hall.
 #[tokio::test]
 async fn a_snapshot_is_written_in_parts_while_the_hall_runs_and_restores_the_hall() {
-    use banli_core::engine::Command;
+    use banli_core::engine::{Command, Outcome};
     use banli_core::ids::CounterId;
 
     let hall = Hall::demo().await;
     let engine = hall.state.engine.clone();
     let counter = CounterId(1);
+    // Kiosks' tickets with retry keys, kept in the snapshot as digests.
+    let keyed = |i: u32| Command::IssueTicket {
+        service_id: "tax".into(),
+        priority: None,
+        appointment_code: None,
+        idempotency_key: Some(format!("tap-{i}")),
+        query_code: format!("{i:06}"),
+        actor: "kiosk-3".into(),
+    };
+    let mut issued = Vec::new();
+    for i in 0..50 {
+        match engine.command(keyed(i)).await.expect("issued").outcome {
+            Outcome::Issued { ticket_id, .. } => issued.push(ticket_id),
+            other => panic!("{other:?}"),
+        }
+    }
     engine
         .command(Command::Resume {
             counter_id: counter,
@@ -903,9 +919,20 @@ async fn a_snapshot_is_written_in_parts_while_the_hall_runs_and_restores_the_hal
     conn.execute("DELETE FROM snapshots WHERE parts = 0", [])
         .expect("drop the whole snapshot");
     let store = banli_server::store::Store::open(&db).expect("store");
-    let (rebuilt, rebuilt_seq) = store.load_engine().expect("loads");
+    let (mut rebuilt, rebuilt_seq) = store.load_engine().expect("loads");
     assert_eq!(rebuilt_seq, seq);
     assert_eq!(rebuilt.state(), &before);
+    assert_eq!(before.idempotency.len(), 50);
+    // A kiosk retrying gets its ticket from the rebuilt hall.
+    let now = banli_server::clock::Clock::now(&*hall.clock);
+    let retried = rebuilt.handle(now, keyed(7));
+    assert_eq!(
+        retried,
+        Ok(Outcome::Issued {
+            ticket_id: issued[7],
+            replayed: true
+        })
+    );
     let (after, _) = hall
         .state
         .engine
