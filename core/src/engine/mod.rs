@@ -109,14 +109,12 @@ pub struct EngineState {
     /// in the hall waited. A B-tree grows a node at a time, and ids are
     /// issued in order, so inserts append at its right edge.
     ///
-    /// A persistent B-tree ([`imbl::OrdMap`]), not the standard one: a
-    /// clone shares every node, and a later change copies only the path it
-    /// touches. The server clones the state to write a snapshot and
-    /// serializes the copy off its writer; a deep copy of a day's maps
-    /// cost the writer milliseconds and the server 13 MB of peak memory,
-    /// and serializing on the writer stopped the hall 41 to 78 ms on a
-    /// busy machine (issue 8).
-    pub tickets: OrdMap<TicketId, TicketRecord>,
+    /// The standard B-tree, not a persistent one like `idempotency`: the
+    /// server copies the state for each snapshot, and the open tickets of
+    /// a running hall are few (copied in about a millisecond at the end of
+    /// a 100,000-ticket day), while `imbl::OrdMap` here made call-next 15 %
+    /// slower (issue 8, BENCHMARKS.md).
+    pub tickets: BTreeMap<TicketId, TicketRecord>,
     /// One queue per configured service, and the queues of services
     /// removed today (empty, kept until the roll-over so that a service
     /// re-added the same day keeps its count for the daily quota).
@@ -131,11 +129,17 @@ pub struct EngineState {
     pub numbers: BTreeMap<CompactString, u32>,
     /// One runtime state per configured counter.
     pub counters: BTreeMap<CounterId, CounterState>,
-    /// A kiosk's retry key to the ticket it issued, for today. A
-    /// persistent B-tree for the same reasons as `tickets`: it holds one
-    /// entry per ticket a kiosk issued today (most of a snapshot's bytes),
-    /// must not stop the hall to grow, and is cloned for every snapshot.
-    /// Keyed by a fixed-size digest, not the key's text (see [`IssueKey`]).
+    /// A kiosk's retry key to the ticket it issued, for today. It holds
+    /// one entry per ticket a kiosk issued today (most of a snapshot's
+    /// bytes) and must not stop the hall to grow: a B-tree, as `tickets`.
+    ///
+    /// A persistent one ([`imbl::OrdMap`]): a clone shares every node, and
+    /// a later insert copies only the path it touches. The server clones
+    /// the state for each snapshot and serializes the copy off its writer;
+    /// serializing on the writer stopped the hall 41 to 78 ms on a busy
+    /// machine, and a deep copy of the day's keys cost milliseconds and 13
+    /// MB of peak memory (issue 8). Keyed by a fixed-size digest, not the
+    /// key's text (see [`IssueKey`]).
     pub idempotency: OrdMap<IssueKey, IdempotentIssue>,
     /// Booked appointments by code.
     pub appointments: HashMap<String, Appointment>,
@@ -291,7 +295,7 @@ impl Engine {
             config: HallConfig::empty("政务服务中心"),
             day: None,
             next_ticket_id: 1,
-            tickets: OrdMap::new(),
+            tickets: BTreeMap::new(),
             queues: BTreeMap::new(),
             numbers: BTreeMap::new(),
             counters: BTreeMap::new(),
