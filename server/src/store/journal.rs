@@ -597,6 +597,14 @@ mod tests {
         crate::hall_file::parse_hall("demo-hall.toml", crate::hall_file::DEMO_HALL).expect("demo")
     }
 
+    /// Writes `engine`'s state as a whole snapshot at `seq`, as a stop does.
+    fn whole_snapshot(store: &mut Store, engine: &Engine, seq: u64, at: Timestamp) {
+        let body = serde_json::to_string(engine.state()).expect("json");
+        store
+            .write_snapshot(seq, at, &body)
+            .expect("whole snapshot");
+    }
+
     /// A store on a fresh file, the demo hall configured at `at`, then
     /// `cmds`; with the engine and sequence number that go with it.
     fn demo_hall(
@@ -690,13 +698,7 @@ mod tests {
         let old: Timestamp = "2026-06-01T10:00:00+08:00".parse().expect("ts");
         let (mut store, mut engine, mut seq) =
             demo_hall(&dir, old, vec![issue("tax"), issue("tax")]);
-        store
-            .write_snapshot(
-                seq,
-                old,
-                &serde_json::to_string(engine.state()).expect("json"),
-            )
-            .expect("snapshot");
+        whole_snapshot(&mut store, &engine, seq, old);
 
         // Six months later, a busy morning and two more snapshots.
         let now = old + SignedDuration::from_hours(24 * 180);
@@ -707,21 +709,9 @@ mod tests {
             now,
             vec![issue("tax"), issue("cashier")],
         );
-        store
-            .write_snapshot(
-                seq,
-                now,
-                &serde_json::to_string(engine.state()).expect("json"),
-            )
-            .expect("snapshot");
+        whole_snapshot(&mut store, &engine, seq, now);
         run(&mut store, &mut engine, &mut seq, now, vec![issue("tax")]);
-        store
-            .write_snapshot(
-                seq,
-                now,
-                &serde_json::to_string(engine.state()).expect("json"),
-            )
-            .expect("snapshot");
+        whole_snapshot(&mut store, &engine, seq, now);
         run(&mut store, &mut engine, &mut seq, now, vec![issue("tax")]);
 
         let (loaded, loaded_seq) = store.load_engine().expect("load");
@@ -857,13 +847,7 @@ mod tests {
             at,
             vec![issue("cashier")],
         );
-        store
-            .write_snapshot(
-                seq,
-                at,
-                &serde_json::to_string(engine.state()).expect("json"),
-            )
-            .expect("whole");
+        whole_snapshot(&mut store, &engine, seq, at);
         let (loaded, loaded_seq) = store.load_engine().expect("load");
         assert_eq!((loaded.state(), loaded_seq), (engine.state(), seq));
         assert_eq!(count(&store, "SELECT COUNT(*) FROM snapshots"), 2);
@@ -881,13 +865,7 @@ mod tests {
         run(&mut store, &mut engine, &mut seq, at, vec![issue("tax")]);
         let parts = snapshot_in_parts(&mut store, &engine, seq, 1000);
         store.finish_snapshot(seq, at, parts).expect("finish");
-        store
-            .write_snapshot(
-                seq,
-                at,
-                &serde_json::to_string(engine.state()).expect("json"),
-            )
-            .expect("whole");
+        whole_snapshot(&mut store, &engine, seq, at);
         assert_eq!(count(&store, "SELECT COUNT(*) FROM snapshot_parts"), 0);
         let (loaded, loaded_seq) = store.load_engine().expect("load");
         assert_eq!((loaded.state(), loaded_seq), (engine.state(), seq));
