@@ -30,8 +30,14 @@ window.BanliAdminPages.caseCards = function caseCards(kit) {
 
 window.BanliAdminPages.cases = async function casesPage(kit) {
   const { B, t, esc, body, byId, get, act, report } = kit;
-  const today = new Date();
-  const first = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, "0")}-01`;
+  // The report's default range is the hall's month so far, by the hall's
+  // date (the server's `today`), not the browser's: a browser's clock or
+  // time zone may differ, and `toISOString` is UTC, still yesterday before
+  // 08:00 in Beijing. The browser's local date only fills the fields until
+  // the server answers.
+  const now = new Date();
+  const local = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
+  let rangeFromHall = false;
   body.innerHTML = `
     <div class="cards">
       <div class="card"><div class="k">${t("在办件", "Open cases")}</div><div class="v" id="sup-open">—</div></div>
@@ -52,8 +58,8 @@ window.BanliAdminPages.cases = async function casesPage(kit) {
     </section>
     <section class="panel">
       <h2>${t("办件报表", "Case report")}</h2>
-      <p><label>${t("受理日期", "Accepted")} <input type="date" id="rep-from" value="${first}"></label>
-         <label>— <input type="date" id="rep-to" value="${today.toISOString().slice(0, 10)}"></label>
+      <p><label>${t("受理日期", "Accepted")} <input type="date" id="rep-from" value="${local.slice(0, 8)}01"></label>
+         <label>— <input type="date" id="rep-to" value="${local}"></label>
          <button type="button" id="rep-run">${t("查询", "Show")}</button>
          <a id="rep-csv" href="#">${t("导出 CSV", "CSV")}</a>
          <a id="rep-export" href="#">${t("导出办件过程（GB/T 39046 编码）", "Export steps (GB/T 39046 codes)")}</a></p>
@@ -71,6 +77,11 @@ window.BanliAdminPages.cases = async function casesPage(kit) {
     byId("sup-yellow").textContent = s.due_soon;
     byId("sup-red").textContent = s.overdue;
     byId("sup-today").textContent = s.today;
+    if (!rangeFromHall && /^\d{4}-\d{2}-\d{2}$/.test(s.today)) {
+      byId("rep-from").value = `${s.today.slice(0, 8)}01`;
+      byId("rep-to").value = s.today;
+      rangeFromHall = true;
+    }
     byId("sup-departments").tBodies[0].innerHTML = s.departments.map((d) => `
       <tr data-department="${esc(d.department)}"><td>${esc(d.name_zh)}</td><td class="num">${d.open}</td><td class="num">${d.paused}</td>
       <td class="num ${d.due_soon ? "warn" : ""}">${d.due_soon}</td><td class="num ${d.overdue ? "bad" : ""}">${d.overdue}</td></tr>`).join("");
@@ -93,6 +104,8 @@ window.BanliAdminPages.cases = async function casesPage(kit) {
       <td class="num">${num(x.legal_limit_days)}</td><td class="num">${x.overdue}</td></tr>`).join("") || `<tr><td colspan="11" class="muted">${t("该期间没有受理办件", "No cases in this period")}</td></tr>`;
   }
   byId("rep-run").addEventListener("click", (ev) => act(ev.currentTarget, reportRun));
-  try { await Promise.all([supervision(), reportRun()]); } catch (e) { report(e); }
+  // Supervision first: it gives the hall's date for the report's range.
+  try { await supervision(); } catch (e) { report(e); }
+  try { await reportRun(); } catch (e) { report(e); }
   setInterval(() => supervision().catch(report), 60000);
 };
