@@ -873,7 +873,7 @@ impl Engine {
         actor: String,
     ) -> Result<Outcome, Rejection> {
         if let Some(key) = &idempotency_key
-            && let Some(earlier) = self.state.idempotency.get(&idem_key(&actor, key))
+            && let Some(earlier) = self.state.idempotency.get(&IssueKey::of(&actor, key))
         {
             if earlier.service_id != service_id {
                 return Err(Rejection::IdempotencyConflict);
@@ -1295,7 +1295,7 @@ impl Engine {
                 }
                 if let Some(key) = &ticket.idempotency_key {
                     st.idempotency.insert(
-                        idem_key(&ticket.issued_by, key),
+                        IssueKey::of(&ticket.issued_by, key),
                         IdempotentIssue {
                             ticket_id: ticket.id,
                             service_id: ticket.issued_service_id.clone(),
@@ -2149,10 +2149,6 @@ pub fn split_number(number: &str) -> Option<(&str, u32)> {
             .len();
     let (prefix, value) = number.split_at_checked(digits)?;
     Some((prefix, value.parse().ok()?))
-}
-
-fn idem_key(actor: &str, key: &str) -> IssueKey {
-    IssueKey::of(actor, key)
 }
 
 fn minutes(secs: u32) -> u32 {
