@@ -19,8 +19,19 @@
 //! limit, request timeout); `plain` (the default) is a bare handler and
 //! the higher ceiling. Neither has the real server's per-request metrics
 //! middleware or its token lookup: those are part of what the server costs.
+//!
+//! `--journal FILE` makes it the **durable floor** instead: each answer is
+//! written to `FILE` (a preallocated ring, see [`Journal::open`]) and sent
+//! only once an `fdatasync` has made it durable, by one writer thread that takes every answer waiting and syncs
+//! them together (group commit, the next group gathering while the disk
+//! syncs the last). That is the least any server must do to acknowledge a
+//! ticket durably on this machine (no engine, no SQLite, no index, no
+//! authentication), so its rate bounds what the real server could reach
+//! with the same load (BENCHMARKS.md, "The durable floor").
 
+use std::io::Write as _;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -57,6 +68,10 @@ struct Args {
     /// Which middleware wraps the handler.
     #[arg(long, value_enum, default_value_t = Layers::Plain)]
     layers: Layers,
+    /// Acknowledge each ticket only once it is appended to this file and
+    /// synced (the durable floor); by default answers come from memory.
+    #[arg(long)]
+    journal: Option<PathBuf>,
 }
 
 /// Middleware around the handler.
@@ -68,9 +83,90 @@ enum Layers {
     Server,
 }
 
-/// The one piece of state: the next ticket id.
+/// The state: the next ticket id, and the journal if answers wait for one.
 struct Hall {
     next_id: AtomicU64,
+    journal: Option<Journal>,
+}
+
+/// Size of the `--journal` file, written over in turn.
+const JOURNAL_RING: usize = 64 << 20;
+
+/// An answer to make durable, and where to say it is.
+type Record = (Vec<u8>, tokio::sync::oneshot::Sender<std::io::Result<()>>);
+
+/// The group-commit writer of `--journal`.
+struct Journal {
+    tx: std::sync::mpsc::Sender<Record>,
+}
+
+impl Journal {
+    /// Creates `path` as a ring of [`JOURNAL_RING`] bytes, written and
+    /// synced once, and starts the writer thread. Records are written over
+    /// it in turn, so a sync never has to record a new file size or
+    /// allocate blocks: the cheapest sync a journal can have (SQLite's WAL
+    /// gets the same once it is reused after a checkpoint). Appending to a
+    /// growing file costs about twice as much a sync on this machine.
+    fn open(path: &std::path::Path) -> Result<Self> {
+        use std::os::unix::fs::FileExt as _;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .read(true)
+            .write(true)
+            .open(path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..JOURNAL_RING / zeros.len() {
+            file.write_all(&zeros)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        file.sync_all()
+            .with_context(|| format!("cannot sync {}", path.display()))?;
+        let (tx, rx) = std::sync::mpsc::channel::<Record>();
+        std::thread::Builder::new()
+            .name("journal".into())
+            .spawn(move || {
+                let mut bytes = Vec::new();
+                let mut replies = Vec::new();
+                let mut offset = 0usize;
+                // One group per pass: everything that arrived while the
+                // last one was written and synced.
+                while let Ok(first) = rx.recv() {
+                    for (record, reply) in std::iter::once(first).chain(rx.try_iter()) {
+                        bytes.extend_from_slice(&record);
+                        bytes.push(b'\n');
+                        replies.push(reply);
+                    }
+                    if offset + bytes.len() > JOURNAL_RING {
+                        offset = 0;
+                    }
+                    let written = file
+                        .write_all_at(&bytes, offset as u64)
+                        .and_then(|()| file.sync_data());
+                    offset += bytes.len();
+                    for reply in replies.drain(..) {
+                        let _ = reply.send(match &written {
+                            Ok(()) => Ok(()),
+                            Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+                        });
+                    }
+                    bytes.clear();
+                }
+            })
+            .context("cannot start the journal thread")?;
+        Ok(Self { tx })
+    }
+
+    /// Appends `record` and waits until it is durable.
+    async fn append(&self, record: Vec<u8>) -> std::io::Result<()> {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.tx
+            .send((record, reply))
+            .map_err(|_| std::io::Error::other("the journal thread stopped"))?;
+        rx.await
+            .map_err(|_| std::io::Error::other("the journal thread stopped"))?
+    }
 }
 
 // The server's allocator (see tests/Cargo.toml).
@@ -80,8 +176,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
+    let journal = args.journal.as_deref().map(Journal::open).transpose()?;
+    let durable = journal.is_some();
     let hall = Arc::new(Hall {
         next_id: AtomicU64::new(1),
+        journal,
     });
     let mut app = Router::new()
         .route("/api/v1/tickets", post(tickets_create))
@@ -108,8 +207,9 @@ async fn main() -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     println!(
-        "banli-baseline ({:?} layers) listening on http://{}",
+        "banli-baseline ({:?} layers{}) listening on http://{}",
         args.layers,
+        if durable { ", durable journal" } else { "" },
         listener.local_addr()?
     );
     axum::serve(listener, app).await.context("serving")
@@ -164,5 +264,12 @@ async fn tickets_create(
         replayed: false,
         appointment_outside_window: false,
     };
+    if let Some(journal) = &hall.journal {
+        let record = serde_json::to_vec(&ticket).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+        journal
+            .append(record)
+            .await
+            .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
+    }
     Ok((StatusCode::CREATED, Json(ticket)))
 }

@@ -12,6 +12,12 @@
 //! the same headers (a bearer token and a unique `Idempotency-Key`, never
 //! replayed, so that every request has the same shape), closed loop. The
 //! ratio is the server's rate over the mean of the two baseline rates.
+//!
+//! With `--floor-url` (a `banli-baseline --journal FILE`), the durable
+//! floor is measured too, between the first baseline and the server: the
+//! same handler acknowledging each answer only once it is synced to a file
+//! by group commit, the least a durable server must do here. Its ratio is
+//! the most the server's could be on this machine with this load.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -48,6 +54,10 @@ pub struct CeilingArgs {
     /// Comma-separated service ids (default: every service open now).
     #[arg(long, value_name = "a,b,c")]
     services: Option<String>,
+    /// The durable floor's root URL (`banli-baseline --journal FILE`), to
+    /// measure it in the same run.
+    #[arg(long, value_name = "http://HOST:PORT")]
+    floor_url: Option<String>,
 }
 
 /// The JSON line of a `ceiling` run.
@@ -61,6 +71,21 @@ struct CeilingSummary {
     durable: IssueSummary,
     /// The server's rate over the mean baseline rate.
     ratio: f64,
+    /// The durable floor, when measured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    floor: Option<FloorSummary>,
+}
+
+/// The durable floor's run in the JSON line.
+#[derive(Debug, Serialize)]
+struct FloorSummary {
+    /// Its run.
+    run: IssueSummary,
+    /// Its rate over the mean baseline rate: the most the server's ratio
+    /// could be here.
+    ratio: f64,
+    /// The server's rate over the floor's.
+    server_share: f64,
 }
 
 /// Runs `ceiling`.
@@ -73,6 +98,7 @@ pub async fn run(args: CeilingArgs) -> Result<ExitCode> {
         api::create_device(&mut s.conn, &s.admin_token, DeviceKind::Kiosk, &s.run_tag).await?;
     let services = choose_services(&mut s.conn, &kiosk, args.services.as_deref()).await?;
     let baseline = Target::parse(&args.baseline_url)?;
+    let floor = args.floor_url.as_deref().map(Target::parse).transpose()?;
     let clients = usize::try_from(args.clients)?;
     eprintln!(
         "ceiling: {clients} clients, {:?} each against the baseline, the server, the baseline",
@@ -93,12 +119,21 @@ pub async fn run(args: CeilingArgs) -> Result<ExitCode> {
         run_tag: format!("{}-{tag}", s.run_tag),
     };
     let before = measure(plan(&baseline, BASELINE_TOKEN, "b1")).await?;
+    let floor = match &floor {
+        Some(target) => Some(measure(plan(target, BASELINE_TOKEN, "floor")).await?),
+        None => None,
+    };
     let durable = measure(plan(&s.target, &kiosk, "server")).await?;
     let after = measure(plan(&baseline, BASELINE_TOKEN, "b2")).await?;
 
     let summary = |o: &Outcome| IssueSummary::new(clients, true, o);
     let (b1, d, b2) = (summary(&before), summary(&durable), summary(&after));
     b1.print_titled("in-memory baseline (before)", &before);
+    let floor = floor.map(|o| {
+        let f = summary(&o);
+        f.print_titled("durable floor (bare handler, group-committed file)", &o);
+        f
+    });
     d.print_titled("durable server", &durable);
     b2.print_titled("in-memory baseline (after)", &after);
     let ceiling = (b1.tickets_per_s + b2.tickets_per_s) / 2.0;
@@ -112,13 +147,37 @@ pub async fn run(args: CeilingArgs) -> Result<ExitCode> {
         "== durable {:.0}/s against the in-memory ceiling {:.0}/s ({:.0} and {:.0}): ratio {ratio:.3} (target ≥ 0.5) ==",
         d.tickets_per_s, ceiling, b1.tickets_per_s, b2.tickets_per_s
     );
-    let passed = b1.passed() && d.passed() && b2.passed();
+    let floor = floor.map(|f| {
+        let ratio = if ceiling > 0.0 {
+            round3(f.tickets_per_s / ceiling)
+        } else {
+            0.0
+        };
+        let server_share = if f.tickets_per_s > 0.0 {
+            round3(d.tickets_per_s / f.tickets_per_s)
+        } else {
+            0.0
+        };
+        eprintln!(
+            "== durable floor {:.0}/s: ratio {ratio:.3}; the server reaches {:.0} % of it ==",
+            f.tickets_per_s,
+            100.0 * server_share
+        );
+        FloorSummary {
+            run: f,
+            ratio,
+            server_share,
+        }
+    });
+    let passed =
+        b1.passed() && d.passed() && b2.passed() && floor.as_ref().is_none_or(|f| f.run.passed());
     if args.common.json {
         let line = CeilingSummary {
             mode: "ceiling",
             baseline: [b1, b2],
             durable: d,
             ratio,
+            floor,
         };
         println!("{}", serde_json::to_string(&line)?);
     }
