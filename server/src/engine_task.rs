@@ -449,6 +449,11 @@ struct Writer {
     /// ceiling").
     spare_jobs: Vec<Vec<Job>>,
     spare_decided: Vec<Vec<Decided>>,
+    /// The same for the lists of public events: a fresh one each batch
+    /// was the largest single cost left of the kind, the kernel zeroing
+    /// fresh pages for it (6 % of the server's processor with no storage,
+    /// BENCHMARKS.md, "The durable floor").
+    spare_public: Vec<Vec<PublicEvent>>,
     /// The snapshot being written in parts, if one is.
     snapshot_writing: Option<tokio::task::JoinHandle<()>>,
 }
@@ -478,6 +483,7 @@ impl EngineTask {
             view_stale: false,
             spare_jobs: Vec::new(),
             spare_decided: Vec::new(),
+            spare_public: Vec::new(),
             snapshot_writing: None,
         };
         let running = Arc::clone(&health);
@@ -618,7 +624,8 @@ impl Writer {
         // Most commands record one event: one allocation, not a list grown
         // from nothing in every batch.
         let mut pending: Vec<(u64, Event)> = Vec::with_capacity(jobs.len() + 1);
-        let mut public = Vec::with_capacity(jobs.len() + 1);
+        let mut public = self.spare_public.pop().unwrap_or_default();
+        public.reserve(jobs.len() + 1);
         let mut fault = false;
         if !self.timeout_paused() {
             self.engine.handle_timeout(now);
@@ -915,16 +922,20 @@ impl Writer {
         self.since_snapshot += events.len() as u64;
         self.publish(events);
         self.observe(events);
-        if self.events.receiver_count() == 0 {
-            return;
-        }
-        for event in public {
-            let seq = event.seq;
-            match event.text(now) {
-                // A stream that ended meanwhile is fine.
-                Ok(text) => drop(self.events.send((seq, text))),
-                Err(e) => tracing::error!(error = %e, "could not serialize an event"),
+        let mut public = public;
+        if self.events.receiver_count() > 0 {
+            for event in public.drain(..) {
+                let seq = event.seq;
+                match event.text(now) {
+                    // A stream that ended meanwhile is fine.
+                    Ok(text) => drop(self.events.send((seq, text))),
+                    Err(e) => tracing::error!(error = %e, "could not serialize an event"),
+                }
             }
+        }
+        public.clear();
+        if self.spare_public.len() < SPARE_LISTS && public.capacity() > 0 {
+            self.spare_public.push(public);
         }
     }
 
