@@ -22,9 +22,9 @@
 //!
 //! `--journal FILE` makes it the **durable floor** instead: each answer is
 //! written to `FILE` (a preallocated ring, see [`Journal::open`]) and sent
-//! only once an `fdatasync` has made it durable, by one writer thread that takes every answer waiting and syncs
-//! them together (group commit, the next group gathering while the disk
-//! syncs the last). That is the least any server must do to acknowledge a
+//! only once an `fdatasync` has made it durable, by one writer thread that
+//! takes every answer waiting and syncs them together (group commit, the
+//! next group gathering while the disk syncs the last). That is the least any server must do to acknowledge a
 //! ticket durably on this machine (no engine, no SQLite, no index, no
 //! authentication), so its rate bounds what the real server could reach
 //! with the same load (BENCHMARKS.md, "The durable floor").
@@ -68,7 +68,7 @@ struct Args {
     /// Which middleware wraps the handler.
     #[arg(long, value_enum, default_value_t = Layers::Plain)]
     layers: Layers,
-    /// Acknowledge each ticket only once it is appended to this file and
+    /// Acknowledge each ticket only once it is written to this file and
     /// synced (the durable floor); by default answers come from memory.
     #[arg(long)]
     journal: Option<PathBuf>,
@@ -106,7 +106,7 @@ impl Journal {
     /// it in turn, so a sync never has to record a new file size or
     /// allocate blocks: the cheapest sync a journal can have (SQLite's WAL
     /// gets the same once it is reused after a checkpoint). Appending to a
-    /// growing file costs about twice as much a sync on this machine.
+    /// growing file made each sync about twice as slow on this machine.
     fn open(path: &std::path::Path) -> Result<Self> {
         use std::os::unix::fs::FileExt as _;
         let mut file = std::fs::OpenOptions::new()
@@ -158,7 +158,7 @@ impl Journal {
         Ok(Self { tx })
     }
 
-    /// Appends `record` and waits until it is durable.
+    /// Writes `record` and waits until it is durable.
     async fn append(&self, record: Vec<u8>) -> std::io::Result<()> {
         let (reply, rx) = tokio::sync::oneshot::channel();
         self.tx
