@@ -462,6 +462,15 @@ struct Writer {
 /// in flight at most, and a few more cover the slow path).
 const SPARE_LISTS: usize = 4;
 
+/// Empties `list` and keeps it in `spares` for a later batch (unless
+/// enough are kept, or it never held anything).
+fn keep_spare<T>(spares: &mut Vec<Vec<T>>, mut list: Vec<T>) {
+    list.clear();
+    if spares.len() < SPARE_LISTS && list.capacity() > 0 {
+        spares.push(list);
+    }
+}
+
 impl EngineTask {
     /// Starts the task and returns its handle and join handle.
     pub fn spawn(self) -> (EngineHandle, tokio::task::JoinHandle<()>) {
@@ -593,11 +602,8 @@ impl Writer {
     /// its list back: a list dropped when a commit found nobody waiting
     /// meant that four batches in ten grew a fresh one from nothing, and
     /// the page faults of that were about 6 % of the server's samples.
-    fn spare(&mut self, mut jobs: Vec<Job>) {
-        jobs.clear();
-        if self.spare_jobs.len() < SPARE_LISTS && jobs.capacity() > 0 {
-            self.spare_jobs.push(jobs);
-        }
+    fn spare(&mut self, jobs: Vec<Job>) {
+        keep_spare(&mut self.spare_jobs, jobs);
     }
 
     fn snapshot_due(&self) -> bool {
@@ -772,9 +778,7 @@ impl Writer {
                 .reply
                 .send(d.result.map(|outcome| Committed { outcome, at: now }));
         }
-        if self.spare_decided.len() < SPARE_LISTS {
-            self.spare_decided.push(decided);
-        }
+        keep_spare(&mut self.spare_decided, decided);
         for reply in ticks {
             let _ = reply.send(());
         }
@@ -916,13 +920,12 @@ impl Writer {
     /// The view is published before the subscribers are counted: a stream
     /// that subscribes after the count (and so is sent nothing of this
     /// batch) starts from a view that already holds it.
-    fn committed(&mut self, now: Timestamp, events: &[(u64, Event)], public: Vec<PublicEvent>) {
+    fn committed(&mut self, now: Timestamp, events: &[(u64, Event)], mut public: Vec<PublicEvent>) {
         self.health.storage_ok.store(true, Ordering::SeqCst);
         self.retry_timeout_after = None;
         self.since_snapshot += events.len() as u64;
         self.publish(events);
         self.observe(events);
-        let mut public = public;
         if self.events.receiver_count() > 0 {
             for event in public.drain(..) {
                 let seq = event.seq;
@@ -933,10 +936,7 @@ impl Writer {
                 }
             }
         }
-        public.clear();
-        if self.spare_public.len() < SPARE_LISTS && public.capacity() > 0 {
-            self.spare_public.push(public);
-        }
+        keep_spare(&mut self.spare_public, public);
     }
 
     /// Applies committed events to the view.

@@ -101,8 +101,13 @@ pub async fn run(args: CeilingArgs) -> Result<ExitCode> {
     let floor = args.floor_url.as_deref().map(Target::parse).transpose()?;
     let clients = usize::try_from(args.clients)?;
     eprintln!(
-        "ceiling: {clients} clients, {:?} each against the baseline, the server, the baseline",
-        args.duration
+        "ceiling: {clients} clients, {:?} each against the baseline,{} the server, the baseline",
+        args.duration,
+        if floor.is_some() {
+            " the durable floor,"
+        } else {
+            ""
+        }
     );
 
     let plan = |target: &Target, token: &str, tag: &str| Plan {
@@ -137,27 +142,15 @@ pub async fn run(args: CeilingArgs) -> Result<ExitCode> {
     d.print_titled("durable server", &durable);
     b2.print_titled("in-memory baseline (after)", &after);
     let ceiling = (b1.tickets_per_s + b2.tickets_per_s) / 2.0;
-    let ratio = if ceiling > 0.0 {
-        round3(d.tickets_per_s / ceiling)
-    } else {
-        0.0
-    };
+    let ratio = share(d.tickets_per_s, ceiling);
     eprintln!();
     eprintln!(
         "== durable {:.0}/s against the in-memory ceiling {:.0}/s ({:.0} and {:.0}): ratio {ratio:.3} (target ≥ 0.5) ==",
         d.tickets_per_s, ceiling, b1.tickets_per_s, b2.tickets_per_s
     );
     let floor = floor.map(|f| {
-        let ratio = if ceiling > 0.0 {
-            round3(f.tickets_per_s / ceiling)
-        } else {
-            0.0
-        };
-        let server_share = if f.tickets_per_s > 0.0 {
-            round3(d.tickets_per_s / f.tickets_per_s)
-        } else {
-            0.0
-        };
+        let ratio = share(f.tickets_per_s, ceiling);
+        let server_share = share(d.tickets_per_s, f.tickets_per_s);
         eprintln!(
             "== durable floor {:.0}/s: ratio {ratio:.3}; the server reaches {:.0} % of it ==",
             f.tickets_per_s,
@@ -186,6 +179,15 @@ pub async fn run(args: CeilingArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(2)
     })
+}
+
+/// `part` over `whole`, to three places; 0 when `whole` is not positive.
+fn share(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 {
+        round3(part / whole)
+    } else {
+        0.0
+    }
 }
 
 /// One closed-loop run with a progress line.
